@@ -1,0 +1,1 @@
+"""Package data: macros (shipped with xlsx_tools; see pyproject.toml)."""

@@ -1,0 +1,1 @@
+"""Package data: validation (shipped with xlsx_tools; see pyproject.toml)."""

@@ -1,0 +1,1 @@
+"""Package data: workbook_templates (shipped with xlsx_tools; see pyproject.toml)."""

@@ -1,0 +1,141 @@
+"""`tipwp`: the command line. A thin shell over the same functions the ribbon calls.
+
+Imports of openpyxl, cerberus and friends happen inside the commands so `tipwp --help` answers at once.
+Exit codes: 0 clean, 1 findings to fix, 2 unusable input or bad arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Bohol TIP Work Plan workbooks: build the master, validate returns, refresh dropdown lists.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+lists_app = typer.Typer(help="Dropdown lists of an existing workbook.", no_args_is_help=True)
+app.add_typer(lists_app, name="lists")
+
+PlanOption = Annotated[str, typer.Option("--plan", help="bwp2 (2023-2028, default) or bwp1 (2017-2020).")]
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+@app.command()
+def init(
+    out: Annotated[Path, typer.Argument(help="Where to write the master workbook (.xlsx).")] = Path("master.xlsx"),
+    plan: PlanOption = "bwp2",
+    period: Annotated[str, typer.Option(help="Prefill the reporting period, e.g. 2026-H2.")] = "",
+    password: Annotated[
+        str, typer.Option(help="Protect the sheets with this password (default: protected, no password).")
+    ] = "",
+) -> None:
+    """Write the master workbook of a plan: one sheet per pillar, dropdowns, locked plan columns."""
+    from xlsx_tools.plan.loader import PLAN_IDS
+    from xlsx_tools.plan.periods import Period
+
+    if plan not in PLAN_IDS:
+        raise _fail(f"Unknown plan {plan!r}. Choose one of: {', '.join(PLAN_IDS)}.")
+    if period:
+        try:
+            period = str(Period.parse(period))
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    if out.suffix.lower() != ".xlsx":
+        raise _fail(f"{out}: the master must be an .xlsx file.")
+    from xlsx_tools.workbook.master import build_master
+
+    summary = build_master(out, plan_id=plan, period=period, password=password or None)
+    total = sum(summary.sheets.values())
+    typer.echo(f"Wrote {out} ({summary.plan_id}): {total} activity rows")
+    for sheet, rows in summary.sheets.items():
+        typer.echo(f"  {sheet}: {rows} rows")
+    if summary.flagged_rows:
+        typer.echo(f"  {summary.flagged_rows} rows carry gaps of the source plan; 'tipwp validate {out}' lists them.")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Workbooks to check (.xlsx).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
+    report: Annotated[Path | None, typer.Option(help="Also write the findings to this .xlsx, linked to cells.")] = None,
+    annotate: Annotated[
+        bool, typer.Option(help="Write <file>.checked.xlsx beside each file, bad cells highlighted with a comment.")
+    ] = False,
+    plan: Annotated[str, typer.Option("--plan", help="Plan to assume when a file does not say.")] = "bwp2",
+    limit: Annotated[int, typer.Option(help="Show at most this many findings on the console (0 = all).")] = 200,
+) -> None:
+    """Check workbooks against the plan's rules; every finding names file, sheet, cell and the fix."""
+    from xlsx_tools.validate.run import validate_files
+
+    result = validate_files(files, default_plan=plan)
+    if as_json:
+        from xlsx_tools.report.json_out import render_json
+
+        typer.echo(render_json(result))
+    else:
+        from xlsx_tools.report.console import render_console
+
+        render_console(result, limit=limit)
+    if report is not None:
+        from xlsx_tools.report.findings_book import write_findings_book
+
+        write_findings_book(result, report)
+        if not as_json:
+            typer.echo(f"Findings workbook: {report}")
+    if annotate:
+        from xlsx_tools.report.annotate import annotate_files
+
+        for written in annotate_files(result):
+            if not as_json:
+                typer.echo(f"Annotated copy: {written}")
+    raise typer.Exit(result.exit_code)
+
+
+@lists_app.command("refresh")
+def lists_refresh(
+    file: Annotated[Path, typer.Argument(help="The workbook whose dropdown lists to re-populate.")],
+) -> None:
+    """Re-populate the dropdown lists (e.g. after a new ASB joins) without touching entered data."""
+    from xlsx_tools.workbook.safety import check_file
+
+    problem = check_file(file)
+    if problem:
+        raise _fail(problem.message)
+    from xlsx_tools.workbook.lists import refresh_lists
+
+    sizes = refresh_lists(file)
+    typer.echo(f"Refreshed lists in {file}: " + ", ".join(f"{name} {n}" for name, n in sizes.items()))
+
+
+@app.command()
+def rules(plan: PlanOption = "bwp2") -> None:
+    """Print the cerberus schema derived from the layout for a plan's pillar sheets (YAML)."""
+    import yaml
+
+    from xlsx_tools.validate.context import plan_context
+
+    typer.echo(yaml.safe_dump(plan_context(plan).schema, sort_keys=False))
+
+
+@app.command()
+def version() -> None:
+    """Print the package version."""
+    from xlsx_tools import __version__
+
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

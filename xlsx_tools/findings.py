@@ -1,0 +1,177 @@
+"""The one catalogue of findings, with stable codes.
+
+Every problem the tools can report is declared here once: its code, severity, a short title, and the fix a
+non-technical person should make. Tests and the --json output match on codes, never on wording. A Finding is a
+value (not an exception) carrying its location: file, sheet, cell, column label and the offending value.
+
+Code families: FILE_0xx the file cannot be used at all · BOOK_1xx workbook structure · ROW_2xx rows ·
+CELL_3xx cell values · PLAN_4xx gaps in the source plan itself (warnings, carried not invented).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"  # must be fixed before the file can be merged
+    WARNING = "warning"  # worth a look; does not fail validation
+    FATAL = "fatal"  # the file cannot be read at all (exit code 2)
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    severity: Severity
+    title: str
+    fix: str
+
+
+def _e(code: str, severity: Severity, title: str, fix: str) -> Entry:
+    return Entry(code, severity, title, fix)
+
+
+E, W, F = Severity.ERROR, Severity.WARNING, Severity.FATAL
+
+CATALOGUE: dict[str, Entry] = {
+    e.code: e
+    for e in (
+        _e("FILE_001", F, "file not found", "Check the file name and folder, then run the command again."),
+        _e("FILE_002", F, "file is empty (0 bytes)", "The file was not saved or not attached properly; ask the sender to send it again."),
+        _e("FILE_003", F, "not a spreadsheet", "Open the file in Excel and save it as 'Excel Workbook (*.xlsx)'."),
+        _e("FILE_004", F, "file is password-protected (encrypted)", "Ask the sender to remove the password (File > Info > Protect Workbook > Encrypt with Password) and send it again."),
+        _e("FILE_005", F, "file is damaged or incomplete", "The file is truncated or corrupt; ask the sender to save it again and re-send it."),
+        _e("FILE_006", F, "old or other spreadsheet format", "Open the file in Excel or LibreOffice and save it as 'Excel Workbook (*.xlsx)'."),
+        _e("FILE_007", F, "file is suspiciously large when unpacked", "The file unpacks to far more data than a work plan holds; do not open it, ask the sender for a fresh copy."),
+        _e("FILE_008", F, "file contains unsafe XML", "The file declares external entities; do not open it, ask the sender for a fresh copy saved from Excel."),
+        _e("FILE_009", F, "workbook contains macros", "Save it as 'Excel Workbook (*.xlsx)' (without macros) and send that copy."),
+        _e("BOOK_101", E, "not a TIP Work Plan workbook", "Use a master or return template made by tipwp; the hidden '_tipwp' sheet that identifies it is missing."),
+        _e("BOOK_102", E, "a pillar sheet is missing", "Do not delete or rename the pillar sheets; copy your entries into a fresh template."),
+        _e("BOOK_103", W, "unexpected sheet", "Extra sheets are ignored; move anything important into the pillar sheets."),
+        _e("BOOK_104", E, "a column is missing", "Do not delete or rename columns; restore the header from a fresh template."),
+        _e("BOOK_105", W, "unexpected column", "Extra columns are ignored; put the information in the Progress narrative instead."),
+        _e("BOOK_106", W, "columns were moved", "Columns are read by their header, so this still works; keep the template's order next time."),
+        _e("BOOK_107", E, "merged cells", "Unmerge the cells (Home > Merge & Center > Unmerge) so each row has its own values."),
+        _e("BOOK_108", E, "the workbook's identity is incomplete", "The hidden '_tipwp' sheet was edited; use a fresh template."),
+        _e("BOOK_109", W, "sheet protection removed", "The sheet was unprotected; locked plan columns may have been edited. Re-check them against the plan."),
+        _e("BOOK_110", E, "header row not found", "Row 1 must hold the column headers of the template; restore it from a fresh template."),
+        _e("ROW_201", E, "row has no Row ID", "Each row needs its hidden Row ID; for a new activity use the Proposals process, do not copy rows without IDs."),
+        _e("ROW_202", E, "Row ID used twice", "A row was copied; delete the duplicate or give the new activity an empty Row ID in a proposal."),
+        _e("ROW_203", E, "Row ID not in the plan", "The Row ID does not belong to this plan version; use a fresh template."),
+        _e("ROW_204", W, "plan text was changed", "Plan columns are locked; propose changes to the secretariat instead of editing them."),
+        _e("CELL_301", E, "cell contains a formula", "Type the value itself instead of a formula (copy, then Paste Special > Values)."),
+        _e("CELL_302", E, "cell shows an Excel error", "Replace the error value (#REF!, #N/A, …) with the real value."),
+        _e("CELL_303", W, "text would be run as a formula", "Text starting with =, +, - or @ is treated as a formula by Excel; start with a word or put an apostrophe (') first."),
+        _e("CELL_304", E, "text is longer than an Excel cell can hold", "Excel cells hold at most 32,767 characters; shorten the text or attach a document."),
+        _e("CELL_305", W, "invisible control characters", "Retype the text; it contains invisible characters pasted from another program."),
+        _e("CELL_306", E, "value is required", "Fill in this cell."),
+        _e("CELL_310", E, "unknown sectoral body", "Choose the body from the dropdown list."),
+        _e("CELL_311", W, "sectoral body written with another name", "Use the registry's code from the dropdown list."),
+        _e("CELL_320", E, "not a status", "Choose a status from the dropdown list."),
+        _e("CELL_321", E, "Completed without evidence", "A 'Completed' row needs a progress narrative and the date of the event."),
+        _e("CELL_330", E, "not a reporting period", "Write the period as YEAR-H1 (January-June) or YEAR-H2 (July-December), e.g. 2026-H2."),
+        _e("CELL_331", E, "reporting period outside the plan", "Choose a period from the dropdown list; it must fall within the plan's years."),
+        _e("CELL_340", E, "date not understood", "Write a date such as 6 June 2017, 2017-06-06 or a range such as June 6-8, 2017."),
+        _e("CELL_341", E, "date outside the plan's timeframe", "Check the year; events must fall within the plan's years."),
+        _e("CELL_350", E, "unknown APA provision", "Write APA paragraphs as IV.A(a) … IV.D(l); choose from the dropdown list."),
+        _e("CELL_351", E, "not an ACTIP article reference", "Write ACTIP references as 'Art. 12(b)'; separate several with ';'."),
+        _e("CELL_360", E, "wrong kind of value", "Type plain text in this cell."),
+        _e("PLAN_401", W, "no coordinating body in the source plan", "The source plan names no coordinating body here; the secretariat should agree one with SOMTC."),
+        _e("PLAN_402", W, "no activity/project listed in the source plan", "The source lists no activity for this type yet; bodies may propose one."),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, located as precisely as the input allows."""
+
+    code: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""  # A1-style address, "" for file/sheet level findings
+    column: str = ""  # the header label of the cell's column
+    value: str = ""  # the offending value, shortened for display
+    detail: str = ""  # what exactly is wrong, in plain words
+    suggestion: str = ""  # "did you mean …?" where one exists
+    row_id: str = ""
+
+    @property
+    def entry(self) -> Entry:
+        return CATALOGUE[self.code]
+
+    @property
+    def severity(self) -> Severity:
+        return self.entry.severity
+
+    @property
+    def location(self) -> str:
+        parts = [self.file] if self.file else []
+        if self.sheet:
+            parts.append(f"sheet '{self.sheet}'")
+        if self.cell:
+            parts.append(f"cell {self.cell}" + (f" ({self.column})" if self.column else ""))
+        elif self.column:
+            parts.append(f"column '{self.column}'")
+        return ", ".join(parts)
+
+    @property
+    def message(self) -> str:
+        """Where, what, and how to fix it, in one sentence a non-technical person can act on."""
+        what = self.detail or self.entry.title
+        if self.value and not self.detail:
+            what = f"{_short(self.value)!r}: {what}"
+        text = f"{self.location}: {what}." if self.location else f"{what}."
+        if self.suggestion:
+            text += f" Did you mean {self.suggestion}?"
+        return f"{text} {self.entry.fix}"
+
+    def as_dict(self) -> dict[str, str]:
+        data = asdict(self)
+        data.update(severity=self.severity.value, title=self.entry.title, message=self.message)
+        return data
+
+
+def _short(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+@dataclass
+class Report:
+    """All findings of one run. Never capped silently: `capped` says how many were left out."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    capped: int = 0
+
+    def add(self, finding: Finding) -> None:
+        if finding.code not in CATALOGUE:
+            raise KeyError(f"finding code {finding.code} is not in the catalogue")
+        self.findings.append(finding)
+
+    def extend(self, findings: list[Finding]) -> None:
+        for finding in findings:
+            self.add(finding)
+
+    @property
+    def fatal(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.FATAL]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is Severity.WARNING]
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean (warnings allowed), 1 findings to fix, 2 a file could not be used at all."""
+        if self.fatal:
+            return 2
+        return 1 if self.errors else 0
+
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]

@@ -1,0 +1,1 @@
+"""The declared sheet layout (workbook_templates/layout.yaml) as typed objects."""

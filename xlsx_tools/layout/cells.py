@@ -1,0 +1,30 @@
+"""Spread a plan row over a sheet's columns, and gather a sheet row back into a document keyed by column."""
+
+from __future__ import annotations
+
+from xlsx_tools.layout.model import SheetLayout
+from xlsx_tools.plan.loader import PlanDataError
+from xlsx_tools.plan.model import PlanRow
+
+
+def plan_cells(sheet: SheetLayout, row: PlanRow) -> dict[str, str]:
+    """The text of every plan and id column for `row`; slotted values fill slot 1, 2, … in order."""
+    cells: dict[str, str] = {}
+    for column in sheet.columns:
+        if column.role == "reporting":
+            continue
+        if column.key == "row_id":
+            cells[column.key] = row.row_id
+        elif column.slot:
+            items = row.items(column.base_key)
+            cells[column.key] = items[column.slot - 1] if column.slot <= len(items) else ""
+        else:
+            cells[column.key] = row.text(column.key)
+    for base_key in {c.base_key for c in sheet.columns if c.slot}:
+        slots = len(sheet.slots(base_key))
+        if len(row.items(base_key)) > slots:
+            raise PlanDataError(
+                f"row {row.row_id}",
+                f"{len(row.items(base_key))} values for {base_key} but layout.yaml declares {slots} slots",
+            )
+    return cells

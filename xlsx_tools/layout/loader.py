@@ -1,0 +1,90 @@
+"""Load and check layout.yaml. A broken declaration stops here with LayoutError, naming the entry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from xlsx_tools.layout.model import ROLES, Column, Layout, ListSpec, SheetLayout
+from xlsx_tools.resources import load_yaml
+
+LIST_SOURCES = ("registry", "apa", "periods")
+
+
+class LayoutError(ValueError):
+    """layout.yaml (or a rule it names) is not a valid declaration."""
+
+
+def _columns(entries: list[Any], reporting: list[Any], where: str, rule_names: set[str]) -> tuple[Column, ...]:
+    columns: list[Column] = []
+    for i, entry in enumerate(entries):
+        if "include" in entry:
+            if entry["include"] != "reporting":
+                raise LayoutError(f"{where}[{i}]: only 'include: reporting' is supported")
+            columns.extend(_columns(reporting, [], f"reporting", rule_names))
+            continue
+        here = f"{where}[{i}] ({entry.get('key', '?')})"
+        role = entry.get("role")
+        if role not in ROLES:
+            raise LayoutError(f"{here}: role must be one of {ROLES}, not {role!r}")
+        rules = tuple(entry.get("rules") or ())
+        unknown = [r for r in rules if r not in rule_names]
+        if unknown:
+            raise LayoutError(f"{here}: rules {unknown} are not defined in validation/rules.yaml")
+        prompt = str(entry.get("prompt") or "")
+        if len(prompt) > 255:
+            raise LayoutError(f"{here}: prompt is {len(prompt)} characters; Excel allows 255")
+        slots = int(entry.get("slots") or 0)
+        numbers = range(1, slots + 1) if slots else [0]
+        for n in numbers:
+            columns.append(
+                Column(
+                    key=f"{entry['key']}_{n}" if n else str(entry["key"]),
+                    base_key=str(entry["key"]),
+                    header=str(entry["header"]).replace("{n}", str(n)),
+                    width=float(entry.get("width", 12)),
+                    role=role,
+                    rules=rules,
+                    list_name=str(entry.get("list") or ""),
+                    strict=bool(entry.get("strict", True)),
+                    prompt=prompt,
+                    hidden=bool(entry.get("hidden", False)),
+                    slot=n,
+                )
+            )
+    return tuple(columns)
+
+
+def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
+    lists: dict[str, ListSpec] = {}
+    for name, spec in (node.get("lists") or {}).items():
+        source = str(spec.get("source") or "")
+        if source and source not in LIST_SOURCES:
+            raise LayoutError(f"lists.{name}: source must be one of {LIST_SOURCES}")
+        values = tuple(str(v) for v in spec.get("values") or ())
+        if not source and not values:
+            raise LayoutError(f"lists.{name}: needs values or a source")
+        lists[name] = ListSpec(name=name, title=str(spec.get("title") or name), values=values, source=source)
+    sheets: dict[str, SheetLayout] = {}
+    for kind, spec in (node.get("sheets") or {}).items():
+        columns = _columns(spec.get("columns") or [], node.get("reporting") or [], f"sheets.{kind}", rule_names)
+        keys = [c.key for c in columns]
+        headers = [c.header for c in columns]
+        for label, items in (("key", keys), ("header", headers)):
+            repeated = {x for x in items if items.count(x) > 1}
+            if repeated:
+                raise LayoutError(f"sheets.{kind}: {label}s used twice: {sorted(repeated)}")
+        for column in columns:
+            if column.list_name and column.list_name not in lists:
+                raise LayoutError(f"sheets.{kind}.{column.key}: list {column.list_name} is not declared")
+        sheets[kind] = SheetLayout(kind=kind, description=str(spec.get("description") or ""), columns=columns)
+    return Layout(version=int(node.get("version", 1)), lists=lists, sheets=sheets)
+
+
+@lru_cache(maxsize=1)
+def load_layout() -> Layout:
+    """The shipped layout, checked against the rule names in validation/rules.yaml."""
+    from xlsx_tools.validate.rules import load_rule_sets
+
+    return parse_layout(load_yaml("workbook_templates", "layout.yaml"), set(load_rule_sets()))

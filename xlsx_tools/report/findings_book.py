@@ -1,0 +1,60 @@
+"""A 'Findings' workbook: one row per finding, each linked to its cell in the checked file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl.styles import Font, PatternFill
+
+from xlsx_tools.findings import Report, Severity
+
+COLUMNS = ("Code", "Severity", "File", "Sheet", "Cell", "Column", "Value", "What is wrong", "How to fix it", "Row ID")
+FILLS = {
+    Severity.FATAL: PatternFill("solid", fgColor="F4B6B6"),
+    Severity.ERROR: PatternFill("solid", fgColor="FCE4D6"),
+    Severity.WARNING: PatternFill("solid", fgColor="FFF2CC"),
+}
+
+
+def write_findings_book(report: Report, out: Path) -> Path:
+    from openpyxl import Workbook
+
+    from xlsx_tools.workbook.atomic import save_atomically
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Findings"
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    out = Path(out)
+    for finding in report.findings:
+        what = finding.detail or finding.entry.title
+        if finding.suggestion:
+            what += f" Did you mean {finding.suggestion}?"
+        values = (
+            finding.code, finding.severity.value, finding.file, finding.sheet, finding.cell, finding.column,
+            finding.value[:1000], what, finding.entry.fix, finding.row_id,
+        )
+        sheet.append(["" if v is None else str(v) for v in values])
+        row = sheet.max_row
+        for cell in sheet[row]:
+            cell.data_type = "s"
+        sheet.cell(row=row, column=2).fill = FILLS[finding.severity]
+        if finding.file and finding.sheet and finding.cell:
+            target = Path(finding.file).resolve()
+            try:
+                link = str(target.relative_to(out.resolve().parent))
+            except ValueError:
+                link = target.as_uri()
+            cell = sheet.cell(row=row, column=5)
+            cell.hyperlink = f"{link}#'{finding.sheet}'!{finding.cell.split(':')[0]}"
+            cell.font = Font(color="0563C1", underline="single")
+    if report.capped:
+        sheet.append([f"{report.capped} further findings were not listed (report capped)."])
+    for letter, width in zip("ABCDEFGHIJ", (10, 9, 30, 18, 8, 20, 30, 50, 60, 12), strict=True):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:J{max(2, sheet.max_row)}"
+    save_atomically(book, out)
+    return out

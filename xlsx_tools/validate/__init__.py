@@ -1,0 +1,1 @@
+"""Validation: cerberus rules derived from the layout, findings with codes and cell locations."""

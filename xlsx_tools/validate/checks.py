@@ -1,0 +1,179 @@
+"""Validate one workbook file: structure first (identity, sheets, headers), then every row through cerberus.
+
+Returns findings as values; never raises for bad input. A file that cannot be opened yields one FILE_0xx finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+from xlsx_tools.findings import Finding
+from xlsx_tools.layout.cells import plan_cells
+from xlsx_tools.validate.context import PlanContext, plan_context
+from xlsx_tools.validate.validator import FINDING, PlanValidator
+from xlsx_tools.workbook.identity import (
+    IDENTITY_SHEET,
+    INSTRUCTIONS_SHEET,
+    LISTS_SHEET,
+    missing_keys,
+)
+from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData, read_workbook
+from xlsx_tools.workbook.safety import check_file
+
+OUR_SHEETS = {IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET}
+
+
+def validate_file(path: Path, default_plan: str = "bwp2") -> list[Finding]:
+    """All findings for one file. The plan is taken from the file's identity, else `default_plan`."""
+    fatal = check_file(path)
+    if fatal:
+        return [fatal]
+    try:
+        book = read_workbook(path)
+    except Exception as exc:  # noqa: BLE001 - a parser failure on user input is a finding, not a crash
+        return [Finding("FILE_005", file=str(path), detail=f"it could not be read as a workbook ({exc})")]
+    return validate_book(book, default_plan)
+
+
+def validate_book(book: WorkbookData, default_plan: str = "bwp2") -> list[Finding]:
+    name = str(book.path)
+    findings: list[Finding] = []
+    plan_id = book.identity.get("plan_id") or default_plan
+    if not book.identity:
+        findings.append(Finding("BOOK_101", file=name))
+    elif missing_keys(book.identity):
+        findings.append(Finding("BOOK_108", file=name, detail=f"missing {', '.join(missing_keys(book.identity))}"))
+    try:
+        context = plan_context(plan_id)
+    except ValueError:
+        findings.append(Finding("BOOK_108", file=name, detail=f"unknown plan id {plan_id!r}"))
+        context = plan_context(default_plan)
+    expected = {p.sheet_name for p in context.plan.pillars}
+    seen_ids: dict[str, str] = {}
+    for pillar in context.plan.pillars:
+        sheet = book.sheets.get(pillar.sheet_name)
+        if sheet is None:
+            findings.append(Finding("BOOK_102", file=name, sheet=pillar.sheet_name))
+            continue
+        findings.extend(_validate_sheet(name, sheet, context, seen_ids))
+    for sheet_name in book.sheets:
+        if sheet_name not in expected and sheet_name not in OUR_SHEETS and not sheet_name.startswith("_"):
+            findings.append(Finding("BOOK_103", file=name, sheet=sheet_name))
+    return findings
+
+
+def _header_map(name: str, sheet: SheetData, context: PlanContext) -> tuple[dict[str, int], list[Finding]]:
+    """Column key → 0-based index, read by header label so moved columns still work."""
+    findings: list[Finding] = []
+    by_label = {label: i for i, label in enumerate(sheet.headers) if label}
+    declared = context.sheet.columns
+    if not any(c.header in by_label for c in declared):
+        return {}, [Finding("BOOK_110", file=name, sheet=sheet.name, cell="A1")]
+    index: dict[str, int] = {}
+    for column in declared:
+        if column.header in by_label:
+            index[column.key] = by_label[column.header]
+        else:
+            findings.append(Finding("BOOK_104", file=name, sheet=sheet.name, column=column.header))
+    known = {c.header for c in declared}
+    for label, i in by_label.items():
+        if label not in known:
+            findings.append(
+                Finding("BOOK_105", file=name, sheet=sheet.name, cell=f"{get_column_letter(i + 1)}1", value=label)
+            )
+    order = [index[c.key] for c in declared if c.key in index]
+    if order != sorted(order):
+        findings.append(Finding("BOOK_106", file=name, sheet=sheet.name))
+    return index, findings
+
+
+def _document(cells: list[Cell], index: dict[str, int]) -> tuple[dict[str, Any], dict[str, Cell]]:
+    document: dict[str, Any] = {}
+    located: dict[str, Cell] = {}
+    for key, i in index.items():
+        cell = cells[i] if i < len(cells) else None
+        if cell is None:
+            document[key] = ""
+            continue
+        located[key] = cell
+        document[key] = "" if cell.kind in ("formula", "error") else cell.value
+    return document, located
+
+
+def _validate_sheet(name: str, sheet: SheetData, context: PlanContext, seen_ids: dict[str, str]) -> list[Finding]:
+    index, findings = _header_map(name, sheet, context)
+    if not index:
+        return findings
+    labels = {c.key: c.header for c in context.sheet.columns}
+    letters = {key: get_column_letter(i + 1) for key, i in index.items()}
+    for merged in sheet.merged:
+        findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
+    validator = PlanValidator(context.schema, rule_context=context.rule_context, labels=labels)
+    plan_keys = [c.key for c in context.sheet.columns if c.role == "plan"]
+    for excel_row, cells in sheet.rows:
+        document, located = _document(cells, index)
+        row_id = str(document.get("row_id") or "")
+
+        def at(key: str, code: str, row_id: str = row_id, excel_row: int = excel_row, **extra: str) -> Finding:
+            return Finding(
+                code,
+                file=name,
+                sheet=sheet.name,
+                cell=f"{letters.get(key, 'A')}{excel_row}",
+                column=labels.get(key, ""),
+                row_id=row_id,
+                **extra,
+            )
+
+        for key, cell in located.items():
+            if cell.kind == "formula":
+                findings.append(at(key, "CELL_301", value=str(cell.value)))
+            elif cell.kind == "error":
+                findings.append(at(key, "CELL_302", value=str(cell.value)))
+            elif isinstance(cell.value, dt.date) and "event_dates" not in context.schema.get(key, {}):
+                if key != "event_dates":
+                    findings.append(at(key, "CELL_360", value=cell.value.isoformat(), detail="a date where text belongs"))
+        if "row_id" in index:
+            if not row_id:
+                findings.append(at("row_id", "ROW_201"))
+            elif row_id in seen_ids:
+                findings.append(at("row_id", "ROW_202", value=row_id, detail=f"{row_id} is also used at {seen_ids[row_id]}"))
+            elif row_id not in context.rows_by_id:
+                findings.append(at("row_id", "ROW_203", value=row_id))
+            else:
+                seen_ids[row_id] = f"'{sheet.name}'!{letters['row_id']}{excel_row}"
+                expected = plan_cells(context.sheet, context.rows_by_id[row_id])
+                for key in plan_keys:
+                    if key in index and str(document.get(key, "")) != expected.get(key, ""):
+                        findings.append(at(key, "ROW_204", value=str(document.get(key, ""))))
+        validator.validate(document)
+        for error in _flatten(validator._errors):
+            if error.code == FINDING.code:
+                code, details = error.info[0], dict(error.info[1])
+                findings.append(at(error.field, code, **{"value": _display(error.value), **details}))
+            else:
+                findings.append(at(error.field, "CELL_360", value=_display(error.value), detail=str(error.rule)))
+    return findings
+
+
+def _flatten(errors: Any) -> list[Any]:
+    out = []
+    for error in errors:
+        if error.is_group_error:
+            out.extend(_flatten(error.child_errors))
+        else:
+            out.append(error)
+    return out
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+__all__ = ["plan_context", "validate_book", "validate_file"]

@@ -1,0 +1,109 @@
+"""Understand the dates people type: real dates, "6 June 2017", "June 6-8, 2017", "27-29 May 2019",
+"2017-06-06", Excel serial numbers, and several of them separated by ';' or line breaks.
+
+A trailing place ("June 6-8, 2017, Manila, Philippines") is allowed, as the old plan's status column writes it.
+Returns (first day, last day) spans, or raises ValueError with the item that was not understood.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+Span = tuple[dt.date, dt.date]
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_M = r"(?P<month>[A-Za-z]{3,9})\.?"
+_RANGE_PATTERNS = (
+    re.compile(rf"^{_M}\s+(?P<d1>\d{{1,2}})\s*-\s*(?P<d2>\d{{1,2}}),?\s+(?P<year>\d{{4}})$"),
+    re.compile(rf"^(?P<d1>\d{{1,2}})\s*-\s*(?P<d2>\d{{1,2}})\s+{_M},?\s+(?P<year>\d{{4}})$"),
+    re.compile(rf"^(?P<d1>\d{{1,2}})\s+{_M}\s*-\s*(?P<d2>\d{{1,2}})\s+(?P<month2>[A-Za-z]{{3,9}})\.?,?\s+(?P<year>\d{{4}})$"),
+)
+_DAY_PATTERNS = (
+    re.compile(rf"^(?P<d1>\d{{1,2}})\s+{_M},?\s+(?P<year>\d{{4}})$"),
+    re.compile(rf"^{_M}\s+(?P<d1>\d{{1,2}}),?\s+(?P<year>\d{{4}})$"),
+)
+_ISO = re.compile(r"^(?P<year>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
+_NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<year>\d{4})$")
+_MONTH_YEAR = re.compile(rf"^{_M},?\s+(?P<year>\d{{4}})$")
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+
+
+def _month(name: str) -> int:
+    try:
+        return _MONTHS[name.casefold()]
+    except KeyError:
+        raise ValueError(f"{name!r} is not a month") from None
+
+
+def _one(item: str) -> Span:
+    text = re.sub(r"\s*(?:–|—|to|until)\s*", "-", item.strip(), flags=re.IGNORECASE) if item else item
+    text = re.sub(r"\s+", " ", text)
+    for pattern in _RANGE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            year = int(m["year"])
+            first_month = _month(m["month"])
+            last_month = _month(m["month2"]) if "month2" in m.groupdict() and m["month2"] else first_month
+            return dt.date(year, first_month, int(m["d1"])), dt.date(year, last_month, int(m["d2"]))
+    for pattern in _DAY_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            day = dt.date(int(m["year"]), _month(m["month"]), int(m["d1"]))
+            return day, day
+    m = _ISO.match(text)
+    if m:
+        day = dt.date(int(m["year"]), int(m["m"]), int(m["d"]))
+        return day, day
+    m = _NUMERIC.match(text)
+    if m:  # ASEAN usage is day first: 06/07/2017 is 6 July 2017
+        day = dt.date(int(m["year"]), int(m["b"]), int(m["a"]))
+        return day, day
+    m = _MONTH_YEAR.match(text)
+    if m:
+        year, month = int(m["year"]), _month(m["month"])
+        last = (dt.date(year + (month == 12), month % 12 + 1, 1)) - dt.timedelta(days=1)
+        return dt.date(year, month, 1), last
+    if _SERIAL.match(text):
+        from openpyxl.utils.datetime import from_excel
+
+        day = from_excel(float(text))
+        day = day.date() if isinstance(day, dt.datetime) else day
+        return day, day
+    raise ValueError(text)
+
+
+def _with_place(item: str) -> Span:
+    """Try the whole item, then drop trailing ", place" parts one at a time."""
+    parts = item.split(",")
+    for end in range(len(parts), 0, -1):
+        try:
+            return _one(",".join(parts[:end]))
+        except ValueError:
+            continue
+    raise ValueError(item.strip())
+
+
+def parse_dates(value: str | dt.date) -> list[Span]:
+    """All spans in a cell. Raises ValueError(item) for the first item that is not a date."""
+    if isinstance(value, dt.date):
+        return [(value, value)]
+    items = [p for p in re.split(r"[;\n]+", value) if p.strip()]
+    spans = []
+    for item in items:
+        try:
+            spans.append(_with_place(item))
+        except ValueError:
+            raise ValueError(item.strip()) from None
+    return spans

@@ -1,0 +1,96 @@
+"""Decide whether a file can be opened at all, before any parser touches it.
+
+An ASB's return can be anything: empty, truncated, encrypted, an .xls, a CSV, a zip bomb, XML with external
+entities. Each is recognised from its bytes (not its name) and answered with one FILE_0xx finding, so the caller can
+report it and go on with the other files. Nothing in the file is executed or fetched.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from xlsx_tools.findings import Finding
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # a full work plan unpacks to a few MB
+MAX_RATIO = 200  # deflate rarely beats 100:1 on real sheets; bombs reach 1000:1
+MAX_PART_SCAN = 64 * 1024
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def check_file(path: Path, allow_macros: bool = True) -> Finding | None:
+    """Return a fatal finding if `path` cannot be read as an .xlsx workbook, else None."""
+    name = str(path)
+    if not path.exists() or not path.is_file():
+        return Finding("FILE_001", file=name)
+    size = path.stat().st_size
+    if size == 0:
+        return Finding("FILE_002", file=name)
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(OLE_MAGIC):
+        return _ole_finding(path)
+    if not head.startswith(ZIP_MAGIC):
+        return Finding(
+            "FILE_006" if path.suffix.lower() in {".csv", ".ods", ".xls", ".fods"} else "FILE_003",
+            file=name,
+            detail=f"the file's content is not an Excel workbook (it is named {path.suffix or 'without extension'})",
+        )
+    return _zip_finding(path, allow_macros)
+
+
+def _ole_finding(path: Path) -> Finding:
+    """OLE2 container: either an encrypted OOXML package or a legacy .xls/.doc."""
+    try:
+        import msoffcrypto
+
+        with path.open("rb") as handle:
+            office = msoffcrypto.OfficeFile(handle)
+            encrypted = office.is_encrypted()
+    except Exception:  # noqa: BLE001 - any parse failure means: not a readable legacy file either
+        return Finding("FILE_005", file=str(path), detail="the file is an OLE container that could not be read")
+    if encrypted:
+        return Finding("FILE_004", file=str(path))
+    return Finding("FILE_006", file=str(path), detail="this is an old Excel 97-2003 (.xls) file")
+
+
+def _zip_finding(path: Path, allow_macros: bool) -> Finding | None:
+    name = str(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
+            if "mimetype" in names and "content.xml" in names:
+                return Finding("FILE_006", file=name, detail="this is an OpenDocument (.ods) spreadsheet")
+            if "[Content_Types].xml" not in names:
+                return Finding("FILE_003", file=name, detail="the file is a zip archive, not a workbook")
+            if "xl/workbook.bin" in names:
+                return Finding("FILE_006", file=name, detail="this is an Excel binary (.xlsb) workbook")
+            if "xl/workbook.xml" not in names:
+                return Finding("FILE_003", file=name, detail="the package holds no Excel workbook part")
+            unpacked = sum(info.file_size for info in infos)
+            packed = max(1, sum(info.compress_size for info in infos))
+            if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
+                return Finding(
+                    "FILE_007",
+                    file=name,
+                    detail=f"it would unpack to {unpacked // (1024 * 1024)} MB from {packed // 1024} KB",
+                )
+            if not allow_macros and "xl/vbaProject.bin" in names:
+                return Finding("FILE_009", file=name)
+            bad = archive.testzip()
+            if bad is not None:
+                return Finding("FILE_005", file=name, detail=f"the part {bad} is damaged")
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels")):
+                    with archive.open(info) as part:
+                        if _DOCTYPE.search(part.read(MAX_PART_SCAN)):
+                            return Finding("FILE_008", file=name, detail=f"the part {info.filename} declares a DOCTYPE/ENTITY")
+    except zipfile.BadZipFile:
+        return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt")
+    except (OSError, EOFError) as exc:
+        return Finding("FILE_005", file=name, detail=f"the file could not be read ({exc})")
+    return None
