@@ -21,7 +21,7 @@ MAX_PART_SCAN = 64 * 1024
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
-def check_file(path: Path, allow_macros: bool = True) -> Finding | None:
+def check_file(path: Path, allow_macros: bool = False) -> Finding | None:
     """Return a fatal finding if `path` cannot be read as an .xlsx workbook, else None."""
     name = str(path)
     if not path.exists() or not path.is_file():

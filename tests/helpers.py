@@ -1,0 +1,34 @@
+"""Small helpers for tests that edit real workbooks the way a person would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from xlsx_tools.layout.loader import load_layout
+
+
+def letter(key: str, kind: str = "bwp2") -> str:
+    """The column letter of a layout key in a freshly built sheet."""
+    keys = [c.key for c in load_layout().sheet(kind).columns]
+    return get_column_letter(keys.index(key) + 1)
+
+
+def edit(path: Path, change: Callable[[Any], None]) -> Path:
+    """Open `path` with openpyxl, apply `change(book)`, save in place."""
+    book = openpyxl.load_workbook(path)
+    change(book)
+    book.save(path)
+    return path
+
+
+def set_cells(path: Path, sheet: str, values: dict[str, Any]) -> Path:
+    def change(book: Any) -> None:
+        for address, value in values.items():
+            book[sheet][address].value = value
+
+    return edit(path, change)

@@ -1,0 +1,168 @@
+"""Files that are not usable workbooks: each gets one FILE_0xx finding naming the file; a batch goes on."""
+
+from __future__ import annotations
+
+import subprocess
+import zipfile
+from pathlib import Path
+
+from msoffcrypto.format.ooxml import OOXMLFile
+import pytest
+from openpyxl import Workbook
+
+from xlsx_tools.findings import Severity
+from xlsx_tools.validate.run import validate_files
+
+
+def _tiny_xlsx(path: Path) -> Path:
+    book = Workbook()
+    book.active["A1"] = "hello"
+    book.save(path)
+    return path
+
+
+def _rewrite_zip(source: Path, target: Path, replace: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            new.writestr(item, replace.get(item.filename, old.read(item.filename)))
+        for name, data in replace.items():
+            if name not in old.namelist():
+                new.writestr(name, data)
+    return target
+
+
+def make_empty(tmp: Path, master: Path) -> Path:
+    (tmp / "empty.xlsx").write_bytes(b"")
+    return tmp / "empty.xlsx"
+
+
+def make_text(tmp: Path, master: Path) -> Path:
+    (tmp / "notes.xlsx").write_text("This is an e-mail body, not a workbook.\n")
+    return tmp / "notes.xlsx"
+
+
+def make_csv(tmp: Path, master: Path) -> Path:
+    (tmp / "return.csv").write_text("Row ID,Status\nA.1.1-01,Ongoing\n")
+    return tmp / "return.csv"
+
+
+def make_truncated(tmp: Path, master: Path) -> Path:
+    data = master.read_bytes()
+    (tmp / "truncated.xlsx").write_bytes(data[: len(data) // 2])
+    return tmp / "truncated.xlsx"
+
+
+def make_encrypted(tmp: Path, master: Path) -> Path:
+    target = tmp / "encrypted.xlsx"
+    with master.open("rb") as plain, target.open("wb") as out:
+        OOXMLFile(plain).encrypt("secret", out)
+    return target
+
+
+def make_xlsb(tmp: Path, master: Path) -> Path:
+    target = tmp / "binary.xlsb"
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.bin", b"\x83\x01\x00")
+    return target
+
+
+def make_ods(tmp: Path, master: Path) -> Path:
+    target = tmp / "calc.ods"
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+    return target
+
+
+def make_plain_zip(tmp: Path, master: Path) -> Path:
+    target = tmp / "photos.xlsx"
+    with zipfile.ZipFile(target, "w") as archive:
+        archive.writestr("photo.jpg", b"\xff\xd8\xff")
+    return target
+
+
+def make_bomb(tmp: Path, master: Path) -> Path:
+    target = tmp / "bomb.xlsx"
+    with zipfile.ZipFile(master) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            new.writestr(item, old.read(item.filename))
+        with new.open("xl/media/padding.bin", "w") as part:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(64):
+                part.write(chunk)
+    return target
+
+
+def make_xxe(tmp: Path, master: Path) -> Path:
+    with zipfile.ZipFile(master) as old:
+        workbook_xml = old.read("xl/workbook.xml")
+    body = workbook_xml.split(b"?>", 1)[-1]
+    evil = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + body
+    return _rewrite_zip(master, tmp / "xxe.xlsx", {"xl/workbook.xml": evil})
+
+
+def make_macro(tmp: Path, master: Path) -> Path:
+    return _rewrite_zip(master, tmp / "with-macro.xlsm", {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0fake"})
+
+
+def make_missing(tmp: Path, master: Path) -> Path:
+    return tmp / "does-not-exist.xlsx"
+
+
+CASES = [
+    ("empty", make_empty, "FILE_002"),
+    ("text", make_text, "FILE_003"),
+    ("csv", make_csv, "FILE_006"),
+    ("truncated", make_truncated, "FILE_005"),
+    ("encrypted", make_encrypted, "FILE_004"),
+    ("xlsb", make_xlsb, "FILE_006"),
+    ("ods", make_ods, "FILE_006"),
+    ("plain-zip", make_plain_zip, "FILE_003"),
+    ("zip-bomb", make_bomb, "FILE_007"),
+    ("external-entities", make_xxe, "FILE_008"),
+    ("macro", make_macro, "FILE_009"),
+    ("missing", make_missing, "FILE_001"),
+]
+
+
+@pytest.mark.parametrize(("case", "make", "code"), CASES, ids=[c[0] for c in CASES])
+def test_unusable_file_gets_one_fatal_finding(tmp_path: Path, master_bwp2: Path, case: str, make, code: str) -> None:
+    bad = make(tmp_path, master_bwp2)
+    report = validate_files([bad])
+    assert report.codes() == [code]
+    finding = report.findings[0]
+    assert finding.severity is Severity.FATAL
+    assert finding.file == str(bad)
+    assert str(bad) in finding.message
+    assert report.exit_code == 2
+
+
+def test_a_bad_file_does_not_stop_the_batch(tmp_path: Path, master_copy: Path, master_bwp2: Path) -> None:
+    bad = make_truncated(tmp_path, master_bwp2)
+    report = validate_files([bad, master_copy, make_text(tmp_path, master_bwp2)])
+    assert report.files == [str(bad), str(master_copy), str(tmp_path / "notes.xlsx")]
+    assert [f.code for f in report.fatal] == ["FILE_005", "FILE_003"]
+    assert any(f.file == str(master_copy) and f.code == "PLAN_401" for f in report.findings)
+
+
+def test_legacy_formats_written_by_libreoffice_are_named(tmp_path: Path, soffice: str) -> None:
+    source = _tiny_xlsx(tmp_path / "tiny.xlsx")
+    profile = f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}"
+    for fmt in ("xls", "ods"):
+        subprocess.run(
+            [soffice, profile, "--headless", "--convert-to", fmt, "--outdir", str(tmp_path), str(source)],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    report = validate_files([tmp_path / "tiny.xls", tmp_path / "tiny.ods"])
+    assert report.codes() == ["FILE_006", "FILE_006"]
+    assert "97-2003" in report.findings[0].detail
+    assert "OpenDocument" in report.findings[1].detail
+
+
+def test_zip_bomb_is_refused_before_unpacking(tmp_path: Path, master_bwp2: Path) -> None:
+    bomb = make_bomb(tmp_path, master_bwp2)
+    assert bomb.stat().st_size < 2_000_000  # 64 MB of zeros packed small: the ratio gives it away
+    assert validate_files([bomb]).codes() == ["FILE_007"]

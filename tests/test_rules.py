@@ -1,0 +1,84 @@
+"""Rules in isolation: small inline documents through the real cerberus validator (pyxform's inline-table habit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from xlsx_tools.plan.periods import Period, periods_between
+from xlsx_tools.validate.context import plan_context
+from xlsx_tools.validate.dates import parse_dates
+from xlsx_tools.validate.validator import FINDING, PlanValidator
+
+
+def codes(document: dict[str, object]) -> list[tuple[str, str]]:
+    context = plan_context("bwp2")
+    validator = PlanValidator(context.schema, rule_context=context.rule_context, labels={})
+    validator.validate(document)
+    return [(e.field, e.info[0]) for e in validator._errors if e.code == FINDING.code]
+
+
+def test_excel_cell_limit() -> None:
+    assert ("progress", "CELL_304") in codes({"progress": "x" * 32_768})
+    assert codes({"progress": "x" * 32_767}) == []
+
+
+def test_control_characters() -> None:
+    assert ("progress", "CELL_305") in codes({"progress": "bell\x07here"})
+    assert codes({"progress": "two\nlines\tand tab"}) == []
+
+
+@pytest.mark.parametrize("text", ["=SUM(A1)", "+63 2 555", "-5 participants", "@mention"])
+def test_text_excel_would_run_as_a_formula(text: str) -> None:
+    assert ("progress", "CELL_303") in codes({"progress": text})
+
+
+def test_completed_needs_narrative_and_date() -> None:
+    assert ("status", "CELL_321") in codes({"status": "Completed", "progress": "", "event_dates": ""})
+    assert codes({"status": "Completed", "progress": "Held.", "event_dates": "6 June 2025"}) == []
+    assert codes({"status": "Ongoing", "progress": "", "event_dates": ""}) == []
+
+
+def test_asb_aliases_and_suggestions() -> None:
+    assert codes({"reporting_asb": "SOM-ED"}) == []
+    assert codes({"reporting_asb": "SOMED"}) == [("reporting_asb", "CELL_311")]
+    assert codes({"reporting_asb": "Ministry of Fun"}) == [("reporting_asb", "CELL_310")]
+
+
+def test_several_apa_items_are_checked_one_by_one() -> None:
+    assert codes({"apa_refs": "IV.A(a); IV.A(j)"}) == []
+    assert codes({"apa_refs": "IV.A(a); IV.A(z)"}) == [("apa_refs", "CELL_350")]
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("6 June 2017", dt.date(2017, 6, 6), dt.date(2017, 6, 6)),
+        ("June 6-8, 2017", dt.date(2017, 6, 6), dt.date(2017, 6, 8)),
+        ("27-29 May 2019", dt.date(2019, 5, 27), dt.date(2019, 5, 29)),
+        ("29 – 30 March 2022", dt.date(2022, 3, 29), dt.date(2022, 3, 30)),
+        ("2025-01-31", dt.date(2025, 1, 31), dt.date(2025, 1, 31)),
+        ("06/07/2025", dt.date(2025, 7, 6), dt.date(2025, 7, 6)),
+        ("June 6-8, 2017, Manila, Philippines", dt.date(2017, 6, 6), dt.date(2017, 6, 8)),
+        ("September 2024", dt.date(2024, 9, 1), dt.date(2024, 9, 30)),
+    ],
+)
+def test_text_dates_are_understood(text: str, first: dt.date, last: dt.date) -> None:
+    assert parse_dates(text) == [(first, last)]
+
+
+@pytest.mark.parametrize("text", ["soon", "31 June 2025", "2025-13-01", "Q3"])
+def test_non_dates_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_dates(text)
+
+
+def test_periods() -> None:
+    assert str(Period.parse(" 2026-h2 ")) == "2026-H2"
+    assert Period.parse("2026-H2").next() == Period(2027, 1)
+    assert Period.parse("2026-H1").previous() == Period(2025, 2)
+    plan_periods = periods_between(dt.date(2023, 1, 1), dt.date(2028, 12, 31))
+    assert len(plan_periods) == 12 and str(plan_periods[0]) == "2023-H1" and str(plan_periods[-1]) == "2028-H2"
+    with pytest.raises(ValueError):
+        Period.parse("2026-H3")
