@@ -40,5 +40,7 @@ def soffice() -> str:
     """LibreOffice is part of the test environment (.ci/run installs it); its absence is a setup error."""
     path = shutil.which("soffice") or shutil.which("libreoffice")
     if not path:
-        raise RuntimeError("LibreOffice (soffice) is not installed; run .ci/run or apt-get install libreoffice-calc-nogui")
+        raise RuntimeError(
+            "LibreOffice (soffice) is not installed; run .ci/run or apt-get install libreoffice-calc-nogui"
+        )
     return path

@@ -59,9 +59,7 @@ def _connect(process: subprocess.Popen[bytes], pipe: str) -> object:
             return resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
         except NoConnectException:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"soffice exited with status {process.returncode} before accepting"
-                ) from None
+                raise RuntimeError(f"soffice exited with status {process.returncode} before accepting") from None
             if time.monotonic() > deadline:
                 raise RuntimeError(f"could not connect to soffice within {CONNECT_TIMEOUT:.0f} s") from None
             time.sleep(0.25)
@@ -110,9 +108,7 @@ def run(path: Path, sheet_name: str, cells: list[str]) -> dict[str, object]:
         "--nofirststartwizard",
         f"--accept=pipe,name={pipe};urp;",
     ]
-    process = subprocess.Popen(
-        command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     desktop = None
     document = None
     try:

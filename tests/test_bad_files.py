@@ -6,8 +6,8 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from msoffcrypto.format.ooxml import OOXMLFile
 import pytest
+from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook
 
 from xlsx_tools.findings import Severity

@@ -83,9 +83,7 @@ def _assert_same_values(original: Path, converted: Path, sheet_names: list[str])
         assert expected, f"{name}: the original sheet is empty"
         missing = {k: v for k, v in expected.items() if actual.get(k) != v}
         extra = {k: v for k, v in actual.items() if k not in expected}
-        assert not missing, (
-            f"{name}: cells changed by LibreOffice (original values): {dict(list(missing.items())[:5])}"
-        )
+        assert not missing, f"{name}: cells changed by LibreOffice (original values): {dict(list(missing.items())[:5])}"
         assert not extra, f"{name}: cells added by LibreOffice: {dict(list(extra.items())[:5])}"
 
 
@@ -125,12 +123,8 @@ def spare_row() -> int:
 
 
 @pytest.fixture(scope="module")
-def probed(
-    soffice: str, master_bwp2: Path, columns: dict[str, tuple[str, Column]], spare_row: int
-) -> dict[str, Any]:
-    header_row = next(
-        openpyxl.load_workbook(master_bwp2, read_only=True)[SHEET].iter_rows(max_row=1, values_only=True)
-    )
+def probed(soffice: str, master_bwp2: Path, columns: dict[str, tuple[str, Column]], spare_row: int) -> dict[str, Any]:
+    header_row = next(openpyxl.load_workbook(master_bwp2, read_only=True)[SHEET].iter_rows(max_row=1, values_only=True))
     assert list(header_row[: len(columns)]) == list(columns), "row 1 of the sheet does not match the layout"
     cells = [f"{letter}2" for letter, _ in columns.values()]
     cells += [f"{letter}{spare_row}" for letter, column in columns.values() if column.role == "reporting"]

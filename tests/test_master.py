@@ -57,7 +57,12 @@ def test_list_contents(book: openpyxl.Workbook) -> None:
         return [c.value for row in book[sheet_name][ref.replace("$", "")] for c in row]
 
     assert values("STATUS_LIST") == [
-        "Not started", "Concept note / seeking funding", "Ongoing", "Completed", "Postponed", "Discontinued",
+        "Not started",
+        "Concept note / seeking funding",
+        "Ongoing",
+        "Completed",
+        "Postponed",
+        "Discontinued",
     ]
     assert {"SOMTC", "ACWC", "SOM-ED", "TELMIN"} <= set(values("ASB_LIST"))
     assert values("PERIOD_LIST")[0] == "2023-H1" and values("PERIOD_LIST")[-1] == "2028-H2"

@@ -45,7 +45,10 @@ def _swap_columns(book: Any) -> None:
     sheet = book[A]
     a, b = letter("progress"), letter("indicator_results")
     for row in range(1, sheet.max_row + 1):
-        sheet[f"{a}{row}"].value, sheet[f"{b}{row}"].value = sheet[f"{b}{row}"].value, sheet[f"{a}{row}"].value
+        sheet[f"{a}{row}"].value, sheet[f"{b}{row}"].value = (
+            sheet[f"{b}{row}"].value,
+            sheet[f"{a}{row}"].value,
+        )
 
 
 def _duplicate_id(book: Any) -> None:
@@ -59,10 +62,22 @@ ROW_CASES: list[tuple[str, Callable[[Path], None], str, str, str]] = [
     ("asb-misspelt", cells({col("reporting_asb"): "SOMTCC"}), "CELL_310", A, col("reporting_asb")),
     ("asb-alias", cells({col("reporting_asb"): "SOMED"}), "CELL_311", A, col("reporting_asb")),
     ("period-malformed", cells({col("reporting_period"): "2026-H3"}), "CELL_330", A, col("reporting_period")),
-    ("period-outside-plan", cells({col("reporting_period"): "2031-H1"}), "CELL_331", A, col("reporting_period")),
+    (
+        "period-outside-plan",
+        cells({col("reporting_period"): "2031-H1"}),
+        "CELL_331",
+        A,
+        col("reporting_period"),
+    ),
     ("date-unreadable", cells({col("event_dates"): "next week"}), "CELL_340", A, col("event_dates")),
     ("date-text-outside-plan", cells({col("event_dates"): "6 June 2017"}), "CELL_341", A, col("event_dates")),
-    ("date-real-outside-plan", cells({col("event_dates"): dt.datetime(2030, 1, 5)}), "CELL_341", A, col("event_dates")),
+    (
+        "date-real-outside-plan",
+        cells({col("event_dates"): dt.datetime(2030, 1, 5)}),
+        "CELL_341",
+        A,
+        col("event_dates"),
+    ),
     (
         "completed-without-narrative",
         cells({col("status"): "Completed", col("event_dates"): "June 6-8, 2025"}),
@@ -72,19 +87,43 @@ ROW_CASES: list[tuple[str, Callable[[Path], None], str, str, str]] = [
     ),
     ("formula-in-narrative", cells({col("progress"): "=1+1"}), "CELL_301", A, col("progress")),
     ("error-value", cells({col("indicator_results"): "#N/A"}), "CELL_302", A, col("indicator_results")),
-    ("date-in-text-column", cells({col("progress"): dt.datetime(2025, 3, 1)}), "CELL_360", A, col("progress")),
+    (
+        "date-in-text-column",
+        cells({col("progress"): dt.datetime(2025, 3, 1)}),
+        "CELL_360",
+        A,
+        col("progress"),
+    ),
     ("row-id-cleared", cells({col("row_id", 4): None}), "ROW_201", A, col("row_id", 4)),
     ("row-id-duplicated", book_change(_duplicate_id), "ROW_202", A, col("row_id", 3)),
     ("row-id-unknown", cells({col("row_id", 5): "Z.9.9-01"}), "ROW_203", A, col("row_id", 5)),
-    ("plan-text-edited", cells({col("activity", 6): "Something else entirely"}), "ROW_204", A, col("activity", 6)),
-    ("coordinator-unknown", cells({col("coordinating_asb", 2): "XYZ"}), "CELL_310", A, col("coordinating_asb")),
+    (
+        "plan-text-edited",
+        cells({col("activity", 6): "Something else entirely"}),
+        "ROW_204",
+        A,
+        col("activity", 6),
+    ),
+    (
+        "coordinator-unknown",
+        cells({col("coordinating_asb", 2): "XYZ"}),
+        "CELL_310",
+        A,
+        col("coordinating_asb"),
+    ),
     ("apa-unknown", cells({col("apa_refs", 2): "IV.E(z)"}), "CELL_350", A, col("apa_refs")),
     ("actip-malformed", cells({col("actip_refs", 2): "Article 99"}), "CELL_351", A, col("actip_refs")),
     ("merged-cells", book_change(_merge), "BOOK_107", A, f"{col('progress')}:{col('progress', 3)}"),
     ("header-renamed-missing", book_change(_rename_header), "BOOK_104", A, ""),
     ("header-renamed-unknown", book_change(_rename_header), "BOOK_105", A, col("status", 1)),
     ("columns-moved", book_change(_swap_columns), "BOOK_106", A, ""),
-    ("sheet-deleted", book_change(lambda b: b.remove(b["C. Law enforcement"])), "BOOK_102", "C. Law enforcement", ""),
+    (
+        "sheet-deleted",
+        book_change(lambda b: b.remove(b["C. Law enforcement"])),
+        "BOOK_102",
+        "C. Law enforcement",
+        "",
+    ),
     ("sheet-extra", book_change(lambda b: b.create_sheet("My notes")), "BOOK_103", "My notes", ""),
     ("identity-removed", book_change(lambda b: b.remove(b["_tipwp"])), "BOOK_101", "", ""),
     ("identity-edited", book_change(lambda b: b["_tipwp"].__setitem__("B1", None)), "BOOK_108", "", ""),

@@ -67,7 +67,8 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print findings as JSON.")] = False,
     report: Annotated[Path | None, typer.Option(help="Also write the findings to this .xlsx, linked to cells.")] = None,
     annotate: Annotated[
-        bool, typer.Option(help="Write <file>.checked.xlsx beside each file, bad cells highlighted with a comment.")
+        bool,
+        typer.Option(help="Write <file>.checked.xlsx beside each file, bad cells highlighted with a comment."),
     ] = False,
     plan: Annotated[str, typer.Option("--plan", help="Plan to assume when a file does not say.")] = "bwp2",
     limit: Annotated[int, typer.Option(help="Show at most this many findings on the console (0 = all).")] = 200,

@@ -12,9 +12,18 @@ from importlib.abc import Traversable
 from typing import Any
 
 
+def _root(package: str) -> Traversable:
+    try:
+        return resources.files(f"xlsx_tools.{package}")
+    except ModuleNotFoundError:
+        # Running from a source checkout that is not installed (or shadowing an installed copy): the data
+        # folders sit beside the package directory.
+        return resources.files("xlsx_tools").joinpath("..", package)
+
+
 def data_file(package: str, *parts: str) -> Traversable:
     """Return a data file shipped in `xlsx_tools.<package>` (e.g. data_file("workbook_templates", "layout.yaml"))."""
-    node: Traversable = resources.files(f"xlsx_tools.{package}")
+    node: Traversable = _root(package)
     for part in parts:
         node = node.joinpath(part)
     return node

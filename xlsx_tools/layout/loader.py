@@ -22,7 +22,7 @@ def _columns(entries: list[Any], reporting: list[Any], where: str, rule_names: s
         if "include" in entry:
             if entry["include"] != "reporting":
                 raise LayoutError(f"{where}[{i}]: only 'include: reporting' is supported")
-            columns.extend(_columns(reporting, [], f"reporting", rule_names))
+            columns.extend(_columns(reporting, [], "reporting", rule_names))
             continue
         here = f"{where}[{i}] ({entry.get('key', '?')})"
         role = entry.get("role")

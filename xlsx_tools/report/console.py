@@ -35,12 +35,12 @@ def render_console(report: Report, limit: int = 200) -> None:
         console.print(f"[bold]{escape(file_name)}[/]")
         for finding in sorted(items, key=lambda f: ORDER[f.severity]):
             style = STYLES[finding.severity]
-            console.print(
-                f"  [{style}]{finding.severity.value:<7}[/] {finding.code}  {escape(_line(finding))}"
-            )
+            console.print(f"  [{style}]{finding.severity.value:<7}[/] {finding.code}  {escape(_line(finding))}")
     hidden = len(report.findings) - len(shown)
     if hidden:
-        console.print(f"[bold]Showing {len(shown)} of {len(report.findings)} findings[/] (--limit 0 or --json for all).")
+        console.print(
+            f"[bold]Showing {len(shown)} of {len(report.findings)} findings[/] (--limit 0 or --json for all)."
+        )
     console.print(
         f"{len(report.files)} file(s) checked: {len(report.fatal)} unusable, {len(report.errors)} errors, "
         f"{len(report.warnings)} warnings."

@@ -8,7 +8,18 @@ from openpyxl.styles import Font, PatternFill
 
 from xlsx_tools.findings import Report, Severity
 
-COLUMNS = ("Code", "Severity", "File", "Sheet", "Cell", "Column", "Value", "What is wrong", "How to fix it", "Row ID")
+COLUMNS = (
+    "Code",
+    "Severity",
+    "File",
+    "Sheet",
+    "Cell",
+    "Column",
+    "Value",
+    "What is wrong",
+    "How to fix it",
+    "Row ID",
+)
 FILLS = {
     Severity.FATAL: PatternFill("solid", fgColor="F4B6B6"),
     Severity.ERROR: PatternFill("solid", fgColor="FCE4D6"),
@@ -33,8 +44,16 @@ def write_findings_book(report: Report, out: Path) -> Path:
         if finding.suggestion:
             what += f" Did you mean {finding.suggestion}?"
         values = (
-            finding.code, finding.severity.value, finding.file, finding.sheet, finding.cell, finding.column,
-            finding.value[:1000], what, finding.entry.fix, finding.row_id,
+            finding.code,
+            finding.severity.value,
+            finding.file,
+            finding.sheet,
+            finding.cell,
+            finding.column,
+            finding.value[:1000],
+            what,
+            finding.entry.fix,
+            finding.row_id,
         )
         sheet.append(["" if v is None else str(v) for v in values])
         row = sheet.max_row

@@ -34,7 +34,7 @@ def validate_file(path: Path, default_plan: str = "bwp2") -> list[Finding]:
         return [fatal]
     try:
         book = read_workbook(path)
-    except Exception as exc:  # noqa: BLE001 - a parser failure on user input is a finding, not a crash
+    except Exception as exc:
         return [Finding("FILE_005", file=str(path), detail=f"it could not be read as a workbook ({exc})")]
     return validate_book(book, default_plan)
 
@@ -134,14 +134,20 @@ def _validate_sheet(name: str, sheet: SheetData, context: PlanContext, seen_ids:
                 findings.append(at(key, "CELL_301", value=str(cell.value)))
             elif cell.kind == "error":
                 findings.append(at(key, "CELL_302", value=str(cell.value)))
-            elif isinstance(cell.value, dt.date) and "event_dates" not in context.schema.get(key, {}):
-                if key != "event_dates":
-                    findings.append(at(key, "CELL_360", value=cell.value.isoformat(), detail="a date where text belongs"))
+            elif isinstance(cell.value, dt.date) and not context.schema.get(key, {}).get("event_dates"):
+                findings.append(at(key, "CELL_360", value=cell.value.isoformat(), detail="a date where text belongs"))
         if "row_id" in index:
             if not row_id:
                 findings.append(at("row_id", "ROW_201"))
             elif row_id in seen_ids:
-                findings.append(at("row_id", "ROW_202", value=row_id, detail=f"{row_id} is also used at {seen_ids[row_id]}"))
+                findings.append(
+                    at(
+                        "row_id",
+                        "ROW_202",
+                        value=row_id,
+                        detail=f"{row_id} is also used at {seen_ids[row_id]}",
+                    )
+                )
             elif row_id not in context.rows_by_id:
                 findings.append(at("row_id", "ROW_203", value=row_id))
             else:

@@ -16,9 +16,18 @@ _MONTHS = {
     name: number
     for number, names in enumerate(
         [
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-            ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-            ("oct", "october"), ("nov", "november"), ("dec", "december"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
         ],
         start=1,
     )
@@ -28,7 +37,9 @@ _M = r"(?P<month>[A-Za-z]{3,9})\.?"
 _RANGE_PATTERNS = (
     re.compile(rf"^{_M}\s+(?P<d1>\d{{1,2}})\s*-\s*(?P<d2>\d{{1,2}}),?\s+(?P<year>\d{{4}})$"),
     re.compile(rf"^(?P<d1>\d{{1,2}})\s*-\s*(?P<d2>\d{{1,2}})\s+{_M},?\s+(?P<year>\d{{4}})$"),
-    re.compile(rf"^(?P<d1>\d{{1,2}})\s+{_M}\s*-\s*(?P<d2>\d{{1,2}})\s+(?P<month2>[A-Za-z]{{3,9}})\.?,?\s+(?P<year>\d{{4}})$"),
+    re.compile(
+        rf"^(?P<d1>\d{{1,2}})\s+{_M}\s*-\s*(?P<d2>\d{{1,2}})\s+(?P<month2>[A-Za-z]{{3,9}})\.?,?\s+(?P<year>\d{{4}})$"
+    ),
 )
 _DAY_PATTERNS = (
     re.compile(rf"^(?P<d1>\d{{1,2}})\s+{_M},?\s+(?P<year>\d{{4}})$"),

@@ -43,7 +43,7 @@ def _items(value: str) -> list[str]:
     return [part.strip() for part in re.split(r"[;\n]+", value) if part.strip()]
 
 
-class PlanValidator(Validator):  # type: ignore[misc]  # cerberus ships no type hints
+class PlanValidator(Validator):
     """Custom rules; the docstrings are cerberus' schemas for the rules' constraints."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -52,7 +52,7 @@ class PlanValidator(Validator):  # type: ignore[misc]  # cerberus ships no type 
 
     @property
     def rule_context(self) -> RuleContext:
-        return self._config["rule_context"]  # type: ignore[no-any-return]
+        return self._config["rule_context"]
 
     def _finding(self, field: str, code: str, **details: str) -> None:
         self._error(field, FINDING, code, details)

@@ -16,7 +16,10 @@ from xlsx_tools.workbook.identity import LISTS_SHEET
 
 
 def write_lists(
-    book: Any, lists: Mapping[str, tuple[str, ...]], titles: Mapping[str, str], notes: Mapping[str, Mapping[str, str]]
+    book: Any,
+    lists: Mapping[str, tuple[str, ...]],
+    titles: Mapping[str, str],
+    notes: Mapping[str, Mapping[str, str]],
 ) -> None:
     """Create or clear the Lists sheet, write one column per list (plus a note column), define the names."""
     if LISTS_SHEET in book.sheetnames:

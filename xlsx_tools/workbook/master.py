@@ -24,9 +24,7 @@ class MasterSummary:
     flagged_rows: int
 
 
-def build_master(
-    out: Path, plan_id: str = "bwp2", period: str = "", password: str | None = None
-) -> MasterSummary:
+def build_master(out: Path, plan_id: str = "bwp2", period: str = "", password: str | None = None) -> MasterSummary:
     """Write the master workbook for `plan_id` to `out` (atomically)."""
     from openpyxl import Workbook
     from openpyxl.packaging.custom import StringProperty
@@ -64,7 +62,11 @@ def build_master(
     properties.description = f"Plan version {plan.version}; timeframe {plan.start.year}-{plan.end.year}."
     properties.version = plan.version
     properties.category = "Work plan master"
-    for name, value in (("PlanId", plan.id), ("PlanVersion", plan.version), ("LayoutVersion", str(context.layout.version))):
+    for name, value in (
+        ("PlanId", plan.id),
+        ("PlanVersion", plan.version),
+        ("LayoutVersion", str(context.layout.version)),
+    ):
         book.custom_doc_props.append(StringProperty(name=name, value=value))
     save_atomically(book, out)
     flagged = sum(1 for _, row in plan.rows() if row.flags)

@@ -50,7 +50,7 @@ def _ole_finding(path: Path) -> Finding:
         with path.open("rb") as handle:
             office = msoffcrypto.OfficeFile(handle)
             encrypted = office.is_encrypted()
-    except Exception:  # noqa: BLE001 - any parse failure means: not a readable legacy file either
+    except Exception:
         return Finding("FILE_005", file=str(path), detail="the file is an OLE container that could not be read")
     if encrypted:
         return Finding("FILE_004", file=str(path))
@@ -88,7 +88,11 @@ def _zip_finding(path: Path, allow_macros: bool) -> Finding | None:
                 if info.filename.endswith((".xml", ".rels")):
                     with archive.open(info) as part:
                         if _DOCTYPE.search(part.read(MAX_PART_SCAN)):
-                            return Finding("FILE_008", file=name, detail=f"the part {info.filename} declares a DOCTYPE/ENTITY")
+                            return Finding(
+                                "FILE_008",
+                                file=name,
+                                detail=f"the part {info.filename} declares a DOCTYPE/ENTITY",
+                            )
     except zipfile.BadZipFile:
         return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt")
     except (OSError, EOFError) as exc:
