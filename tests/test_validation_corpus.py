@@ -182,3 +182,10 @@ def test_a_clean_filled_row_has_no_findings(master_copy: Path) -> None:
     )
     findings = [f for f in validate_file(master_copy) if f.severity is not Severity.WARNING]
     assert findings == []
+
+
+def test_the_untouched_2017_master_has_only_warnings(master_bwp1: Path) -> None:
+    findings = validate_file(master_bwp1)
+    assert {f.severity for f in findings} == {Severity.WARNING}
+    assert {"PLAN_401", "PLAN_403"} <= {f.code for f in findings}
+    assert "A.a.2.1" in {f.row_id for f in findings if f.code == "PLAN_401"}  # "Lead: CSBO: SLOM" in the source

@@ -259,14 +259,20 @@ CATALOGUE: dict[str, Entry] = {
         _e(
             "PLAN_401",
             W,
-            "no coordinating body in the source plan",
-            "The source plan names no coordinating body here; the secretariat should agree one with SOMTC.",
+            "no coordinating (lead) body in the source plan",
+            "The source plan names none here; the secretariat should agree one with the bodies concerned.",
         ),
         _e(
             "PLAN_402",
             W,
             "no activity/project listed in the source plan",
             "The source lists no activity for this type yet; bodies may propose one.",
+        ),
+        _e(
+            "PLAN_403",
+            W,
+            "this plan cell is blank in the source plan",
+            "The source document leaves it blank; the secretariat may complete it in the next plan revision.",
         ),
     )
 }

@@ -243,7 +243,37 @@ def load_plan(plan_id: str = DEFAULT_PLAN) -> Plan:
         source=_text(meta, "source", where),
     )
     _check_unique_ids(plan)
-    return plan
+    return _with_registry_codes(plan)
+
+
+# Row keys that hold sectoral bodies: written with the registry's code (SOMED → SOM-ED) so that the dropdown
+# cells of the master hold list values. The source's own spelling stays in the data files (lead_source, notes).
+ASB_KEYS = ("coordinating_asb", "co_coordinating_asb", "supporting_asb", "lead_asb", "co_lead_asb", "cooperating_asb")
+
+
+def _with_registry_codes(plan: Plan) -> Plan:
+    from dataclasses import replace
+
+    from xlsx_tools.plan.reference import load_references
+
+    registry = load_references().registry
+
+    def code(name: str) -> str:
+        body = registry.resolve(name)
+        return body.code if body else name
+
+    def canonical(row: PlanRow) -> PlanRow:
+        values = dict(row.values)
+        for key in ASB_KEYS:
+            value = values.get(key)
+            if isinstance(value, tuple):
+                values[key] = tuple(code(v) for v in value)
+            elif value:
+                values[key] = "; ".join(code(v.strip()) for v in value.split(";"))
+        return replace(row, values=values)
+
+    pillars = tuple(replace(p, rows=tuple(canonical(r) for r in p.rows)) for p in plan.pillars)
+    return replace(plan, pillars=pillars)
 
 
 def _check_unique_ids(plan: Plan) -> None:

@@ -20,9 +20,8 @@ def _line(finding: Finding) -> str:
     what = finding.detail or finding.entry.title
     if finding.value and not finding.detail:
         what = f"{finding.value[:60]!r}: {what}"
-    if finding.suggestion:
-        what += f"; did you mean {finding.suggestion}?"
-    return f"{where + ': ' if where else ''}{what}. {finding.entry.fix}"
+    hint = f" Did you mean {finding.suggestion}?" if finding.suggestion else ""
+    return f"{where + ': ' if where else ''}{what}.{hint} {finding.entry.fix}"
 
 
 def render_console(report: Report, limit: int = 200) -> None:

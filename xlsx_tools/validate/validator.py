@@ -26,7 +26,7 @@ FORMULA_LEADS = ("=", "+", "-", "@")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ACTIP = re.compile(r"^(?:Art(?:icle)?\.?\s*)?(?P<art>\d{1,2})(?:\s*\(\w{1,4}\))*$", re.IGNORECASE)
 ACTIP_ARTICLES = 31  # ACTIP has 31 articles
-EXPECTED_GAPS = {"coordinator": "PLAN_401", "activity": "PLAN_402"}
+EXPECTED_GAPS = {"coordinator": "PLAN_401", "activity": "PLAN_402", "source_text": "PLAN_403"}
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class PlanValidator(Validator):
             self._finding(field, "CELL_306")
 
     def _validate_expected(self, constraint: str, field: str, value: Any) -> None:
-        """{'type': 'string', 'allowed': ['coordinator', 'activity']}"""
+        """{'type': 'string', 'allowed': ['coordinator', 'activity', 'source_text']}"""
         if value is None or value == "":
             self._finding(field, EXPECTED_GAPS[constraint])
 
