@@ -135,3 +135,13 @@ def test_bwp1_master(master_bwp1: Path) -> None:
     headers = [c.value for c in book["A. Prevention"][1]]
     assert headers == [c.header for c in load_layout().sheet("bwp1").columns]
     assert book["A. Prevention"]["A2"].value == "A.a.1.1"
+
+
+def test_instructions_name_the_plan_and_the_pillar_goals(book: openpyxl.Workbook) -> None:
+    lines = [c.value for c in book["Instructions"]["A"] if c.value]
+    plan = load_plan("bwp2")
+    assert lines[0] == plan.title
+    for pillar in plan.pillars:
+        assert pillar.goal and any(
+            line.startswith(f"{pillar.code}. {pillar.title}: {pillar.goal[:40]}") for line in lines
+        )

@@ -55,6 +55,8 @@ def master_instructions(plan: Plan, statuses: tuple[str, ...], period: str) -> l
             "",
             "validation lists these as warnings so the secretariat can settle them, rather than inventing a value.",
         ),
+        ("heading", "The pillars and their goals"),
+        *[("", f"{p.code}. {p.title}: {p.goal}" if p.goal else f"{p.code}. {p.title}") for p in plan.pillars],
         ("heading", "Lists"),
         ("", "The dropdown lists (ASBs, statuses, APA provisions, periods) are on a hidden 'Lists' sheet."),
         (
