@@ -100,6 +100,34 @@ def validate(
     raise typer.Exit(result.exit_code)
 
 
+@app.command()
+def issue(
+    master: Annotated[Path, typer.Argument(help="The master workbook to issue templates from.")],
+    period: Annotated[str, typer.Option(help="The reporting period, e.g. 2026-H2.")],
+    out: Annotated[Path, typer.Option(help="Folder for the templates.")] = Path("returns"),
+    asb: Annotated[
+        list[str] | None, typer.Option(help="Only these bodies (repeat the option); default: every body.")
+    ] = None,
+    due: Annotated[str, typer.Option(help="Due date shown in the templates, e.g. 2027-01-31.")] = "",
+) -> None:
+    """Write one return template per sectoral body with the rows it coordinates or supports."""
+    from xlsx_tools.plan.periods import Period
+
+    try:
+        period = str(Period.parse(period))
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    from xlsx_tools.returns.issue import IssueError, issue_templates
+
+    try:
+        written = issue_templates(master, period, out, asbs=asb or (), due=due)
+    except IssueError as exc:
+        raise _fail(str(exc)) from None
+    for template in written:
+        typer.echo(f"{template.path}  {template.asb}: {template.rows} rows")
+    typer.echo(f"{len(written)} templates for {period} in {out}")
+
+
 @lists_app.command("refresh")
 def lists_refresh(
     file: Annotated[Path, typer.Argument(help="The workbook whose dropdown lists to re-populate.")],

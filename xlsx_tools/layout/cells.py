@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from xlsx_tools.layout.model import SheetLayout
 from xlsx_tools.plan.loader import PlanDataError
 from xlsx_tools.plan.model import PlanRow
@@ -28,3 +30,18 @@ def plan_cells(sheet: SheetLayout, row: PlanRow) -> dict[str, str]:
                 f"{len(row.items(base_key))} values for {base_key} but layout.yaml declares {slots} slots",
             )
     return cells
+
+
+def fingerprint(sheet: SheetLayout, cells: Mapping[str, str]) -> str:
+    """A short hash of a row's locked plan columns, so a return can prove its plan text was not changed."""
+    import hashlib
+
+    text = "\x1f".join(str(cells.get(c.key, "")) for c in sheet.columns if c.role == "plan")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def sheet_records(sheet: SheetLayout, headers: list[str], rows: list[list[str]]) -> list[dict[str, str]]:
+    """Rows of a sheet (cell texts in header order) as records keyed by layout column keys."""
+    index = {label: i for i, label in enumerate(headers) if label}
+    positions = {c.key: index[c.header] for c in sheet.columns if c.header in index}
+    return [{key: row[i] if i < len(row) else "" for key, i in positions.items()} for row in rows]

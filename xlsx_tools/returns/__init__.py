@@ -1,0 +1,1 @@
+"""The return cycle: per-body return templates (and, later, merging the returned copies)."""

@@ -1,0 +1,201 @@
+"""Issue one return template per sectoral body: the rows it coordinates or supports, ready to fill for a period.
+
+Each template is a plain .xlsx (never macro-enabled) made by the same composer as the master, with the body and the
+period prefilled, and a very-hidden manifest: template id, and per row its id and a fingerprint of the locked plan
+columns, so that a merge can tell whose rows came back and whether their plan text was touched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xlsx_tools.layout.cells import fingerprint, sheet_records
+from xlsx_tools.layout.model import SheetLayout
+from xlsx_tools.validate.context import PlanContext, plan_context
+from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.workbook.compose import compose_workbook
+from xlsx_tools.workbook.reader import WorkbookData
+
+MANIFEST_SHEET = "_manifest"
+BODY_KEYS = ("coordinating_asb", "co_coordinating_asb", "lead_asb", "co_lead_asb")
+SUPPORT_KEYS = ("supporting_asb", "cooperating_asb")
+
+
+class IssueError(ValueError):
+    """The master cannot be used to issue templates, or an argument is wrong; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class IssuedTemplate:
+    asb: str
+    path: Path
+    rows: int
+    template_id: str
+
+
+def bodies_of(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[set[str], set[str]]:
+    """(coordinating, supporting) bodies named in a record's ASB columns."""
+    coordinating: set[str] = set()
+    supporting: set[str] = set()
+    for column in sheet.columns:
+        value = record.get(column.key, "")
+        if not value:
+            continue
+        names = {v.strip() for v in value.split(";") if v.strip()}
+        if column.base_key in BODY_KEYS:
+            coordinating |= names
+        elif column.base_key in SUPPORT_KEYS:
+            supporting |= names
+    return coordinating, supporting
+
+
+def safe_name(text: str) -> str:
+    """A file-name part that survives e-mail, zip tools and sorting: letters, digits and hyphens."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "body"
+
+
+def template_file_name(period: str, asb: str) -> str:
+    return f"{period}_{safe_name(asb)}_return.xlsx"
+
+
+def master_records(book: WorkbookData, context: PlanContext) -> dict[str, list[dict[str, str]]]:
+    """Every pillar sheet's rows of the master, keyed by layout column, plan order kept."""
+    records: dict[str, list[dict[str, str]]] = {}
+    for pillar in context.plan.pillars:
+        sheet = book.sheets.get(pillar.sheet_name)
+        if sheet is None:
+            raise IssueError(
+                f"{book.path}: the master has no sheet '{pillar.sheet_name}'; restore it or run tipwp init."
+            )
+        rows = [[str(c.value) if c.kind != "empty" else "" for c in cells] for _, cells in sheet.rows]
+        records[pillar.sheet_name] = [r for r in sheet_records(context.sheet, sheet.headers, rows) if r.get("row_id")]
+    return records
+
+
+def return_instructions(context: PlanContext, asb: str, period: str, due: str, rows: int) -> list[tuple[str, str]]:
+    plan = context.plan
+    name = next((b.name for b in context.references.registry.bodies if b.code == asb), "")
+    statuses = "; ".join(context.lists.get("STATUS_LIST", ()))
+    return [
+        ("title", f"{plan.short_title}: return for {asb}, period {period}"),
+        (
+            "",
+            f"{asb}{f' ({name})' if name else ''}: this file holds the {rows} activities "
+            "your body coordinates or supports.",
+        ),
+        (
+            "",
+            f"Please return it by {due or 'the date given in the covering e-mail'} to the ASEAN Secretariat "
+            "(SOMTC Working Group on TIP), as an .xlsx attachment. Keep the file name.",
+        ),
+        ("heading", "What to fill in"),
+        ("", "Only the orange columns can be edited. Click a cell to see what to write; choose from the lists."),
+        ("", f"Status: one of {statuses}. 'Completed' needs a progress narrative and the date of the event."),
+        ("", "Dates of events held: e.g. 6 June 2025 or June 6-8, 2025; separate several dates with ';'."),
+        ("heading", "A new activity"),
+        (
+            "",
+            "Write it in an empty row below the listed rows of the right pillar sheet, with its type code (e.g. "
+            "A.1.1) in the Type column; the secretariat reviews it before it enters the plan.",
+        ),
+        ("heading", "Please do not"),
+        (
+            "",
+            "rename or delete sheets or columns, paste over the dropdowns, or type formulas. If something in the "
+            "blue plan columns is wrong, say so in the Progress narrative.",
+        ),
+    ]
+
+
+def _write_manifest(book: Any, entries: Sequence[tuple[str, str, str]], values: Mapping[str, str]) -> None:
+    sheet = book.create_sheet(MANIFEST_SHEET)
+    sheet.sheet_state = "veryHidden"
+    for key, value in values.items():
+        sheet.append([key, value])
+    sheet.append([])
+    sheet.append(["row_id", "sheet", "fingerprint"])
+    for entry in entries:
+        sheet.append(list(entry))
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.data_type = "s"
+    sheet.protection.sheet = True
+
+
+def issue_templates(
+    master: Path,
+    period: str,
+    out_dir: Path,
+    asbs: Iterable[str] = (),
+    due: str = "",
+) -> list[IssuedTemplate]:
+    """Write one return template per body into `out_dir`; returns what was written, in body order."""
+    from xlsx_tools.workbook.reader import read_workbook
+    from xlsx_tools.workbook.safety import check_file
+
+    problem = check_file(master)
+    if problem:
+        raise IssueError(problem.message)
+    book = read_workbook(master)
+    context = plan_context(book.identity.get("plan_id") or "bwp2")
+    records = master_records(book, context)
+    registry = context.references.registry
+    wanted: list[str] = []
+    for name in asbs:
+        body = registry.resolve(name)
+        if body is None or body.kind != "body":
+            hint = registry.suggest(name)
+            raise IssueError(
+                f"{name!r} is not a sectoral body of the registry." + (f" Did you mean {hint}?" if hint else "")
+            )
+        wanted.append(body.code)
+    involved: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for sheet_name, rows in records.items():
+        for record in rows:
+            coordinating, supporting = bodies_of(context.sheet, record)
+            for body_name in coordinating | supporting:
+                body = registry.resolve(body_name)
+                if body is not None and body.kind == "body":
+                    involved.setdefault(body.code, []).append((sheet_name, record))
+    codes = wanted or [b.code for b in registry.bodies if b.code in involved]
+    issued_at = dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for code in codes:
+        body_rows = involved.get(code, [])
+        template_id = str(uuid.uuid4())
+        sheet_rows: dict[str, list[dict[str, str]]] = {}
+        manifest = []
+        for sheet_name, record in body_rows:
+            filled = {**record, "reporting_period": period, "reporting_asb": code}
+            for column in context.sheet.reporting:
+                if column.key not in ("reporting_period", "reporting_asb"):
+                    filled[column.key] = ""
+            sheet_rows.setdefault(sheet_name, []).append(filled)
+            manifest.append((record["row_id"], sheet_name, fingerprint(context.sheet, record)))
+        identity = {
+            "kind": "return",
+            "period": period,
+            "asb": code,
+            "due": due,
+            "template_id": template_id,
+            "issued": issued_at,
+        }
+        workbook = compose_workbook(
+            context,
+            sheet_rows,
+            return_instructions(context, code, period, due, len(body_rows)),
+            identity,
+            subject=f"{context.plan.short_title} return for {code}, {period}",
+        )
+        _write_manifest(workbook, manifest, {**identity, "plan_id": context.plan.id, "master": master.name})
+        path = out_dir / template_file_name(period, code)
+        save_atomically(workbook, path)
+        written.append(IssuedTemplate(asb=code, path=path, rows=len(body_rows), template_id=template_id))
+    return written

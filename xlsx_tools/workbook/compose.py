@@ -1,0 +1,82 @@
+"""Assemble a workbook of ours: Instructions, pillar sheets, hidden Lists, very-hidden identity, properties.
+
+The master and the per-body return templates are both made here, so they look and behave the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from xlsx_tools import __version__
+from xlsx_tools.validate.context import PlanContext
+from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET
+from xlsx_tools.workbook.instructions import write_instructions
+from xlsx_tools.workbook.lists import list_notes, write_lists
+from xlsx_tools.workbook.pillar_sheet import SheetOptions, write_pillar_sheet
+
+
+def compose_workbook(
+    context: PlanContext,
+    sheet_rows: Mapping[str, Sequence[Mapping[str, str]]],
+    instructions: list[tuple[str, str]],
+    identity: Mapping[str, str],
+    subject: str,
+    password: str | None = None,
+) -> Any:
+    """Return an openpyxl Workbook (not saved) with one pillar sheet per plan pillar, in plan order."""
+    from openpyxl import Workbook
+    from openpyxl.packaging.custom import StringProperty
+
+    plan = context.plan
+    book = Workbook()
+    sheet = book.active
+    sheet.title = INSTRUCTIONS_SHEET
+    write_instructions(sheet, instructions)
+    for pillar in plan.pillars:
+        write_pillar_sheet(
+            book.create_sheet(pillar.sheet_name),
+            context.sheet,
+            sheet_rows.get(pillar.sheet_name, ()),
+            SheetOptions(title=f"{plan.short_title}, Pillar {pillar.code}. {pillar.title}", password=password),
+        )
+    titles = {name: spec.title for name, spec in context.layout.lists.items()}
+    write_lists(book, context.lists, titles, list_notes(context))
+    write_identity(book, {**base_identity(context), **identity})
+    properties = book.properties
+    properties.title = plan.title
+    properties.subject = subject
+    properties.creator = f"tipwp {__version__}"
+    properties.keywords = f"ASEAN; trafficking in persons; {plan.short_title}; {plan.id}"
+    properties.description = f"Plan version {plan.version}; timeframe {plan.start.year}-{plan.end.year}."
+    properties.version = plan.version
+    properties.category = identity.get("kind", "")
+    for name, value in (
+        ("PlanId", plan.id),
+        ("PlanVersion", plan.version),
+        ("LayoutVersion", str(context.layout.version)),
+    ):
+        book.custom_doc_props.append(StringProperty(name=name, value=value))
+    return book
+
+
+def base_identity(context: PlanContext) -> dict[str, str]:
+    return {
+        "plan_id": context.plan.id,
+        "plan_version": context.plan.version,
+        "plan_title": context.plan.title,
+        "layout_version": str(context.layout.version),
+        "tool": "tipwp",
+        "tool_version": __version__,
+        "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+    }
+
+
+def write_identity(book: Any, values: Mapping[str, str]) -> None:
+    sheet = book.create_sheet(IDENTITY_SHEET)
+    sheet.sheet_state = "veryHidden"
+    for row, (key, value) in enumerate(values.items(), start=1):
+        sheet.cell(row=row, column=1, value=key)
+        sheet.cell(row=row, column=2, value=str(value)).data_type = "s"
+    sheet.protection.sheet = True
