@@ -7,6 +7,7 @@ recipient. Readers check it before anything is validated or merged.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 IDENTITY_SHEET = "_tipwp"
 LISTS_SHEET = "Lists"
@@ -14,8 +15,13 @@ INSTRUCTIONS_SHEET = "Instructions"
 REQUIRED_KEYS = ("kind", "plan_id", "layout_version")
 
 
-def identity_rows(values: Mapping[str, str]) -> list[tuple[str, str]]:
-    return [(key, str(value)) for key, value in values.items()]
+def read_identity(sheet: Any) -> dict[str, str]:
+    """The key/value rows of an openpyxl identity sheet."""
+    return {
+        str(key).strip(): "" if value is None else str(value).strip()
+        for key, value, *_ in sheet.iter_rows(values_only=True)
+        if key
+    }
 
 
 def missing_keys(identity: Mapping[str, str]) -> list[str]:

@@ -54,12 +54,10 @@ def refresh_lists(path: Path, out: Path | None = None) -> dict[str, int]:
 
     from xlsx_tools.validate.context import plan_context
     from xlsx_tools.workbook.atomic import save_atomically
-    from xlsx_tools.workbook.identity import IDENTITY_SHEET
+    from xlsx_tools.workbook.identity import IDENTITY_SHEET, read_identity
 
     book = openpyxl.load_workbook(path)
-    identity = {}
-    if IDENTITY_SHEET in book.sheetnames:
-        identity = {str(k): str(v) for k, v, *_ in book[IDENTITY_SHEET].iter_rows(values_only=True) if k}
+    identity = read_identity(book[IDENTITY_SHEET]) if IDENTITY_SHEET in book.sheetnames else {}
     context = plan_context(identity.get("plan_id") or "bwp2")
     titles = {name: spec.title for name, spec in context.layout.lists.items()}
     write_lists(book, context.lists, titles, list_notes(context))

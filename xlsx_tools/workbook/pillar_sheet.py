@@ -15,7 +15,6 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from xlsx_tools.layout.model import Column, SheetLayout
 
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 PLAN_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 REPORT_HEADER_FILL = PatternFill("solid", fgColor="C65911")
 REPORT_CELL_FILL = PatternFill("solid", fgColor="FFF2CC")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlsx_tools.workbook.identity import IDENTITY_SHEET
+from xlsx_tools.workbook.identity import IDENTITY_SHEET, read_identity
 
 CellKind = str  # "empty" | "text" | "date" | "formula" | "error"
 
@@ -88,9 +88,7 @@ def read_workbook(path: Path) -> WorkbookData:
     sheets: dict[str, SheetData] = {}
     for sheet in book.worksheets:
         if sheet.title == IDENTITY_SHEET:
-            for key, value, *_ in sheet.iter_rows(values_only=True):
-                if key:
-                    identity[str(key).strip()] = "" if value is None else str(value).strip()
+            identity = read_identity(sheet)
             continue
         rows: list[tuple[int, list[Cell]]] = []
         headers: list[str] = []
