@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(
-    help="Bohol TIP Work Plan workbooks: build the master, validate returns, refresh dropdown lists.",
+    help="Bohol TIP Work Plan workbooks: build the master, issue and merge returns, validate, refresh lists.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -126,6 +126,31 @@ def issue(
     for template in written:
         typer.echo(f"{template.path}  {template.asb}: {template.rows} rows")
     typer.echo(f"{len(written)} templates for {period} in {out}")
+
+
+@app.command()
+def merge(
+    master: Annotated[Path, typer.Argument(help="The master workbook to merge into.")],
+    returns: Annotated[list[Path], typer.Argument(help="Returned templates (.xlsx).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
+    accept_period: Annotated[
+        bool, typer.Option("--accept-period", help="Merge returns made for another period into the open period.")
+    ] = False,
+    map_version: Annotated[
+        bool, typer.Option("--map-version", help="Merge returns made on another plan version, mapping rows.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary and findings as JSON.")] = False,
+    limit: Annotated[int, typer.Option(help="Show at most this many findings (0 = all).")] = 50,
+) -> None:
+    """Merge returned templates into the master: values with provenance, conflicts, proposals, audit."""
+    from xlsx_tools.merge.run import MergeOptions, merge_returns
+    from xlsx_tools.report.merge_summary import print_progress, render_merge
+
+    options = MergeOptions(dry_run=dry_run, accept_period=accept_period, map_version=map_version)
+    progress = None if as_json or len(returns) < 5 else print_progress
+    result = merge_returns(master, returns, options, progress=progress)
+    render_merge(result, master, as_json=as_json, dry_run=dry_run, limit=limit)
+    raise typer.Exit(result.report.exit_code)
 
 
 @lists_app.command("refresh")

@@ -5,7 +5,8 @@ non-technical person should make. Tests and the --json output match on codes, ne
 value (not an exception) carrying its location: file, sheet, cell, column label and the offending value.
 
 Code families: FILE_0xx the file cannot be used at all · BOOK_1xx workbook structure · ROW_2xx rows ·
-CELL_3xx cell values · PLAN_4xx gaps in the source plan itself (warnings, carried not invented).
+CELL_3xx cell values · PLAN_4xx gaps in the source plan itself (warnings, carried not invented) ·
+MERGE_5xx merging returns into the master.
 """
 
 from __future__ import annotations
@@ -273,6 +274,95 @@ CATALOGUE: dict[str, Entry] = {
             W,
             "this plan cell is blank in the source plan",
             "The source document leaves it blank; the secretariat may complete it in the next plan revision.",
+        ),
+        _e(
+            "MERGE_501",
+            E,
+            "return made for another reporting period",
+            "The master is open for another period. Ask the body to fill this period's template, or merge with "
+            "--accept-period if the values belong to the master's period.",
+        ),
+        _e(
+            "MERGE_502",
+            E,
+            "return made for another plan or plan version",
+            "Issue a fresh template from this master, or merge with --map-version to map the rows that still exist.",
+        ),
+        _e(
+            "MERGE_503",
+            W,
+            "not an issued template; body and period read from the rows",
+            "The file has no template manifest (rows were copied into another workbook); check the summary, and "
+            "use the issued template next time.",
+        ),
+        _e(
+            "MERGE_504",
+            E,
+            "template manifest does not match the file",
+            "The hidden manifest was edited or belongs to another template; ask the body to copy its entries into "
+            "the template that was issued to it.",
+        ),
+        _e(
+            "MERGE_505",
+            W,
+            "this file was already merged",
+            "Nothing to do: the same file (same content) is already in the master's history.",
+        ),
+        _e(
+            "MERGE_506",
+            W,
+            "a row of the template is missing (counted as no report)",
+            "The row was deleted from the return; ask the body whether it has anything to report for it.",
+        ),
+        _e(
+            "MERGE_507",
+            W,
+            "row matched by its activity code and text (Row ID lost)",
+            "Rows were copied, sorted or re-created; the values were merged, but check this row in the master.",
+        ),
+        _e(
+            "MERGE_508",
+            W,
+            "proposal kept for review",
+            "A change to plan text or a new activity is not applied; the secretariat decides on the Proposals sheet.",
+        ),
+        _e(
+            "MERGE_509",
+            W,
+            "conflicting reports",
+            "Two bodies reported different values; the coordinating body's value is shown. Type a decision on the "
+            "Conflicts sheet; the next merge applies it.",
+        ),
+        _e(
+            "MERGE_510",
+            F,
+            "the master is being written by another merge",
+            "Wait for the other merge to finish. If none is running, delete the lock file named in the message.",
+        ),
+        _e(
+            "MERGE_511",
+            F,
+            "the master cannot be merged into",
+            "Use the master workbook made by tipwp init (or restore the latest backup), then merge again.",
+        ),
+        _e(
+            "MERGE_512",
+            E,
+            "the return names no single body or period",
+            "Use the template issued to the body: its rows carry one body and one reporting period.",
+        ),
+        _e(
+            "MERGE_514",
+            E,
+            "not a return",
+            "This is a master or another kind of workbook; merge the return templates the bodies sent back.",
+        ),
+        _e(
+            "MERGE_513",
+            W,
+            "value held back",
+            "The value is kept in the History sheet but not shown in the master until it is corrected; fix the cell "
+            "in the return and send it again.",
         ),
     )
 }

@@ -66,6 +66,7 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
         if not source and not values:
             raise LayoutError(f"lists.{name}: needs values or a source")
         lists[name] = ListSpec(name=name, title=str(spec.get("title") or name), values=values, source=source)
+    merge = node.get("merge") or {}
     sheets: dict[str, SheetLayout] = {}
     for kind, spec in (node.get("sheets") or {}).items():
         columns = _columns(spec.get("columns") or [], node.get("reporting") or [], f"sheets.{kind}", rule_names)
@@ -78,7 +79,24 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
         for column in columns:
             if column.list_name and column.list_name not in lists:
                 raise LayoutError(f"sheets.{kind}.{column.key}: list {column.list_name} is not declared")
-        sheets[kind] = SheetLayout(kind=kind, description=str(spec.get("description") or ""), columns=columns)
+        match_on = tuple(str(k) for k in spec.get("match_on") or ())
+        period_key = str(merge.get("period") or "reporting_period")
+        body_key = str(merge.get("body") or "reporting_asb")
+        roles = {c.key: c.role for c in columns}
+        for key in match_on:
+            if roles.get(key) != "plan":
+                raise LayoutError(f"sheets.{kind}.match_on: {key!r} is not a plan column")
+        for key in (period_key, body_key):
+            if roles.get(key) != "reporting":
+                raise LayoutError(f"merge: {key!r} is not a reporting column of sheets.{kind}")
+        sheets[kind] = SheetLayout(
+            kind=kind,
+            description=str(spec.get("description") or ""),
+            columns=columns,
+            match_on=match_on,
+            period_key=period_key,
+            body_key=body_key,
+        )
     return Layout(version=int(node.get("version", 1)), lists=lists, sheets=sheets)
 
 

@@ -41,6 +41,14 @@ class SheetLayout:
     kind: str
     description: str
     columns: tuple[Column, ...]
+    match_on: tuple[str, ...] = ()  # plan columns that identify a row whose Row ID was lost
+    period_key: str = "reporting_period"  # the reporting column saying which period a row reports for
+    body_key: str = "reporting_asb"  # the reporting column saying which body reports
+
+    @property
+    def value_columns(self) -> tuple[Column, ...]:
+        """The reported values: reporting columns other than the period and body columns."""
+        return tuple(c for c in self.reporting if c.key not in (self.period_key, self.body_key))
 
     def column(self, key: str) -> Column:
         for column in self.columns:

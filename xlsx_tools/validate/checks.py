@@ -59,7 +59,7 @@ def validate_book(book: WorkbookData, default_plan: str = "bwp2") -> list[Findin
         if sheet is None:
             findings.append(Finding("BOOK_102", file=name, sheet=pillar.sheet_name))
             continue
-        findings.extend(_validate_sheet(name, sheet, context, seen_ids))
+        findings.extend(validate_sheet(name, sheet, context, seen_ids))
     for sheet_name in book.sheets:
         if sheet_name not in expected and sheet_name not in OUR_SHEETS and not sheet_name.startswith("_"):
             findings.append(Finding("BOOK_103", file=name, sheet=sheet_name))
@@ -104,7 +104,7 @@ def _document(cells: list[Cell], index: dict[str, int]) -> tuple[dict[str, Any],
     return document, located
 
 
-def _validate_sheet(name: str, sheet: SheetData, context: PlanContext, seen_ids: dict[str, str]) -> list[Finding]:
+def validate_sheet(name: str, sheet: SheetData, context: PlanContext, seen_ids: dict[str, str]) -> list[Finding]:
     index, findings = _header_map(name, sheet, context)
     if not index:
         return findings
@@ -182,4 +182,4 @@ def _display(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-__all__ = ["plan_context", "validate_book", "validate_file"]
+__all__ = ["plan_context", "validate_book", "validate_file", "validate_sheet"]

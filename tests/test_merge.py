@@ -1,0 +1,267 @@
+"""Merging returns into the master with real files: provenance, conflicts and decisions, supersession,
+idempotence, proposals, refusals, dry run, lock, backup, and a master that keeps its validations and protection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.helpers import letter
+from tests.returns_kit import fill, issue, logs, master_values
+from xlsx_tools.merge.lock import lock_path
+from xlsx_tools.merge.run import MergeOptions, merge_returns
+from xlsx_tools.workbook.master import build_master
+
+SHARED_ROW = "A.1.1-01"  # coordinated by SOMTC, supported by SOM-ED and ACWC
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
+    folder = tmp_path_factory.mktemp("issued")
+    master = folder / "master.xlsx"
+    build_master(master, plan_id="bwp2", period="2026-H2")
+    return master, issue(master, folder / "templates", asbs=("SOMTC", "SOM-ED", "ACWC"))
+
+
+@pytest.fixture
+def cycle(issued: tuple[Path, dict[str, Path]], tmp_path: Path) -> tuple[Path, dict[str, Path]]:
+    """A fresh master and templates to fill, per test."""
+    master, templates = issued
+    shutil.copy(master, tmp_path / "master.xlsx")
+    (tmp_path / "in").mkdir()
+    return tmp_path / "master.xlsx", {asb: shutil.copy(p, tmp_path / "in" / p.name) for asb, p in templates.items()}
+
+
+def test_values_reach_the_master_with_provenance(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing", "progress": "Two workshops held."}})
+    result = merge_returns(master, [templates["SOMTC"]])
+    assert result.written and result.report.exit_code == 0, result.report.findings
+    shown = master_values(master)[SHARED_ROW]
+    assert (shown["status"], shown["progress"], shown["reporting_asb"]) == ("Ongoing", "Two workshops held.", "SOMTC")
+    history = logs(master)["History"]
+    entry = next(h for h in history if h["field"] == "Progress narrative")
+    assert entry["value"] == "Two workshops held."
+    assert entry["asb"] == "SOMTC"
+    assert entry["file"] == templates["SOMTC"].name
+    assert entry["sha256"] == digest(templates["SOMTC"])
+    assert entry["template_id"] and entry["merged_at"] and entry["status"] == "current"
+    audit = logs(master)["Audit"]
+    assert [(a["file"], a["outcome"], a["accepted"]) for a in audit] == [(templates["SOMTC"].name, "merged", "1")]
+    assert result.backup is not None and result.backup.is_file()
+    assert not lock_path(master).exists()
+
+
+def test_same_file_twice_changes_nothing(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
+    merge_returns(master, [templates["SOMTC"]])
+    before = digest(master)
+    again = merge_returns(master, [templates["SOMTC"], templates["SOMTC"]])
+    assert not again.written
+    assert digest(master) == before
+    assert {o.outcome for o in again.outcomes} == {"already merged"}
+    assert "MERGE_505" in again.report.codes()
+
+
+def test_conflict_coordinator_wins_and_a_decision_is_honoured(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    fill(templates["SOM-ED"], {SHARED_ROW: {"status": "Completed", "progress": "Done.", "event_dates": "6 June 2026"}})
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
+    result = merge_returns(master, [templates["SOM-ED"], templates["SOMTC"]])
+    assert result.conflicts == 1 and "MERGE_509" in result.report.codes()
+    assert master_values(master)[SHARED_ROW]["status"] == "Ongoing"  # SOMTC coordinates the row
+    assert master_values(master)[SHARED_ROW]["progress"] == "Done."  # no disagreement: the only value
+    conflicts = logs(master)["Conflicts"]
+    assert len(conflicts) == 1
+    assert conflicts[0]["values"] == "SOMTC: Ongoing\nSOM-ED: Completed"
+    assert conflicts[0]["shown_asb"] == "SOMTC"
+    # the secretariat decides for SOM-ED on the Conflicts sheet; the next merge (of anything) applies it
+    book = openpyxl.load_workbook(master)
+    book["Conflicts"]["G2"].value = "SOM-ED"
+    book.save(master)
+    fill(templates["ACWC"], {SHARED_ROW: {"resource_needs": "Interpreters"}})
+    merge_returns(master, [templates["ACWC"]])
+    shown = master_values(master)[SHARED_ROW]
+    assert shown["status"] == "Completed" and shown["resource_needs"] == "Interpreters"
+    assert logs(master)["Conflicts"][0]["decision"] == "SOM-ED"
+
+
+def test_later_return_supersedes_and_the_earlier_stays_in_history(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    master, templates = cycle
+    first = fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}}, out=tmp_path / "first.xlsx")
+    second = fill(
+        templates["SOMTC"],
+        {SHARED_ROW: {"status": "Completed", "progress": "Held", "event_dates": "2026-09-01"}},
+        out=tmp_path / "second.xlsx",
+    )
+    merge_returns(master, [first])
+    merge_returns(master, [second])
+    assert master_values(master)[SHARED_ROW]["status"] == "Completed"
+    statuses = {(h["file"], h["value"]): h["status"] for h in logs(master)["History"] if h["field"] == "Status"}
+    assert statuses == {("first.xlsx", "Ongoing"): "superseded", ("second.xlsx", "Completed"): "current"}
+    assert logs(master)["Conflicts"] == []  # a body does not conflict with itself
+
+
+def test_wrong_period_is_refused_unless_accepted(cycle: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
+    master, _ = cycle
+    other = issue(master, tmp_path / "h1", period="2026-H1", asbs=("SOMTC",))["SOMTC"]
+    fill(other, {SHARED_ROW: {"status": "Ongoing"}})
+    refused = merge_returns(master, [other])
+    assert [o.outcome for o in refused.outcomes] == ["refused"]
+    assert "MERGE_501" in refused.report.codes() and refused.report.exit_code == 1
+    assert master_values(master)[SHARED_ROW]["status"] == ""
+    assert logs(master)["Audit"][-1]["outcome"] == "refused"
+    accepted = merge_returns(master, [other], MergeOptions(accept_period=True))
+    assert [o.outcome for o in accepted.outcomes] == ["merged"]
+    assert master_values(master)[SHARED_ROW]["status"] == "Ongoing"
+    assert logs(master)["History"][0]["note"] == "made for 2026-H1"
+
+
+def test_plan_edits_new_rows_and_deleted_rows(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    path = templates["SOMTC"]
+    book = openpyxl.load_workbook(path)
+    sheet = book["A. Prevention"]
+    sheet.protection.sheet = False
+    sheet[f"{letter('activity')}2"].value = "A better activity text"  # locked plan column, edited after unprotecting
+    last = max(r for r in range(2, sheet.max_row + 1) if sheet.cell(row=r, column=1).value)
+    sheet.delete_rows(last)  # the body deleted its last row in this sheet
+    new_row = last + 3
+    sheet[f"{letter('type_code')}{new_row}"].value = "A.1.1"
+    sheet[f"{letter('activity')}{new_row}"].value = "Regional hotline for migrant workers"
+    book.save(path)
+    result = merge_returns(master, [path])
+    codes = result.report.codes()
+    assert "MERGE_506" in codes and "MERGE_508" in codes
+    proposals = logs(master)["Proposals"]
+    kinds = {(p["kind"], p["proposed"]) for p in proposals}
+    assert ("plan text", "A better activity text") in kinds
+    assert ("new activity", "Regional hotline for migrant workers") in kinds
+    assert master_values(master)[SHARED_ROW]["activity"] != "A better activity text"  # never applied
+
+
+def test_formula_text_stays_text_and_formula_cells_are_held(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    path = templates["SOMTC"]
+    book = openpyxl.load_workbook(path)
+    places = {row[0].value: row[0].row for row in book["A. Prevention"].iter_rows(min_row=2) if row[0].value}
+    progress_cell = book["A. Prevention"][f"{letter('progress')}{places[SHARED_ROW]}"]
+    progress_cell.value = '=HYPERLINK("http://example.invalid")'  # a real formula: held back
+    results_cell = book["A. Prevention"][f"{letter('indicator_results')}{places['A.1.1-02']}"]
+    results_cell.value = "=2+2 workshops"
+    results_cell.data_type = "s"  # typed with a leading apostrophe: text
+    book.save(path)
+    result = merge_returns(master, [path])
+    assert "MERGE_513" in result.report.codes()
+    assert master_values(master)[SHARED_ROW]["progress"] == ""
+    held = [h for h in logs(master)["History"] if h["status"] == "held back"]
+    assert held and held[0]["value"].startswith("=HYPERLINK")
+    shown = openpyxl.load_workbook(master)["A. Prevention"]
+    cell = next(c for c in shown[letter("indicator_results")] if c.value == "=2+2 workshops")
+    assert cell.data_type == "s"
+
+
+def test_rows_copied_into_a_fresh_workbook_are_matched_by_text(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    master, templates = cycle
+    source = openpyxl.load_workbook(fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}}))["A. Prevention"]
+    fresh = openpyxl.Workbook()
+    sheet = fresh.active
+    sheet.title = "My copy"
+    for row in source.iter_rows(values_only=True):
+        sheet.append(["" if i == 0 else v for i, v in enumerate(row)])  # Row IDs lost
+    target = tmp_path / "somtc copy.xlsx"
+    fresh.save(target)
+    result = merge_returns(master, [target])
+    assert [o.outcome for o in result.outcomes] == ["merged"], result.report.findings
+    assert {"MERGE_503", "MERGE_507"} <= set(result.report.codes())
+    assert master_values(master)[SHARED_ROW]["status"] == "Ongoing"
+
+
+def test_dry_run_writes_nothing(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
+    before = digest(master)
+    result = merge_returns(master, [templates["SOMTC"]], MergeOptions(dry_run=True))
+    assert not result.written and digest(master) == before
+    assert any("Ongoing" in line and SHARED_ROW in line for line in result.changes)
+    assert not (master.parent / "backups").exists()
+
+
+def test_a_live_lock_refuses_and_a_stale_lock_is_taken_over(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
+    lock = lock_path(master)
+    lock.write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "since": "now"}))
+    held = merge_returns(master, [templates["SOMTC"]])
+    assert held.report.codes() == ["MERGE_510"] and held.report.exit_code == 2
+    dead = subprocess.run(["true"], check=True)
+    del dead
+    finished = subprocess.Popen(["true"])
+    finished.wait()
+    lock.write_text(json.dumps({"pid": finished.pid, "host": socket.gethostname(), "since": "then"}))
+    taken = merge_returns(master, [templates["SOMTC"]])
+    assert taken.written and not lock.exists()
+
+
+def test_master_keeps_validations_protection_and_names(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    before = openpyxl.load_workbook(master)
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
+    merge_returns(master, [templates["SOMTC"]])
+    after = openpyxl.load_workbook(master)
+    for name in ("A. Prevention", "D. Cooperation"):
+        old, new = before[name], after[name]
+        assert [(v.sqref, v.formula1) for v in new.data_validations.dataValidation] == [
+            (v.sqref, v.formula1) for v in old.data_validations.dataValidation
+        ]
+        assert new.protection.sheet and new.freeze_panes == old.freeze_panes
+        assert new["B2"].protection.locked and not new[f"{letter('status')}2"].protection.locked
+        assert new["B2"].fill.fgColor.rgb == old["B2"].fill.fgColor.rgb
+    assert set(after.defined_names) == set(before.defined_names)
+    assert after["_tipwp"].sheet_state == "veryHidden"
+    assert {"History", "Conflicts", "Proposals", "Audit"} <= set(after.sheetnames)
+    assert after["History"].protection.sheet
+
+
+def test_cli_merge_json_and_exit_codes(cycle: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
+    master, templates = cycle
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
+    junk = tmp_path / "notes.xlsx"
+    junk.write_text("not a workbook")
+    run = subprocess.run(
+        [
+            str(Path(os.sys.executable).parent / "tipwp"),
+            "merge",
+            str(master),
+            str(templates["SOMTC"]),
+            str(junk),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    data = json.loads(run.stdout)
+    assert run.returncode == 2
+    outcomes = {row["file"]: row["outcome"] for row in data["summary"]}
+    assert outcomes == {templates["SOMTC"].name: "merged", "notes.xlsx": "refused"}
+    assert data["written"] is True
+    assert master_values(master)[SHARED_ROW]["status"] == "Ongoing"

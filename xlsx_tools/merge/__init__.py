@@ -1,0 +1,1 @@
+"""Merging returned templates into the master: read, plan (pure), write (adapter)."""

@@ -1,0 +1,332 @@
+"""The master's record sheets — History, Conflicts, Proposals, Audit — declared once, written and read back here.
+
+Each is a plain table with a header row, protected except for the Decision column the secretariat types into.
+The merge reads them back as plain data (xlsx_tools.merge.model), so the sheets are the state: no side files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from xlsx_tools.merge.model import (
+    AuditEntry,
+    Conflict,
+    HistoryEntry,
+    MasterState,
+    Proposal,
+    ProposalEntry,
+    Source,
+)
+from xlsx_tools.merge.plan import entry_status, latest_returns
+
+HEADER_FILL = PatternFill("solid", fgColor="404040")
+DECISION_FILL = PatternFill("solid", fgColor="FFF2CC")
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+@dataclass(frozen=True)
+class LogSheet:
+    title: str
+    columns: tuple[tuple[str, str, float], ...]  # (key, header, width)
+    editable: tuple[str, ...] = ()
+    prompt: str = ""
+
+    @property
+    def headers(self) -> list[str]:
+        return [header for _, header, _ in self.columns]
+
+    def keys(self) -> list[str]:
+        return [key for key, _, _ in self.columns]
+
+
+HISTORY = LogSheet(
+    "History",
+    (
+        ("merged_at", "Merged at (UTC)", 20),
+        ("period", "Period", 9),
+        ("row_id", "Row ID", 11),
+        ("field", "Column", 20),
+        ("value", "Value", 50),
+        ("asb", "Reported by", 12),
+        ("status", "Counts as", 16),
+        ("file", "File", 30),
+        ("sha256", "File SHA-256", 18),
+        ("template_id", "Template ID", 18),
+        ("note", "Note", 28),
+    ),
+)
+CONFLICTS = LogSheet(
+    "Conflicts",
+    (
+        ("period", "Period", 9),
+        ("row_id", "Row ID", 11),
+        ("field", "Column", 20),
+        ("values", "Values reported", 50),
+        ("shown_asb", "Shown: value of", 14),
+        ("shown_value", "Shown value", 40),
+        ("decision", "Decision", 24),
+    ),
+    editable=("decision",),
+    prompt="Type the code of the body whose value should count (e.g. SOMTC), or the value itself. The next merge "
+    "applies it.",
+)
+PROPOSALS = LogSheet(
+    "Proposals",
+    (
+        ("proposed_at", "Received (UTC)", 20),
+        ("period", "Period", 9),
+        ("asb", "From", 12),
+        ("kind", "Kind", 14),
+        ("row_id", "Row ID", 11),
+        ("field", "Column", 20),
+        ("current", "Plan text now", 40),
+        ("proposed", "Proposed", 40),
+        ("file", "File", 30),
+        ("where", "Where in the file", 20),
+        ("sha256", "File SHA-256", 18),
+        ("decision", "Decision", 24),
+    ),
+    editable=("decision",),
+    prompt="Note what was decided (accepted into the plan data, rejected, asked back). The merge never applies "
+    "proposals itself.",
+)
+AUDIT = LogSheet(
+    "Audit",
+    (
+        ("time", "Merged at (UTC)", 20),
+        ("file", "File", 30),
+        ("asb", "Body", 12),
+        ("period", "Period", 9),
+        ("outcome", "Outcome", 14),
+        ("accepted", "Rows accepted", 9),
+        ("conflicts", "Conflicts", 9),
+        ("proposals", "Proposals", 9),
+        ("findings", "Findings", 9),
+        ("reasons", "Refused because", 40),
+        ("sha256", "File SHA-256", 18),
+        ("template_id", "Template ID", 18),
+    ),
+)
+LOG_SHEETS = (HISTORY, CONFLICTS, PROPOSALS, AUDIT)
+
+
+def read_table(book: Any, log: LogSheet) -> list[dict[str, str]]:
+    """The rows of one record sheet as dicts keyed by column key (columns found by header)."""
+    if log.title not in book.sheetnames:
+        return []
+    rows = book[log.title].iter_rows(values_only=True)
+    header = next(rows, ())
+    by_label = {str(label): i for i, label in enumerate(header) if label is not None}
+    positions = {key: by_label[label] for key, label, _ in log.columns if label in by_label}
+    out = []
+    for row in rows:
+        if not any(v is not None and str(v) != "" for v in row):
+            continue
+        out.append({key: _text(row[i]) if i < len(row) else "" for key, i in positions.items()})
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
+    """Fill `state`'s history, proposals, decisions and audit from the record sheets. `labels`: header → key."""
+
+    def key_of(label: str) -> str:
+        return labels.get(label, label)
+
+    state.history = [
+        HistoryEntry(
+            merged_at=r.get("merged_at", ""),
+            period=r.get("period", ""),
+            row_id=r.get("row_id", ""),
+            field=key_of(r.get("field", "")),
+            value=r.get("value", ""),
+            asb=r.get("asb", ""),
+            file=r.get("file", ""),
+            sha256=r.get("sha256", ""),
+            template_id=r.get("template_id", ""),
+            note=r.get("note", ""),
+        )
+        for r in read_table(book, HISTORY)
+    ]
+    state.decisions = {
+        (r.get("period", ""), r.get("row_id", ""), key_of(r.get("field", ""))): r.get("decision", "")
+        for r in read_table(book, CONFLICTS)
+        if r.get("decision")
+    }
+    state.proposals = [
+        ProposalEntry(
+            Proposal(
+                kind=r.get("kind", ""),
+                row_id=r.get("row_id", ""),
+                field=key_of(r.get("field", "")),
+                current=r.get("current", ""),
+                proposed=r.get("proposed", ""),
+                sheet=r.get("where", "").split("!")[0],
+                cell=r.get("where", "").split("!")[-1],
+            ),
+            Source(asb=r.get("asb", ""), file=r.get("file", ""), sha256=r.get("sha256", "")),
+            period=r.get("period", ""),
+            proposed_at=r.get("proposed_at", ""),
+            decision=r.get("decision", ""),
+        )
+        for r in read_table(book, PROPOSALS)
+    ]
+    state.audit = [
+        AuditEntry(
+            time=r.get("time", ""),
+            file=r.get("file", ""),
+            sha256=r.get("sha256", ""),
+            asb=r.get("asb", ""),
+            period=r.get("period", ""),
+            template_id=r.get("template_id", ""),
+            outcome=r.get("outcome", ""),
+            accepted=_int(r.get("accepted")),
+            conflicts=_int(r.get("conflicts")),
+            proposals=_int(r.get("proposals")),
+            findings=_int(r.get("findings")),
+            reasons=r.get("reasons", ""),
+        )
+        for r in read_table(book, AUDIT)
+    ]
+
+
+def _int(text: str | None) -> int:
+    try:
+        return int(text or 0)
+    except ValueError:
+        return 0
+
+
+def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping[str, str]) -> dict[str, list[list]]:
+    """Every record sheet's rows, in column order. `headers`: layout key → header label."""
+
+    def label(key: str) -> str:
+        return headers.get(key, key)
+
+    latest = latest_returns(state)
+    history = [
+        [
+            e.merged_at,
+            e.period,
+            e.row_id,
+            label(e.field),
+            e.value,
+            e.asb,
+            entry_status(e, latest, state.period),
+            e.file,
+            e.sha256,
+            e.template_id,
+            e.note,
+        ]
+        for e in state.history
+    ]
+    decided = {(c.period, c.row_id, c.field) for c in conflicts}
+    open_rows = [
+        [
+            c.period,
+            c.row_id,
+            label(c.field),
+            "\n".join(f"{asb}: {value}" for asb, value in c.candidates),
+            c.shown_asb or "(decision)",
+            c.shown_value,
+            c.decision,
+        ]
+        for c in conflicts
+    ]
+    # decisions on conflicts that are not current any more (other periods, or settled by a later return) are kept
+    kept = [
+        [period, row_id, label(field), "", "", "", decision]
+        for (period, row_id, field), decision in state.decisions.items()
+        if (period, row_id, field) not in decided
+    ]
+    proposals = [
+        [
+            p.proposed_at,
+            p.period,
+            p.source.asb,
+            p.proposal.kind,
+            p.proposal.row_id,
+            label(p.proposal.field),
+            p.proposal.current,
+            p.proposal.proposed,
+            p.source.file,
+            f"{p.proposal.sheet}!{p.proposal.cell}",
+            p.source.sha256,
+            p.decision,
+        ]
+        for p in state.proposals
+    ]
+    audit = [
+        [
+            a.time,
+            a.file,
+            a.asb,
+            a.period,
+            a.outcome,
+            a.accepted,
+            a.conflicts,
+            a.proposals,
+            a.findings,
+            a.reasons,
+            a.sha256,
+            a.template_id,
+        ]
+        for a in state.audit
+    ]
+    return {HISTORY.title: history, CONFLICTS.title: open_rows + kept, PROPOSALS.title: proposals, AUDIT.title: audit}
+
+
+def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: int | None = None) -> None:
+    """(Re)write one record sheet: same place (else `position`), fresh content, protected but for Decision."""
+    index = book.sheetnames.index(log.title) if log.title in book.sheetnames else position
+    if log.title in book.sheetnames:
+        book.remove(book[log.title])
+    sheet = book.create_sheet(log.title, index)
+    sheet.append(log.headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    editable = [log.keys().index(k) + 1 for k in log.editable]
+    count = 1
+    for count, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=count, column=column, value=value if value != "" else None)
+            if isinstance(value, str) and value:
+                cell.data_type = "s"  # text stays text, even when it starts with '='
+            cell.alignment = WRAP
+    for column in editable:
+        letter = get_column_letter(column)
+        for row_cells in sheet.iter_rows(min_row=2, max_row=max(count, 2) + 200, min_col=column, max_col=column):
+            for cell in row_cells:
+                cell.protection = Protection(locked=False)
+                cell.fill = DECISION_FILL
+        if log.prompt:
+            validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="32767")
+            validation.showInputMessage = True
+            validation.promptTitle = "Decision"
+            validation.prompt = log.prompt
+            validation.add(f"{letter}2:{letter}{max(count, 2) + 200}")
+            sheet.add_data_validation(validation)
+    for position, (_, _, width) in enumerate(log.columns, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(log.columns))}{max(count, 2)}"
+    protection = sheet.protection
+    protection.sheet = True
+    protection.autoFilter = False
+    protection.sort = False
+    protection.formatColumns = False

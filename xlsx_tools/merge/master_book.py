@@ -1,0 +1,210 @@
+"""The master as the merge sees it: read its state from an openpyxl workbook, apply a plan, save it safely.
+
+The workbook is loaded once, fully (not read-only), so that writing it back keeps its formatting, data
+validations, named ranges, protection and print setup: only the reporting cells that change, the identity's
+period and the record sheets are touched. Saving backs the old file up first and replaces it atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xlsx_tools.findings import Finding
+from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows, read_logs, write_log_sheet
+from xlsx_tools.merge.model import MasterState, MergePlan
+from xlsx_tools.returns.issue import bodies_of
+from xlsx_tools.validate.context import PlanContext, plan_context
+from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.workbook.identity import IDENTITY_SHEET, read_identity
+
+BACKUP_FOLDER = "backups"
+
+
+class MasterError(ValueError):
+    """The master cannot be merged into; carries the finding that says why."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+@dataclass
+class OpenMaster:
+    path: Path
+    book: Any  # openpyxl Workbook
+    context: PlanContext
+    identity: dict[str, str]
+    state: MasterState
+    places: dict[str, tuple[str, int]]  # row id → (sheet title, excel row)
+    columns: dict[str, dict[str, int]]  # sheet title → layout key → 1-based column
+
+
+def open_master(path: Path) -> OpenMaster:
+    import openpyxl
+
+    from xlsx_tools.workbook.safety import check_file
+
+    problem = check_file(path)
+    if problem:
+        raise MasterError(Finding("MERGE_511", file=path.name, detail=problem.message))
+    try:
+        book = openpyxl.load_workbook(path)
+    except Exception as exc:  # a damaged master: say so, with the file named
+        raise MasterError(Finding("MERGE_511", file=path.name, detail=f"it could not be read ({exc})")) from None
+    identity = read_identity(book[IDENTITY_SHEET]) if IDENTITY_SHEET in book.sheetnames else {}
+    if identity.get("kind") != "master":
+        detail = f"{path.name} is not a master workbook (its identity says {identity.get('kind') or 'nothing'})"
+        raise MasterError(Finding("MERGE_511", file=path.name, detail=detail))
+    try:
+        context = plan_context(identity.get("plan_id", ""))
+    except ValueError:
+        detail = f"unknown plan {identity.get('plan_id')!r}"
+        raise MasterError(Finding("MERGE_511", file=path.name, detail=detail)) from None
+    layout = context.sheet
+    registry = context.references.registry
+    cells: dict[str, dict[str, str]] = {}
+    places: dict[str, tuple[str, int]] = {}
+    columns: dict[str, dict[str, int]] = {}
+    reporting = [c.key for c in layout.reporting]
+    for pillar in context.plan.pillars:
+        if pillar.sheet_name not in book.sheetnames:
+            raise MasterError(Finding("MERGE_511", file=path.name, sheet=pillar.sheet_name, detail="sheet missing"))
+        sheet = book[pillar.sheet_name]
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, ())
+        by_label = {str(v): i for i, v in enumerate(header) if v is not None}
+        positions = {c.key: by_label[c.header] for c in layout.columns if c.header in by_label}
+        missing = [c.header for c in layout.columns if c.key in ("row_id", *reporting) and c.key not in positions]
+        if missing:
+            detail = f"columns {', '.join(missing)} are missing"
+            raise MasterError(Finding("MERGE_511", file=path.name, sheet=pillar.sheet_name, detail=detail))
+        columns[pillar.sheet_name] = {key: i + 1 for key, i in positions.items()}
+        for excel_row, values in enumerate(rows, start=2):
+            row_id = values[positions["row_id"]] if positions["row_id"] < len(values) else None
+            if not row_id:
+                continue
+            places[str(row_id)] = (pillar.sheet_name, excel_row)
+            cells[str(row_id)] = {key: _text(values[positions[key]]) for key in reporting}
+    coordinators: dict[str, tuple[str, ...]] = {}
+    from xlsx_tools.layout.cells import plan_cells
+
+    for row_id, row in context.rows_by_id.items():
+        coordinating, _ = bodies_of(layout, plan_cells(layout, row))
+        codes = [registry.resolve(name) for name in sorted(coordinating)]
+        coordinators[row_id] = tuple(b.code for b in codes if b is not None)
+    state = MasterState(
+        plan_id=context.plan.id,
+        plan_version=context.plan.version,
+        period=identity.get("period", ""),
+        cells=cells,
+        coordinators=coordinators,
+        value_fields=tuple(c.key for c in layout.value_columns),
+        period_field=layout.period_key,
+        body_field=layout.body_key,
+        name=path.name,
+    )
+    read_logs(book, state, {c.header: c.key for c in layout.columns})
+    return OpenMaster(path, book, context, identity, state, places, columns)
+
+
+def _text(value: Any) -> str:
+    from xlsx_tools.workbook.reader import normalise
+
+    text, _ = normalise(value)
+    return text.isoformat() if isinstance(text, dt.date) else text
+
+
+def apply_plan(master: OpenMaster, plan: MergePlan) -> None:
+    """Write the plan's state into the loaded workbook (not saved)."""
+    book = master.book
+    for change in plan.changes:
+        place = master.places.get(change.row_id)
+        if place is None:
+            continue
+        sheet_name, excel_row = place
+        column = master.columns[sheet_name].get(change.field)
+        if column is None:
+            continue
+        cell = book[sheet_name].cell(row=excel_row, column=column)
+        cell.value = change.new or None
+        if change.new:
+            cell.data_type = "s"  # reported text reaches the master as text, never as a formula
+    if plan.state.period != master.identity.get("period", ""):
+        _set_identity(book[IDENTITY_SHEET], "period", plan.state.period)
+    headers = {c.key: c.header for c in master.context.sheet.columns}
+    rows = log_rows(plan.state, plan.conflicts, headers)
+    first_log = _after_pillars(book, master.context)
+    for offset, log in enumerate(LOG_SHEETS):
+        write_log_sheet(book, log, rows[log.title], position=first_log + offset)
+
+
+def _after_pillars(book: Any, context: PlanContext) -> int:
+    positions = [book.sheetnames.index(p.sheet_name) for p in context.plan.pillars if p.sheet_name in book.sheetnames]
+    return max(positions, default=len(book.sheetnames) - 1) + 1
+
+
+def _set_identity(sheet: Any, key: str, value: str) -> None:
+    for row in sheet.iter_rows(min_col=1, max_col=2):
+        if row[0].value == key:
+            row[1].value = value
+            row[1].data_type = "s"
+            return
+    sheet.append([key, value])
+
+
+def backup(path: Path, now: dt.datetime) -> Path:
+    """Copy the master into backups/ beside it, named by time, before it is replaced."""
+    folder = path.parent / BACKUP_FOLDER
+    folder.mkdir(exist_ok=True)
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = folder / f"{path.stem}.{stamp}-{counter}{path.suffix}"
+    shutil.copy2(path, target)
+    return target
+
+
+def save_master(master: OpenMaster, now: dt.datetime) -> Path:
+    """Back up, then replace the master atomically. Returns the backup's path."""
+    copy = backup(master.path, now)
+    _clear_stale_temps(master.path)
+    save_atomically(master.book, master.path)
+    return copy
+
+
+def _clear_stale_temps(path: Path) -> None:
+    """Temporary files of a merge that was killed mid-write (we hold the lock, so none is in use)."""
+    for leftover in path.parent.glob(f".{path.stem}.*.tmp.xlsx"):
+        leftover.unlink(missing_ok=True)
+
+
+def describe_changes(master: OpenMaster, plan: MergePlan, limit: int = 0) -> list[str]:
+    """Human lines for --dry-run: sheet!cell: old → new."""
+    from openpyxl.utils import get_column_letter
+
+    lines = []
+    labels: Mapping[str, str] = {c.key: c.header for c in master.context.sheet.columns}
+    for change in plan.changes[: limit or None]:
+        place = master.places.get(change.row_id)
+        if place is None:
+            continue
+        sheet_name, excel_row = place
+        column = master.columns[sheet_name].get(change.field, 0)
+        where = f"'{sheet_name}'!{get_column_letter(column)}{excel_row}" if column else sheet_name
+        lines.append(
+            f"{where} ({change.row_id}, {labels.get(change.field, change.field)}): "
+            f"{_short(change.old) or '(empty)'} -> {_short(change.new) or '(empty)'}"
+        )
+    return lines
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,189 @@
+"""Plain data of a merge: what a return submitted, what the master holds, and what a merge will change.
+
+Nothing here touches a file. The reader turns a return into a `Submission` (or a `Refusal`), the master adapter turns
+the master into a `MasterState`, and `xlsx_tools.merge.plan.plan_merge` computes the next state from both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xlsx_tools.findings import Finding
+
+MASTER_SOURCE = "(master)"  # the `asb` of a value that was typed into the master itself, kept before overwriting
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who sent a return, and which file it was: the provenance every merged value keeps."""
+
+    asb: str
+    file: str  # the file name as received
+    sha256: str
+    template_id: str = ""
+    period: str = ""  # the period the return was made for
+    plan_version: str = ""
+
+
+@dataclass(frozen=True)
+class SubmittedValue:
+    """One non-empty reported cell of a return."""
+
+    row_id: str
+    field: str  # layout column key, e.g. "status"
+    value: str
+    sheet: str
+    cell: str
+    held: str = ""  # a finding code when the value is kept in history but not shown in the master
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A change to locked plan text, or a new activity, found in a return: kept for review, never applied."""
+
+    kind: str  # "plan text" | "new activity"
+    row_id: str
+    field: str
+    current: str
+    proposed: str
+    sheet: str
+    cell: str
+
+
+@dataclass
+class Submission:
+    """A return that can be merged."""
+
+    source: Source
+    values: list[SubmittedValue] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    rows: int = 0  # rows of the return matched to plan rows
+
+
+@dataclass
+class Refusal:
+    """A file that cannot be merged, and why."""
+
+    file: str
+    sha256: str
+    findings: list[Finding]
+    asb: str = ""
+    period: str = ""
+    template_id: str = ""
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One value as submitted, for ever: the long-format history of the master."""
+
+    merged_at: str
+    period: str
+    row_id: str
+    field: str
+    value: str
+    asb: str
+    file: str
+    sha256: str
+    template_id: str
+    note: str = ""  # why a value was held back, or where it came from
+
+
+@dataclass(frozen=True)
+class ProposalEntry:
+    proposal: Proposal
+    source: Source
+    period: str
+    proposed_at: str
+    decision: str = ""
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One file of one merge run."""
+
+    time: str
+    file: str
+    sha256: str
+    asb: str
+    period: str
+    template_id: str
+    outcome: str  # "merged" | "already merged" | "refused"
+    accepted: int = 0
+    conflicts: int = 0
+    proposals: int = 0
+    findings: int = 0
+    reasons: str = ""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    period: str
+    row_id: str
+    field: str
+    candidates: tuple[tuple[str, str], ...]  # (asb, value), in body order
+    shown_asb: str
+    shown_value: str
+    decision: str = ""
+
+
+@dataclass
+class MasterState:
+    """What a merge needs from the master, as plain data."""
+
+    plan_id: str
+    plan_version: str
+    period: str
+    cells: dict[str, dict[str, str]]  # row id → reporting column key → current text
+    coordinators: dict[str, tuple[str, ...]]  # row id → coordinating bodies, preferred when reports conflict
+    value_fields: tuple[str, ...]
+    period_field: str = "reporting_period"
+    body_field: str = "reporting_asb"
+    history: list[HistoryEntry] = field(default_factory=list)
+    proposals: list[ProposalEntry] = field(default_factory=list)
+    decisions: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (period, row id, field) → decision
+    audit: list[AuditEntry] = field(default_factory=list)
+    name: str = "master.xlsx"
+
+
+@dataclass(frozen=True)
+class CellChange:
+    row_id: str
+    field: str
+    old: str
+    new: str
+
+
+@dataclass
+class FileOutcome:
+    """The summary line of one file."""
+
+    file: str
+    outcome: str
+    asb: str = ""
+    period: str = ""
+    accepted: int = 0
+    conflicts: int = 0
+    proposals: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def reasons(self) -> str:
+        from xlsx_tools.findings import Severity
+
+        serious = [f for f in self.findings if f.severity in (Severity.FATAL, Severity.ERROR)]
+        return "; ".join(dict.fromkeys(f.entry.title for f in serious))
+
+
+@dataclass
+class MergePlan:
+    """The next state of the master and what changed on the way; applying it is the adapter's job."""
+
+    state: MasterState
+    changes: list[CellChange]
+    conflicts: list[Conflict]
+    outcomes: list[FileOutcome]
+
+    @property
+    def writes_anything(self) -> bool:
+        return any(o.outcome in ("merged", "refused") for o in self.outcomes) or bool(self.changes)

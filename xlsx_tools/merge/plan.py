@@ -1,0 +1,245 @@
+"""Plan a merge on plain data: append submissions to the history, then recompute the master's values from it.
+
+The master's reporting cells are a pure function of the history of the open period (plus the secretariat's
+decisions on the Conflicts sheet): for every body its latest merged return counts (a later return supersedes an
+earlier one, which stays in the history); where bodies disagree the decision, else the coordinating body, else the
+latest return wins, and the disagreement is listed as a conflict. Because the cells are recomputed rather than
+patched, merging the same files again, or in another order of runs, gives the same master.
+
+A value typed straight into the master that a merge is about to replace is first copied into the history, so
+nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+
+from xlsx_tools.findings import Finding
+from xlsx_tools.merge.model import (
+    MASTER_SOURCE,
+    AuditEntry,
+    CellChange,
+    Conflict,
+    FileOutcome,
+    HistoryEntry,
+    MasterState,
+    MergePlan,
+    ProposalEntry,
+    Refusal,
+    Submission,
+)
+
+HELD_PREFIX = "held back: "
+MERGED = "merged"
+
+
+def plan_merge(state: MasterState, items: Sequence[Submission | Refusal], merged_at: str) -> MergePlan:
+    """The next state after merging `items` in order. `state` is not modified."""
+    state = dataclasses.replace(
+        state,
+        cells={row: dict(values) for row, values in state.cells.items()},
+        history=list(state.history),
+        proposals=list(state.proposals),
+        audit=list(state.audit),
+    )
+    merged = {a.sha256 for a in state.audit if a.outcome == MERGED}
+    outcomes: list[FileOutcome] = []
+    pending: list[tuple[FileOutcome, Refusal]] = []
+    merged_lines: list[tuple[int, FileOutcome]] = []
+    for item in items:
+        if isinstance(item, Refusal):
+            outcome = FileOutcome(item.file, "refused", item.asb, item.period, findings=list(item.findings))
+            pending.append((outcome, item))
+            outcomes.append(outcome)
+            continue
+        source = item.source
+        if not state.period:
+            state.period = source.period
+        if source.sha256 in merged:
+            finding = Finding("MERGE_505", file=source.file, detail=f"{source.file} was already merged")
+            outcomes.append(FileOutcome(source.file, "already merged", source.asb, source.period, findings=[finding]))
+            continue
+        merged.add(source.sha256)
+        made_for = f"made for {source.period}" if source.period and source.period != state.period else ""
+        for value in item.values:
+            note = f"{HELD_PREFIX}{value.held}" if value.held else made_for
+            state.history.append(
+                HistoryEntry(
+                    merged_at=merged_at,
+                    period=state.period,
+                    row_id=value.row_id,
+                    field=value.field,
+                    value=value.value,
+                    asb=source.asb,
+                    file=source.file,
+                    sha256=source.sha256,
+                    template_id=source.template_id,
+                    note=note,
+                )
+            )
+        for proposal in item.proposals:
+            state.proposals.append(ProposalEntry(proposal, source, state.period, merged_at))
+        outcome = FileOutcome(
+            source.file,
+            MERGED,
+            source.asb,
+            source.period,
+            accepted=len({v.row_id for v in item.values if not v.held}),
+            proposals=len(item.proposals),
+            findings=list(item.findings),
+        )
+        # the audit line goes in now so that supersession below sees this return as the latest
+        merged_lines.append((len(state.audit), outcome))
+        state.audit.append(_audit(merged_at, outcome, item))
+        outcomes.append(outcome)
+    changes, conflicts = _consolidate(state, merged_at)
+    for position, outcome in merged_lines:
+        outcome.conflicts = sum(1 for c in conflicts if outcome.asb in dict(c.candidates))
+        state.audit[position] = dataclasses.replace(state.audit[position], conflicts=outcome.conflicts)
+    for outcome, refusal in pending:
+        state.audit.append(_audit(merged_at, outcome, refusal))
+    return MergePlan(state=state, changes=changes, conflicts=conflicts, outcomes=outcomes)
+
+
+def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal) -> AuditEntry:
+    if isinstance(item, Submission):
+        sha, template_id = item.source.sha256, item.source.template_id
+    else:
+        sha, template_id = item.sha256, item.template_id
+    return AuditEntry(
+        time=time,
+        file=outcome.file,
+        sha256=sha,
+        asb=outcome.asb,
+        period=outcome.period,
+        template_id=template_id,
+        outcome=outcome.outcome,
+        accepted=outcome.accepted,
+        conflicts=outcome.conflicts,
+        proposals=outcome.proposals,
+        findings=len(outcome.findings),
+        reasons=outcome.reasons,
+    )
+
+
+def latest_returns(state: MasterState) -> dict[str, str]:
+    """Body → sha256 of its latest merged return for the open period (later audit lines supersede earlier)."""
+    order = {a.sha256: i for i, a in enumerate(state.audit) if a.outcome == MERGED}
+    latest: dict[str, str] = {}
+    for entry in state.history:
+        if entry.period != state.period or entry.asb == MASTER_SOURCE or entry.sha256 not in order:
+            continue
+        known = latest.get(entry.asb)
+        if known is None or order[entry.sha256] > order[known]:
+            latest[entry.asb] = entry.sha256
+    return latest
+
+
+def entry_status(entry: HistoryEntry, latest: dict[str, str], period: str) -> str:
+    """How a history line counts now: current, superseded, held back, or kept from the master."""
+    if entry.asb == MASTER_SOURCE:
+        return "kept from the master"
+    if entry.note.startswith(HELD_PREFIX):
+        return "held back"
+    if entry.period != period:
+        return "earlier period"
+    return "current" if latest.get(entry.asb) == entry.sha256 else "superseded"
+
+
+def _consolidate(state: MasterState, merged_at: str) -> tuple[list[CellChange], list[Conflict]]:
+    """Recompute every reported cell of the open period from the history; update `state.cells` in place."""
+    latest = latest_returns(state)
+    order = {sha: i for i, sha in enumerate(a.sha256 for a in state.audit if a.outcome == MERGED)}
+    touched: dict[tuple[str, str], dict[str, str]] = {}
+    seen_values: dict[tuple[str, str], set[str]] = {}
+    for entry in state.history:
+        if entry.period != state.period:
+            continue
+        key = (entry.row_id, entry.field)
+        seen_values.setdefault(key, set()).add(entry.value)
+        if entry.asb == MASTER_SOURCE or entry.note.startswith(HELD_PREFIX):
+            continue
+        candidates = touched.setdefault(key, {})
+        if latest.get(entry.asb) == entry.sha256 and entry.value:
+            candidates[entry.asb] = entry.value
+    changes: list[CellChange] = []
+    conflicts: list[Conflict] = []
+    shown_by_row: dict[str, dict[str, str]] = {}
+    for (row_id, field_key), candidates in touched.items():
+        if row_id not in state.cells:
+            continue  # the row is no longer in the master; its values stay in the history
+        ranked = _rank(candidates, state.coordinators.get(row_id, ()), latest, order)
+        distinct = list(dict.fromkeys(candidates[a] for a in ranked))
+        shown_asb, value = (ranked[0], candidates[ranked[0]]) if ranked else ("", "")
+        if len(distinct) > 1:
+            decision = state.decisions.get((state.period, row_id, field_key), "").strip()
+            chosen = next((a for a in ranked if a.casefold() == decision.casefold()), None) if decision else None
+            if chosen:
+                shown_asb, value = chosen, candidates[chosen]
+            elif decision:
+                shown_asb, value = "", decision
+            conflicts.append(
+                Conflict(
+                    period=state.period,
+                    row_id=row_id,
+                    field=field_key,
+                    candidates=tuple((a, candidates[a]) for a in ranked),
+                    shown_asb=shown_asb,
+                    shown_value=value,
+                    decision=decision,
+                )
+            )
+        if shown_asb:
+            shown_by_row.setdefault(row_id, {})[field_key] = shown_asb
+        _set(state, changes, seen_values, merged_at, row_id, field_key, value)
+    for row_id, shown in shown_by_row.items():
+        _set(state, changes, seen_values, merged_at, row_id, state.period_field, state.period)
+        body = shown.get("status") or next(iter(shown.values()))
+        _set(state, changes, seen_values, merged_at, row_id, state.body_field, body)
+    return changes, conflicts
+
+
+def _rank(
+    candidates: dict[str, str], coordinators: Iterable[str], latest: dict[str, str], order: dict[str, int]
+) -> list[str]:
+    """Bodies with a value, best first: coordinating bodies in plan order, then the most recent return."""
+    coordinating = [a for a in coordinators if a in candidates]
+    others = sorted(
+        (a for a in candidates if a not in coordinating),
+        key=lambda a: order.get(latest.get(a, ""), -1),
+        reverse=True,
+    )
+    return coordinating + others
+
+
+def _set(
+    state: MasterState,
+    changes: list[CellChange],
+    seen_values: dict[tuple[str, str], set[str]],
+    merged_at: str,
+    row_id: str,
+    field_key: str,
+    new: str,
+) -> None:
+    row = state.cells.setdefault(row_id, {})
+    old = row.get(field_key, "")
+    if old == new:
+        return
+    if old and old not in seen_values.get((row_id, field_key), set()) and field_key in state.value_fields:
+        state.history.append(
+            HistoryEntry(
+                merged_at=merged_at,
+                period=state.period,
+                row_id=row_id,
+                field=field_key,
+                value=old,
+                asb=MASTER_SOURCE,
+                file=state.name,
+                sha256="",
+                template_id="",
+                note="typed in the master; replaced by a merge",
+            )
+        )
+    row[field_key] = new
+    changes.append(CellChange(row_id, field_key, old, new))

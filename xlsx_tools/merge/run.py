@@ -1,0 +1,148 @@
+"""`tipwp merge`: read every return, plan the merge on plain data, then write the master once, safely.
+
+One bad file never stops the others: it is refused with its findings and the rest go through. The master is
+written once at the end, under its lock, after a backup, atomically; `--dry-run` stops before any of that.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlsx_tools.findings import Finding, Report
+from xlsx_tools.merge.model import FileOutcome, MergePlan, Refusal, Submission
+
+Progress = Callable[[int, int, Path], None]
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    dry_run: bool = False
+    accept_period: bool = False  # merge returns made for another period into the master's open period
+    map_version: bool = False  # merge returns made on another plan version, mapping rows by id, then code and text
+
+
+@dataclass
+class MergeResult:
+    report: Report
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # "sheet!cell (row, column): old -> new"
+    conflicts: int = 0
+    period: str = ""
+    written: bool = False
+    backup: Path | None = None
+
+
+def merge_returns(
+    master: Path,
+    files: Sequence[Path],
+    options: MergeOptions = MergeOptions(),
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> MergeResult:
+    """Merge `files` into `master`. Never raises for bad input: problems come back as findings."""
+    from contextlib import nullcontext
+
+    from xlsx_tools.merge.lock import LockedError, master_lock
+
+    report = Report(files=[str(f) for f in files])
+    excel_owner = master.with_name(f"~${master.name}")
+    if excel_owner.exists() and not options.dry_run:
+        detail = f"{master.name} is open in Excel ({excel_owner.name} exists); close it there first"
+        report.add(Finding("MERGE_510", file=master.name, detail=detail))
+        return MergeResult(report)
+    try:
+        with nullcontext() if options.dry_run else master_lock(master):
+            return _merge_locked(master, files, options, report, progress, now)
+    except LockedError as exc:
+        report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))
+        return MergeResult(report)
+
+
+def _merge_locked(
+    master: Path,
+    files: Sequence[Path],
+    options: MergeOptions,
+    report: Report,
+    progress: Progress | None,
+    now: dt.datetime | None,
+) -> MergeResult:
+    from xlsx_tools.merge.master_book import MasterError, apply_plan, describe_changes, open_master, save_master
+    from xlsx_tools.merge.plan import plan_merge
+    from xlsx_tools.merge.read_return import MergeTarget, read_return
+
+    try:
+        opened = open_master(master)
+    except MasterError as exc:
+        report.add(exc.finding)
+        return MergeResult(report)
+    state = opened.state
+    target = MergeTarget(
+        context=opened.context,
+        plan_version=state.plan_version,
+        period=state.period,
+        accept_period=options.accept_period,
+        map_version=options.map_version,
+    )
+    items: list[Submission | Refusal] = []
+    for position, path in enumerate(files, start=1):
+        if progress:
+            progress(position, len(files), path)
+        items.append(read_return(Path(path), target))
+    if not state.period:
+        items = _one_period(items, options.accept_period)
+    moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+    plan = plan_merge(state, items, moment.isoformat().replace("+00:00", "Z"))
+    result = _result(report, plan, describe_changes(opened, plan))
+    if options.dry_run or not plan.writes_anything:
+        return result
+    apply_plan(opened, plan)
+    result.backup = save_master(opened, moment)
+    result.written = True
+    return result
+
+
+def _one_period(items: list[Submission | Refusal], accept: bool) -> list[Submission | Refusal]:
+    """A master with no open period takes the first return's; returns for other periods are then refused."""
+    periods = [i.source.period for i in items if isinstance(i, Submission)]
+    if not periods or accept:
+        return items
+    chosen = periods[0]
+    out: list[Submission | Refusal] = []
+    for item in items:
+        if isinstance(item, Submission) and item.source.period != chosen:
+            source = item.source
+            detail = f"{source.file} is the return for {source.period}; this merge opens the master for {chosen}"
+            problem = Finding("MERGE_501", file=source.file, value=source.period, detail=detail)
+            out.append(Refusal(source.file, source.sha256, [*item.findings, problem], source.asb, source.period))
+        else:
+            out.append(item)
+    return out
+
+
+def _result(report: Report, plan: MergePlan, changes: list[str]) -> MergeResult:
+    for outcome in plan.outcomes:
+        report.extend(outcome.findings)
+    for conflict in plan.conflicts:
+        values = "; ".join(f"{asb}: {value[:40]!r}" for asb, value in conflict.candidates)
+        report.add(
+            Finding(
+                "MERGE_509",
+                sheet="Conflicts",
+                row_id=conflict.row_id,
+                column=conflict.field,
+                detail=f"row {conflict.row_id}, {conflict.field}: {values}",
+            )
+        )
+    return MergeResult(
+        report=report,
+        outcomes=plan.outcomes,
+        changes=changes,
+        conflicts=len(plan.conflicts),
+        period=plan.state.period,
+    )
+
+
+__all__ = ["MergeOptions", "MergeResult", "merge_returns"]
