@@ -11,6 +11,9 @@ SPEC.json:
      "edits": [{"sheet": "A. Prevention", "cell": "U2", "choose": 2},
                {"sheet": "A. Prevention", "cell": "V2", "type": "some text"}]}
 
+or a list of such objects, filled one after another in the same soffice session (then the output is
+{"jobs": [{"written": ...}, ...]}).
+
 `choose: i` picks the i-th entry (0-based, blanks skipped) of the cell's dropdown: the cell's list validation is
 read from LibreOffice's model and its source (a named range such as STATUS_LIST, a range, or an inline list) is
 resolved to the values a person sees. `type` enters text with setString, so text stays text. Like a person, the
@@ -44,11 +47,16 @@ class SpecError(ValueError):
     """SPEC.json is missing, malformed or names a file that does not exist (exit status 2)."""
 
 
-def load_spec(path: Path) -> dict[str, Any]:
+def load_jobs(path: Path) -> list[dict[str, Any]]:
+    """SPEC.json holds one job object, or a list of them (filled in one soffice session)."""
     try:
-        spec = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise SpecError(f"cannot read {path}: {error}") from None
+    return [check_job(path, job) for job in (data if isinstance(data, list) else [data])]
+
+
+def check_job(path: Path, spec: Any) -> dict[str, Any]:
     if not isinstance(spec, dict) or not spec.get("input") or not spec.get("output"):
         raise SpecError(f"{path}: needs 'input' and 'output'")
     if not Path(spec["input"]).is_file():
@@ -133,7 +141,8 @@ def fill(document: object, edits: list[dict[str, Any]]) -> dict[str, str]:
     return written
 
 
-def run(source: Path, target: Path, edits: list[dict[str, Any]]) -> dict[str, object]:
+def run(jobs: list[dict[str, Any]]) -> list[dict[str, object]]:
+    """Fill and store every job's document in one soffice session (starting soffice is the slow part)."""
     import uno  # type: ignore[import-not-found]
 
     pipe = f"lo_fill_{os.getpid()}_{uuid.uuid4().hex}"
@@ -153,25 +162,31 @@ def run(source: Path, target: Path, edits: list[dict[str, Any]]) -> dict[str, ob
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     desktop = None
     document = None
+    results: list[dict[str, object]] = []
     try:
         context = _connect(process, pipe)
         desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
         never = uno.getConstantByName("com.sun.star.document.MacroExecMode.NEVER_EXECUTE")
-        document = desktop.loadComponentFromURL(
-            uno.systemPathToFileUrl(str(source.resolve())),
-            "_blank",
-            0,
-            (_property("Hidden", True), _property("MacroExecutionMode", never)),
-        )
-        if document is None or not hasattr(document, "Sheets"):
-            raise RuntimeError(f"LibreOffice did not open {source} as a spreadsheet")
-        written = fill(document, edits)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        document.storeToURL(
-            uno.systemPathToFileUrl(str(target.resolve())),
-            (_property("FilterName", XLSX_FILTER), _property("Overwrite", True)),
-        )
-        return {"written": written}
+        for job in jobs:
+            source, target = Path(job["input"]), Path(job["output"])
+            document = desktop.loadComponentFromURL(
+                uno.systemPathToFileUrl(str(source.resolve())),
+                "_blank",
+                0,
+                (_property("Hidden", True), _property("MacroExecutionMode", never)),
+            )
+            if document is None or not hasattr(document, "Sheets"):
+                raise RuntimeError(f"LibreOffice did not open {source} as a spreadsheet")
+            written = fill(document, job["edits"])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            document.storeToURL(
+                uno.systemPathToFileUrl(str(target.resolve())),
+                (_property("FilterName", XLSX_FILTER), _property("Overwrite", True)),
+            )
+            document.close(True)
+            document = None
+            results.append({"written": written})
+        return results
     finally:
         _shutdown(process, desktop, document)
         shutil.rmtree(profile, ignore_errors=True)
@@ -182,16 +197,16 @@ def main(argv: list[str]) -> int:
         print("usage: /usr/bin/python3 tests/lo_fill.py SPEC.json", file=sys.stderr)
         return 2
     try:
-        spec = load_spec(Path(argv[1]))
+        jobs = load_jobs(Path(argv[1]))
     except SpecError as error:
         print(f"lo_fill: {error}", file=sys.stderr)
         return 2
     try:
-        result = run(Path(spec["input"]), Path(spec["output"]), spec["edits"])
+        results = run(jobs)
     except Exception as error:
         print(f"lo_fill: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
-    json.dump(result, sys.stdout, indent=2, sort_keys=True)
+    json.dump(results[0] if len(results) == 1 else {"jobs": results}, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")
     return 0
 
