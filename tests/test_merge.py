@@ -18,7 +18,7 @@ import pytest
 from tests.helpers import letter
 from tests.returns_kit import fill, issue, logs, master_values
 from xlsx_tools.merge.lock import lock_path
-from xlsx_tools.merge.run import MergeOptions, merge_returns
+from xlsx_tools.merge.run import MergeOptions, merge_returns, open_new_period
 from xlsx_tools.workbook.master import build_master
 
 SHARED_ROW = "A.1.1-01"  # coordinated by SOMTC, supported by SOM-ED and ACWC
@@ -265,3 +265,29 @@ def test_cli_merge_json_and_exit_codes(cycle: tuple[Path, dict[str, Path]], tmp_
     assert outcomes == {templates["SOMTC"].name: "merged", "notes.xlsx": "refused"}
     assert data["written"] is True
     assert master_values(master)[SHARED_ROW]["status"] == "Ongoing"
+
+
+def test_opening_a_new_period_keeps_everything_and_empties_the_cells(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    master, templates = cycle
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
+    merge_returns(master, [templates["SOMTC"]])
+    book = openpyxl.load_workbook(master)  # the secretariat types a narrative straight into the master
+    sheet = book["A. Prevention"]
+    row = next(c.row for c in sheet["A"] if c.value == SHARED_ROW)
+    sheet[f"{letter('progress')}{row}"].value = "Typed by the secretariat"
+    book.save(master)
+    result = open_new_period(master, "2027-H1")
+    assert result.written and result.report.exit_code == 0
+    shown = master_values(master)[SHARED_ROW]
+    assert (shown["status"], shown["progress"], shown["reporting_period"]) == ("", "", "2027-H1")
+    kept = {(h["period"], h["field"], h["value"], h["asb"]) for h in logs(master)["History"]}
+    assert ("2026-H2", "Status", "Ongoing", "SOMTC") in kept
+    assert ("2026-H2", "Progress narrative", "Typed by the secretariat", "(master)") in kept
+    refused = merge_returns(master, [templates["SOMTC"]])  # a 2026-H2 return is now for another period
+    assert "MERGE_501" in refused.report.codes()
+    h1 = issue(master, tmp_path / "next", period="2027-H1", asbs=("SOMTC",))["SOMTC"]
+    fill(h1, {SHARED_ROW: {"status": "Completed", "progress": "Held", "event_dates": "3 March 2027"}})
+    merge_returns(master, [h1])
+    assert master_values(master)[SHARED_ROW]["status"] == "Completed"

@@ -153,6 +153,48 @@ def merge(
     raise typer.Exit(result.report.exit_code)
 
 
+@app.command("period")
+def open_period(
+    master: Annotated[Path, typer.Argument(help="The master workbook.")],
+    period: Annotated[str, typer.Argument(help="The period to open, e.g. 2027-H1.")],
+) -> None:
+    """Open a new reporting period in the master: reported cells are emptied; earlier values stay in History."""
+    from xlsx_tools.plan.periods import Period
+
+    try:
+        period = str(Period.parse(period))
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+    from xlsx_tools.merge.run import open_new_period
+    from xlsx_tools.report.console import render_console
+
+    result = open_new_period(master, period)
+    if result.report.findings:
+        render_console(result.report)
+    elif result.written:
+        typer.echo(f"{master} is open for {period}; earlier values are in its History sheet. Backup: {result.backup}")
+    else:
+        typer.echo(f"{master} is already open for {period}.")
+    raise typer.Exit(result.report.exit_code)
+
+
+@app.command()
+def render(
+    workbook: Annotated[Path, typer.Argument(help="A workbook (.xlsx), e.g. a return template.")],
+    out: Annotated[Path, typer.Option(help="The PNG to write.")] = Path("page1.png"),
+    sheet: Annotated[str, typer.Option(help="The sheet to render (default: the sheet the workbook opens on).")] = "",
+    dpi: Annotated[int, typer.Option(help="Resolution.")] = 110,
+) -> None:
+    """Render page 1 of a sheet to PNG through LibreOffice: see what a body sees when it prints its return."""
+    from xlsx_tools.office import OfficeError, render_first_page_png
+
+    try:
+        written = render_first_page_png(workbook, out, sheet=sheet or None, dpi=dpi)
+    except OfficeError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"Wrote {written}")
+
+
 @lists_app.command("refresh")
 def lists_refresh(
     file: Annotated[Path, typer.Argument(help="The workbook whose dropdown lists to re-populate.")],

@@ -109,6 +109,7 @@ AUDIT = LogSheet(
         ("proposals", "Proposals", 9),
         ("findings", "Findings", 9),
         ("reasons", "Refused because", 40),
+        ("due", "Due", 11),
         ("sha256", "File SHA-256", 18),
         ("template_id", "Template ID", 18),
     ),
@@ -198,6 +199,7 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
             proposals=_int(r.get("proposals")),
             findings=_int(r.get("findings")),
             reasons=r.get("reasons", ""),
+            due=r.get("due", ""),
         )
         for r in read_table(book, AUDIT)
     ]
@@ -281,6 +283,7 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
             a.proposals,
             a.findings,
             a.reasons,
+            a.due,
             a.sha256,
             a.template_id,
         ]

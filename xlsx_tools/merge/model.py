@@ -23,6 +23,7 @@ class Source:
     template_id: str = ""
     period: str = ""  # the period the return was made for
     plan_version: str = ""
+    due: str = ""  # the due date printed in the template, if any
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ class AuditEntry:
     proposals: int = 0
     findings: int = 0
     reasons: str = ""
+    due: str = ""  # the template's due date, so completeness can tell on time from late
 
 
 @dataclass(frozen=True)

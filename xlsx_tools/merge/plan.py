@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from xlsx_tools.findings import Finding
 from xlsx_tools.merge.model import (
@@ -31,6 +32,7 @@ from xlsx_tools.merge.model import (
 )
 
 HELD_PREFIX = "held back: "
+TYPED_NOTE = "typed in the master"
 MERGED = "merged"
 
 
@@ -103,8 +105,9 @@ def plan_merge(state: MasterState, items: Sequence[Submission | Refusal], merged
 
 
 def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal) -> AuditEntry:
+    due = ""
     if isinstance(item, Submission):
-        sha, template_id = item.source.sha256, item.source.template_id
+        sha, template_id, due = item.source.sha256, item.source.template_id, item.source.due
     else:
         sha, template_id = item.sha256, item.template_id
     return AuditEntry(
@@ -120,15 +123,17 @@ def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal) -> Audit
         proposals=outcome.proposals,
         findings=len(outcome.findings),
         reasons=outcome.reasons,
+        due=due,
     )
 
 
-def latest_returns(state: MasterState) -> dict[str, str]:
-    """Body → sha256 of its latest merged return for the open period (later audit lines supersede earlier)."""
+def latest_returns(state: MasterState, period: str | None = None) -> dict[str, str]:
+    """Body → sha256 of its latest merged return for `period` (default: the open one); later audit lines win."""
+    period = state.period if period is None else period
     order = {a.sha256: i for i, a in enumerate(state.audit) if a.outcome == MERGED}
     latest: dict[str, str] = {}
     for entry in state.history:
-        if entry.period != state.period or entry.asb == MASTER_SOURCE or entry.sha256 not in order:
+        if entry.period != period or entry.asb == MASTER_SOURCE or entry.sha256 not in order:
             continue
         known = latest.get(entry.asb)
         if known is None or order[entry.sha256] > order[known]:
@@ -147,33 +152,36 @@ def entry_status(entry: HistoryEntry, latest: dict[str, str], period: str) -> st
     return "current" if latest.get(entry.asb) == entry.sha256 else "superseded"
 
 
-def _consolidate(state: MasterState, merged_at: str) -> tuple[list[CellChange], list[Conflict]]:
-    """Recompute every reported cell of the open period from the history; update `state.cells` in place."""
-    latest = latest_returns(state)
+@dataclass(frozen=True)
+class Resolved:
+    """The value a period shows for one reported cell, and which body it came from ("" for a typed decision)."""
+
+    value: str
+    asb: str
+
+
+def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str], Resolved], list[Conflict]]:
+    """Every reported cell of `period` as the history and the decisions settle it; conflicts on the way.
+
+    Used for the open period by the merge, and for any period by the status matrix.
+    """
+    latest = latest_returns(state, period)
     order = {sha: i for i, sha in enumerate(a.sha256 for a in state.audit if a.outcome == MERGED)}
     touched: dict[tuple[str, str], dict[str, str]] = {}
-    seen_values: dict[tuple[str, str], set[str]] = {}
     for entry in state.history:
-        if entry.period != state.period:
+        if entry.period != period or entry.asb == MASTER_SOURCE or entry.note.startswith(HELD_PREFIX):
             continue
-        key = (entry.row_id, entry.field)
-        seen_values.setdefault(key, set()).add(entry.value)
-        if entry.asb == MASTER_SOURCE or entry.note.startswith(HELD_PREFIX):
-            continue
-        candidates = touched.setdefault(key, {})
+        candidates = touched.setdefault((entry.row_id, entry.field), {})
         if latest.get(entry.asb) == entry.sha256 and entry.value:
             candidates[entry.asb] = entry.value
-    changes: list[CellChange] = []
+    resolved: dict[tuple[str, str], Resolved] = {}
     conflicts: list[Conflict] = []
-    shown_by_row: dict[str, dict[str, str]] = {}
     for (row_id, field_key), candidates in touched.items():
-        if row_id not in state.cells:
-            continue  # the row is no longer in the master; its values stay in the history
         ranked = _rank(candidates, state.coordinators.get(row_id, ()), latest, order)
         distinct = list(dict.fromkeys(candidates[a] for a in ranked))
         shown_asb, value = (ranked[0], candidates[ranked[0]]) if ranked else ("", "")
         if len(distinct) > 1:
-            decision = state.decisions.get((state.period, row_id, field_key), "").strip()
+            decision = state.decisions.get((period, row_id, field_key), "").strip()
             chosen = next((a for a in ranked if a.casefold() == decision.casefold()), None) if decision else None
             if chosen:
                 shown_asb, value = chosen, candidates[chosen]
@@ -181,7 +189,7 @@ def _consolidate(state: MasterState, merged_at: str) -> tuple[list[CellChange], 
                 shown_asb, value = "", decision
             conflicts.append(
                 Conflict(
-                    period=state.period,
+                    period=period,
                     row_id=row_id,
                     field=field_key,
                     candidates=tuple((a, candidates[a]) for a in ranked),
@@ -190,14 +198,62 @@ def _consolidate(state: MasterState, merged_at: str) -> tuple[list[CellChange], 
                     decision=decision,
                 )
             )
-        if shown_asb:
-            shown_by_row.setdefault(row_id, {})[field_key] = shown_asb
-        _set(state, changes, seen_values, merged_at, row_id, field_key, value)
-    for row_id, shown in shown_by_row.items():
+        resolved[(row_id, field_key)] = Resolved(value, shown_asb)
+    return resolved, conflicts
+
+
+def _consolidate(state: MasterState, merged_at: str) -> tuple[list[CellChange], list[Conflict]]:
+    """Recompute every reported cell of the open period from the history; update `state.cells` in place."""
+    resolved, conflicts = resolve_period(state, state.period)
+    seen_values: dict[tuple[str, str], set[str]] = {}
+    for entry in state.history:
+        if entry.period == state.period:
+            seen_values.setdefault((entry.row_id, entry.field), set()).add(entry.value)
+    changes: list[CellChange] = []
+    shown_by_row: dict[str, dict[str, str]] = {}
+    for (row_id, field_key), shown in resolved.items():
+        if row_id not in state.cells:
+            continue  # the row is no longer in the master; its values stay in the history
+        if shown.asb:
+            shown_by_row.setdefault(row_id, {})[field_key] = shown.asb
+        _set(state, changes, seen_values, merged_at, row_id, field_key, shown.value)
+    for row_id, bodies in shown_by_row.items():
         _set(state, changes, seen_values, merged_at, row_id, state.period_field, state.period)
-        body = shown.get("status") or next(iter(shown.values()))
+        body = bodies.get("status") or next(iter(bodies.values()))
         _set(state, changes, seen_values, merged_at, row_id, state.body_field, body)
-    return changes, conflicts
+    return changes, [c for c in conflicts if c.row_id in state.cells]
+
+
+def open_period(state: MasterState, period: str, at: str) -> MergePlan:
+    """Start a new reporting period: the reported cells are emptied for it; nothing is lost on the way.
+
+    Values of the closing period that came through merges are already in the history; any value typed straight
+    into the master is copied there first (as "kept from the master"), so the status matrix still sees it.
+    """
+    state = dataclasses.replace(
+        state, cells={row: dict(values) for row, values in state.cells.items()}, history=list(state.history)
+    )
+    closing = state.period
+    seen: dict[tuple[str, str], set[str]] = {}
+    for entry in state.history:
+        if entry.period == closing:
+            seen.setdefault((entry.row_id, entry.field), set()).add(entry.value)
+    changes: list[CellChange] = []
+    for row_id, cells in state.cells.items():
+        for field_key in state.value_fields:
+            old = cells.get(field_key, "")
+            if old and old not in seen.get((row_id, field_key), set()):
+                state.history.append(
+                    HistoryEntry(at, closing, row_id, field_key, old, MASTER_SOURCE, state.name, "", "", TYPED_NOTE)
+                )
+        for field_key in (*state.value_fields, state.body_field, state.period_field):
+            new = period if field_key == state.period_field else ""
+            if cells.get(field_key, "") != new:
+                changes.append(CellChange(row_id, field_key, cells.get(field_key, ""), new))
+                cells[field_key] = new
+    state.period = period
+    _, conflicts = resolve_period(state, period)
+    return MergePlan(state=state, changes=changes, conflicts=conflicts, outcomes=[])
 
 
 def _rank(
@@ -238,7 +294,7 @@ def _set(
                 file=state.name,
                 sha256="",
                 template_id="",
-                note="typed in the master; replaced by a merge",
+                note=TYPED_NOTE,
             )
         )
     row[field_key] = new

@@ -89,7 +89,7 @@ def validate_return(book: WorkbookData, context: PlanContext) -> list[Finding]:
     """The validator's findings, plus those of sheets that hold plan rows under another name (renamed, re-created)."""
     from xlsx_tools.validate.checks import validate_book, validate_sheet
 
-    findings = validate_book(book, context.plan.id)
+    findings = validate_book(book, context.plan.id, known=context)
     pillars = {p.sheet_name for p in context.plan.pillars}
     seen_ids: dict[str, str] = {}
     for sheet in _row_sheets(book, context):
@@ -169,7 +169,8 @@ def _check_manifest(
         sha256=sha,
         template_id=values.get("template_id", ""),
         period=values.get("period", ""),
-        plan_version=values.get("plan_version", ""),
+        plan_version=values.get("plan_version") or identity.get("plan_version", ""),
+        due=values.get("due", ""),
     )
     problems: list[Finding] = []
     for key in ("template_id", "asb", "period", "plan_id"):

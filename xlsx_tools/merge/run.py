@@ -145,4 +145,31 @@ def _result(report: Report, plan: MergePlan, changes: list[str]) -> MergeResult:
     )
 
 
-__all__ = ["MergeOptions", "MergeResult", "merge_returns"]
+def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -> MergeResult:
+    """`tipwp period`: open `period` in the master (see xlsx_tools.merge.plan.open_period), safely as a merge."""
+    from xlsx_tools.merge.lock import LockedError, master_lock
+    from xlsx_tools.merge.master_book import MasterError, apply_plan, open_master, save_master
+    from xlsx_tools.merge.plan import open_period
+
+    report = Report(files=[str(master)])
+    try:
+        with master_lock(master):
+            try:
+                opened = open_master(master)
+            except MasterError as exc:
+                report.add(exc.finding)
+                return MergeResult(report)
+            if opened.state.period == period:
+                return MergeResult(report, period=period)
+            moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+            plan = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
+            apply_plan(opened, plan)
+            result = MergeResult(report, period=period, written=True)
+            result.backup = save_master(opened, moment)
+            return result
+    except LockedError as exc:
+        report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))
+        return MergeResult(report)
+
+
+__all__ = ["MergeOptions", "MergeResult", "merge_returns", "open_new_period"]
