@@ -153,6 +153,58 @@ def merge(
     raise typer.Exit(result.report.exit_code)
 
 
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Argument(help="Where to write the demo files.")] = Path("tipwp-demo"),
+    pdf: Annotated[bool, typer.Option(help="Also write the status matrix as PDF (needs LibreOffice).")] = True,
+) -> None:
+    """Run the whole cycle on the 2.0 plan with generated example returns: master, templates, merges, matrix."""
+    from xlsx_tools.demo import run_demo
+
+    summary = run_demo(folder, with_pdf=pdf, say=typer.echo)
+    typer.echo("")
+    typer.echo("Files:")
+    for what, where in summary.files:
+        typer.echo(f"  {what}: {where}")
+    for note in summary.notes:
+        typer.echo(f"  note: {note}")
+
+
+@app.command()
+def matrix(
+    master: Annotated[Path, typer.Argument(help="The master workbook.")],
+    period: Annotated[str, typer.Option(help="The period to report on, e.g. 2026-H2 (default: the open period).")] = "",
+    out: Annotated[
+        Path | None, typer.Option(help="The workbook to write (default: status-matrix-PERIOD.xlsx beside the master).")
+    ] = None,
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF of it through LibreOffice.")] = False,
+) -> None:
+    """Write the status matrix: every activity against every period, summary, completeness and changes."""
+    from xlsx_tools.plan.periods import Period
+
+    if period:
+        try:
+            period = str(Period.parse(period))
+        except ValueError as exc:
+            raise _fail(str(exc)) from None
+    from xlsx_tools.matrix.run import MatrixError, build_matrix
+
+    try:
+        result = build_matrix(master, period, out, pdf=pdf)
+    except MatrixError as exc:
+        raise _fail(str(exc)) from None
+    counts = result.summary.counts
+    shown = ", ".join(f"{name} {count}" for name, count in counts.items() if count)
+    typer.echo(
+        f"Wrote {result.workbook} ({result.period}, {len(result.data.rows)} rows × {len(result.data.periods)} periods)"
+    )
+    typer.echo(f"  {shown}")
+    returns = result.summary.completeness["Return"].value_counts()
+    typer.echo("  returns: " + ", ".join(f"{returns.get(k, 0)} {k}" for k in ("on time", "late", "missing")))
+    if result.pdf:
+        typer.echo(f"Wrote {result.pdf}")
+
+
 @app.command("period")
 def open_period(
     master: Annotated[Path, typer.Argument(help="The master workbook.")],

@@ -30,9 +30,10 @@ def data_file(package: str, *parts: str) -> Traversable:
 
 
 def load_yaml(package: str, *parts: str) -> Any:
-    """Parse a shipped YAML file with the safe loader."""
+    """Parse a shipped YAML file with the safe loader (libyaml's C version when PyYAML has it: ten times faster)."""
     import yaml
 
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     node = data_file(package, *parts)
     with node.open("r", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=loader)

@@ -1,0 +1,1 @@
+"""The twice-yearly status matrix: every activity against every period, roll-ups, completeness and changes."""

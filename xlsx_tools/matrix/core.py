@@ -1,0 +1,387 @@
+"""The status matrix as plain tables, computed with pandas from the master's plan, cells, history and audit.
+
+Nothing here touches a workbook: `matrix_input` turns an opened master's data into frames, `summarise` computes the
+figures of the Summary sheet for one period. The workbook writer (`xlsx_tools.matrix.writer`) only lays them out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from xlsx_tools.layout.cells import plan_cells
+from xlsx_tools.merge.model import MasterState
+from xlsx_tools.merge.plan import MERGED, resolve_period
+from xlsx_tools.plan.periods import Period, periods_between
+from xlsx_tools.returns.issue import bodies_of
+from xlsx_tools.validate.context import PlanContext
+
+STATUSES = ("Completed", "Ongoing", "Concept note / seeking funding", "Not started", "Postponed", "Discontinued")
+NO_REPORT = "No report"  # nothing came in for the row in that period
+NO_STATUS = "No status"  # something came in, but no status
+OTHER = "Other (free text)"  # a status that is not in the vocabulary and that the status map does not map
+CATEGORIES = (*STATUSES, NO_REPORT, NO_STATUS, OTHER)
+STOPPED = ("Postponed", "Discontinued")
+
+# the two grouping levels under a pillar, per plan kind: (code key, text key)
+GROUPS: Mapping[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "bwp2": (("outcome_code", "outcome_text"), ("type_code", "type_description")),
+    "bwp1": (("apa_ref", "provision_text"), ("area_code", "area_text")),
+}
+APA_KEYS = ("apa_refs", "apa_ref")
+ACTIP_KEYS = ("actip_refs",)
+
+
+@dataclass(frozen=True)
+class StatusMap:
+    """Free-text statuses → vocabulary, as declared in workbook_templates/status_map.yaml."""
+
+    exact: Mapping[str, str] = field(default_factory=dict)
+    patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
+
+    def map(self, text: str) -> str | None:
+        key = _fold(text)
+        if key in self.exact:
+            return self.exact[key]
+        return next((status for pattern, status in self.patterns if pattern.search(text.strip())), None)
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.strip().rstrip(".").split()).casefold()
+
+
+def status_map_from(data: Mapping[str, Any] | None) -> StatusMap:
+    data = data or {}
+    exact = {_fold(str(k)): str(v) for k, v in (data.get("exact") or {}).items()}
+    patterns = tuple(
+        (re.compile(str(p["pattern"]), re.IGNORECASE), str(p["status"])) for p in data.get("patterns") or ()
+    )
+    unknown = sorted({s for s in (*exact.values(), *(s for _, s in patterns)) if s not in STATUSES})
+    if unknown:
+        raise ValueError(f"status_map.yaml maps to {', '.join(unknown)}, which are not statuses of the vocabulary")
+    return StatusMap(exact, patterns)
+
+
+def load_status_map() -> StatusMap:
+    from xlsx_tools.resources import load_yaml
+
+    return status_map_from(load_yaml("workbook_templates", "status_map.yaml"))
+
+
+def classify(status: str, vocabulary: Sequence[str], status_map: StatusMap) -> tuple[str, str]:
+    """(shown text, category) of a reported status: vocabulary as is, mapped where clear, else kept as text."""
+    text = status.strip()
+    if not text:
+        return "", NO_STATUS
+    by_fold = {_fold(v): v for v in vocabulary}
+    if _fold(text) in by_fold:
+        return by_fold[_fold(text)], by_fold[_fold(text)]
+    mapped = status_map.map(text)
+    if mapped:
+        return mapped, mapped
+    return text, OTHER
+
+
+@dataclass
+class MatrixInput:
+    plan_title: str
+    plan_id: str
+    kind: str
+    periods: list[str]  # every half-year from the plan's start to the chosen period
+    period: str  # the chosen period
+    rows: pd.DataFrame  # one row per plan row, in plan order
+    reports: pd.DataFrame  # long: row_id × period → status, category, raw_status, progress, asb
+    audit: pd.DataFrame  # the master's Audit log
+    bodies_reported: pd.DataFrame  # (period, asb, row_id) with a value merged from that body
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.strip() for p in text.split(";") if p.strip()))
+
+
+def plan_frame(context: PlanContext) -> pd.DataFrame:
+    """The plan rows with their groups, bodies (registry codes) and cross-references."""
+    registry = context.references.registry
+    groups = GROUPS.get(context.plan.kind, GROUPS["bwp2"])
+    records = []
+    for order, (pillar, row) in enumerate(context.plan.rows()):
+        coordinating, supporting = bodies_of(context.sheet, plan_cells(context.sheet, row))
+
+        def codes(names: set[str]) -> tuple[str, ...]:
+            found = (registry.resolve(n) for n in sorted(names))
+            return tuple(dict.fromkeys(b.code for b in found if b is not None and b.kind == "body"))
+
+        apa = next((row.text(k) for k in APA_KEYS if row.text(k)), "")
+        actip = next((row.text(k) for k in ACTIP_KEYS if row.text(k)), "")
+        records.append(
+            {
+                "order": order,
+                "row_id": row.row_id,
+                "pillar": pillar.sheet_name,
+                "pillar_title": f"{pillar.code}. {pillar.title}",
+                "group1": row.text(groups[0][0]),
+                "group1_text": row.text(groups[0][1]),
+                "group2": row.text(groups[1][0]),
+                "group2_text": row.text(groups[1][1]),
+                "activity": row.text("activity"),
+                "coordinating": codes(coordinating),
+                "supporting": tuple(c for c in codes(supporting) if c not in codes(coordinating)),
+                "apa": _split(apa),
+                "actip": _split(actip),
+            }
+        )
+    return pd.DataFrame.from_records(records)
+
+
+def report_frame(
+    state: MasterState, row_ids: Sequence[str], periods: Sequence[str], vocabulary: Sequence[str], status_map: StatusMap
+) -> pd.DataFrame:
+    """Row × period: what the period shows (the open period from the master's cells, others from the history)."""
+    records = []
+    for period in periods:
+        if period == state.period:
+            shown = {
+                row_id: {k: v for k, v in state.cells.get(row_id, {}).items() if v and k != state.period_field}
+                for row_id in row_ids
+            }
+        else:
+            resolved, _ = resolve_period(state, period)
+            shown = {row_id: {} for row_id in row_ids}
+            for (row_id, key), value in resolved.items():
+                if row_id in shown and value.value and key != state.period_field:
+                    shown[row_id][key] = value.value
+                    if key == "status":
+                        shown[row_id].setdefault(state.body_field, value.asb)
+        for row_id in row_ids:
+            values = shown[row_id]
+            reported = any(v for k, v in values.items() if k != state.body_field)
+            raw = values.get("status", "")
+            text, category = classify(raw, vocabulary, status_map) if reported else ("", NO_REPORT)
+            records.append(
+                {
+                    "row_id": row_id,
+                    "period": period,
+                    "status": text or category,
+                    "category": category,
+                    "raw_status": raw,
+                    "progress": values.get("progress", ""),
+                    "asb": values.get(state.body_field, ""),
+                    "reported": reported,
+                }
+            )
+    return pd.DataFrame.from_records(
+        records, columns=["row_id", "period", "status", "category", "raw_status", "progress", "asb", "reported"]
+    )
+
+
+def matrix_input(
+    context: PlanContext, state: MasterState, period: str = "", status_map: StatusMap | None = None
+) -> MatrixInput:
+    chosen = Period.parse(period or state.period)
+    plan = context.plan
+    if chosen < Period.containing(plan.start) or chosen > Period.containing(plan.end):
+        raise ValueError(f"{chosen} is outside the plan's periods ({plan.start.year}-H1 to {plan.end.year}-H2)")
+    periods = [str(p) for p in periods_between(plan.start, chosen.last_day)]
+    rows = plan_frame(context)
+    reports = report_frame(
+        state, list(rows["row_id"]), periods, context.lists.get("STATUS_LIST", STATUSES), status_map or StatusMap()
+    )
+    audit = pd.DataFrame.from_records(
+        [vars(a) for a in state.audit], columns=["time", "file", "asb", "period", "outcome", "due"]
+    )
+    reported = pd.DataFrame.from_records(
+        [(h.period, h.asb, h.row_id) for h in state.history if h.value],
+        columns=["period", "asb", "row_id"],
+    ).drop_duplicates()
+    return MatrixInput(plan.title, plan.id, plan.kind, periods, str(chosen), rows, reports, audit, reported)
+
+
+def status_grid(data: MatrixInput) -> pd.DataFrame:
+    """Row id (plan order) × period → shown status."""
+    grid = data.reports.pivot(index="row_id", columns="period", values="status")
+    return grid.reindex(index=list(data.rows["row_id"]), columns=data.periods)
+
+
+@dataclass
+class Summary:
+    period: str
+    previous: str
+    by_pillar: pd.DataFrame
+    by_outcome: pd.DataFrame
+    by_coordinator: pd.DataFrame
+    apa: pd.DataFrame
+    actip: pd.DataFrame
+    completeness: pd.DataFrame
+    no_report: pd.DataFrame
+    newly_completed: pd.DataFrame
+    newly_stopped: pd.DataFrame
+    unchanged: pd.DataFrame
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _counts(frame: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
+    """Status counts and shares per `by` value, in the legend's order; only categories that occur (statuses always)."""
+    table = pd.crosstab(frame[by], frame["category"])
+    present = [c for c in CATEGORIES if c in STATUSES or c == NO_REPORT or c in table.columns]
+    table = table.reindex(columns=present, fill_value=0)
+    table["Rows"] = table[present].sum(axis=1)
+    table["Completed %"] = (100 * table["Completed"] / table["Rows"]).round(0).astype(int)
+    table["Reported %"] = (100 * (table["Rows"] - table[NO_REPORT]) / table["Rows"]).round(0).astype(int)
+    table.index.name = label
+    table.columns.name = None
+    return table.reset_index()
+
+
+def _first_order(rows: pd.DataFrame, key: str) -> list[str]:
+    return list(dict.fromkeys(rows[key]))
+
+
+def completeness(data: MatrixInput) -> pd.DataFrame:
+    """Per expected body: on time, late or missing for the chosen period, with its rows expected and reported."""
+    rows = data.rows
+    expected = rows.assign(body=[(*c, *s) for c, s in zip(rows["coordinating"], rows["supporting"], strict=True)])
+    expected = expected.explode("body").dropna(subset=["body"])
+    per_body = expected.groupby("body")["row_id"].nunique().rename("Rows expected")
+    merged = data.audit[(data.audit["period"] == data.period) & (data.audit["outcome"] == MERGED)]
+    first = merged.sort_values("time").groupby("asb").first()
+    reported = data.bodies_reported[data.bodies_reported["period"] == data.period]
+    reported = reported[reported["row_id"].isin(set(rows["row_id"]))].groupby("asb")["row_id"].nunique()
+    records = []
+    for body in sorted(per_body.index):
+        if body in first.index:
+            time, due = str(first.loc[body, "time"]), str(first.loc[body, "due"] or "")
+            arrived, deadline = _day(time), _day(due)
+            outcome = "late" if arrived and deadline and arrived > deadline else "on time"
+            received = arrived.isoformat() if arrived else time
+        else:
+            outcome, received, due = "missing", "", ""
+        records.append(
+            {
+                "ASB": body,
+                "Return": outcome,
+                "Received": received,
+                "Due": due,
+                "Rows expected": int(per_body[body]),
+                "Rows reported": int(reported.get(body, 0)),
+            }
+        )
+    table = pd.DataFrame.from_records(
+        records, columns=["ASB", "Return", "Received", "Due", "Rows expected", "Rows reported"]
+    )
+    table["Reported %"] = (100 * table["Rows reported"] / table["Rows expected"].clip(lower=1)).round(0).astype(int)
+    return table
+
+
+def _day(text: str) -> dt.date | None:
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def summarise(data: MatrixInput) -> Summary:
+    rows = data.rows
+    now = data.reports[data.reports["period"] == data.period].merge(rows, on="row_id")
+    now = now.sort_values("order")
+    by_pillar = _counts(now, "pillar_title", "Pillar")
+    by_pillar = by_pillar.set_index("Pillar").reindex(_first_order(rows, "pillar_title")).reset_index()
+    now_outcome = now.assign(outcome=now["group1"] + " " + now["group1_text"].str.slice(0, 80))
+    by_outcome = _counts(now_outcome, "outcome", "Outcome")
+    by_outcome = by_outcome.set_index("Outcome").reindex(_first_order(now_outcome, "outcome")).reset_index()
+    coordinated = now.assign(body=now["coordinating"].map(lambda c: c or ("(none in the plan)",))).explode("body")
+    by_coordinator = _counts(coordinated, "body", "Coordinating ASB")
+    apa = (
+        _counts(now.explode("apa").dropna(subset=["apa"]), "apa", "APA paragraph")
+        if now["apa"].map(len).any()
+        else None
+    )
+    actip_rows = now.explode("actip").dropna(subset=["actip"])
+    actip = _counts(actip_rows, "actip", "ACTIP article") if len(actip_rows) else pd.DataFrame()
+    no_report = now[now["category"] == NO_REPORT][["row_id", "activity", "coordinating", "pillar"]].copy()
+    no_report["coordinating"] = no_report["coordinating"].map(", ".join)
+    no_report.columns = ["Row ID", "Activity", "Coordinating ASB", "Pillar"]
+
+    chosen = Period.parse(data.period)
+    previous = str(chosen.previous()) if str(chosen.previous()) in data.periods else ""
+    grid = data.reports.pivot(index="row_id", columns="period", values="category").reindex(
+        index=list(rows["row_id"]), columns=data.periods
+    )
+    shown = data.reports.pivot(index="row_id", columns="period", values="status").reindex(
+        index=list(rows["row_id"]), columns=data.periods
+    )
+    labels = rows.set_index("row_id")
+    change_columns = ["Row ID", "Activity", "Coordinating ASB", "Before", "Now"]
+
+    def listing(mask: pd.Series, before: str | None) -> pd.DataFrame:
+        ids = [r for r in grid.index if mask.get(r, False)]
+        return pd.DataFrame.from_records(
+            [
+                (
+                    r,
+                    labels.loc[r, "activity"],
+                    ", ".join(labels.loc[r, "coordinating"]),
+                    shown.loc[r, before] if before else "",
+                    shown.loc[r, data.period],
+                )
+                for r in ids
+            ],
+            columns=change_columns,
+        )
+
+    current = grid[data.period]
+    if previous:
+        before = grid[previous]
+        newly_completed = listing((current == "Completed") & (before != "Completed"), previous)
+        newly_stopped = listing(current.isin(STOPPED) & (before != current), previous)
+    else:
+        newly_completed = listing(current == "Completed", None)
+        newly_stopped = listing(current.isin(STOPPED), None)
+    runs = []
+    for row_id in grid.index:
+        text = shown.loc[row_id, data.period]
+        if grid.loc[row_id, data.period] in (NO_REPORT, NO_STATUS):
+            continue
+        run = 0
+        for period in reversed(data.periods):
+            if shown.loc[row_id, period] != text:
+                break
+            run += 1
+        if run >= 2:
+            since = data.periods[len(data.periods) - run]
+            runs.append(
+                (
+                    row_id,
+                    labels.loc[row_id, "activity"],
+                    ", ".join(labels.loc[row_id, "coordinating"]),
+                    text,
+                    run,
+                    since,
+                )
+            )
+    unchanged = pd.DataFrame.from_records(
+        runs, columns=["Row ID", "Activity", "Coordinating ASB", "Status", "Periods unchanged", "Since"]
+    )
+    counts = {c: int((now["category"] == c).sum()) for c in CATEGORIES}
+    return Summary(
+        period=data.period,
+        previous=previous,
+        by_pillar=by_pillar,
+        by_outcome=by_outcome,
+        by_coordinator=by_coordinator,
+        apa=apa if apa is not None else pd.DataFrame(),
+        actip=actip,
+        completeness=completeness(data),
+        no_report=no_report,
+        newly_completed=newly_completed,
+        newly_stopped=newly_stopped,
+        unchanged=unchanged,
+        counts=counts,
+    )

@@ -1,0 +1,58 @@
+"""`tipwp matrix`: read the master, compute the matrix and summary (core), write the workbook (and PDF)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from xlsx_tools.matrix.core import MatrixInput, Summary, load_status_map, matrix_input, summarise
+
+
+class MatrixError(ValueError):
+    """The matrix cannot be made; the message says why and what to do."""
+
+
+@dataclass
+class MatrixResult:
+    workbook: Path
+    period: str
+    data: MatrixInput
+    summary: Summary
+    pdf: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def build_matrix(
+    master: Path, period: str = "", out: Path | None = None, pdf: bool = False, today: dt.date | None = None
+) -> MatrixResult:
+    """Write the status matrix workbook of `master` for `period` (default: the master's open period)."""
+    from xlsx_tools.matrix.writer import write_workbook
+    from xlsx_tools.merge.master_book import MasterError, open_master
+
+    try:
+        opened = open_master(Path(master))
+    except MasterError as exc:
+        raise MatrixError(exc.finding.message) from None
+    chosen = period or opened.state.period
+    if not chosen:
+        raise MatrixError(f"{Path(master).name} has no open period; give one with --period, e.g. --period 2026-H2.")
+    try:
+        data = matrix_input(opened.context, opened.state, chosen, load_status_map())
+    except ValueError as exc:
+        raise MatrixError(str(exc)) from None
+    summary = summarise(data)
+    name = f"status-matrix-{data.period}.xlsx"
+    target = Path(out) if out else Path(master).with_name(name)
+    if target.is_dir():
+        target = target / name
+    write_workbook(data, summary, target, today or dt.date.today())
+    result = MatrixResult(target, data.period, data, summary)
+    if pdf:
+        from xlsx_tools.office import OfficeError, convert
+
+        try:
+            result.pdf = convert(target, "pdf", target.parent)
+        except OfficeError as exc:
+            raise MatrixError(str(exc)) from None
+    return result

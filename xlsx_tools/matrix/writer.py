@@ -1,0 +1,308 @@
+"""Lay the status matrix out as an Excel workbook (openpyxl): the Matrix and Summary sheets, charts, print setup.
+
+Only presentation lives here; every figure comes from `xlsx_tools.matrix.core`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import Outline, PageSetupProperties
+
+from xlsx_tools.matrix.core import NO_REPORT, NO_STATUS, OTHER, STATUSES, MatrixInput, Summary, status_grid
+from xlsx_tools.workbook.atomic import save_atomically
+
+MATRIX_SHEET = "Matrix"
+SUMMARY_SHEET = "Summary"
+# legend: category → fill colour (RGB hex)
+LEGEND: dict[str, str] = {
+    "Completed": "63BE7B",
+    "Ongoing": "9BC2E6",
+    "Concept note / seeking funding": "FFE699",
+    "Not started": "D9D9D9",
+    "Postponed": "F4B183",
+    "Discontinued": "C00000",
+    NO_REPORT: "FFFFFF",
+}
+LEGEND_NOTES = {
+    NO_REPORT: "nothing came in for the row in that period",
+    NO_STATUS: "a report without a status (no colour)",
+    OTHER: "free text that maps to no status (shown as typed, no colour)",
+}
+WHITE_TEXT = {"Discontinued"}
+LABEL_COLUMNS = 3  # Code, Activity, Coordinating ASB
+HEADER_ROWS = 2
+THIN = Side(style="thin", color="BFBFBF")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+BOLD = Font(bold=True)
+GROUP_FILLS = ("1F4E78", "DDEBF7", "F2F2F2")  # pillar, level-1 group, level-2 group
+
+
+def _fit_height(ws: Any, excel_row: int, texts: list[tuple[str, float]], line: float = 13.0) -> None:
+    """Give a wrapped row room for its longest text (Excel and LibreOffice do not grow rows openpyxl wrote)."""
+    lines = 1
+    for text, width in texts:
+        per_line = max(int(width * 1.15), 1)
+        lines = max(lines, sum(-(-max(len(part), 1) // per_line) for part in str(text).split("\n")))
+    if lines > 1:
+        ws.row_dimensions[excel_row].height = min(lines, 12) * line + 2
+
+
+def fill_for(category: str) -> PatternFill | None:
+    colour = LEGEND.get(category)
+    return PatternFill("solid", start_color=colour, end_color=colour) if colour else None
+
+
+def write_workbook(data: MatrixInput, summary: Summary, out: Path, generated: dt.date) -> Path:
+    book = Workbook()
+    matrix = book.active
+    matrix.title = MATRIX_SHEET
+    _write_matrix(matrix, data)
+    sheet = book.create_sheet(SUMMARY_SHEET)
+    _write_summary(sheet, data, summary)
+    for ws in (matrix, sheet):
+        _print_setup(ws, data, generated)
+    matrix.print_title_rows = f"1:{HEADER_ROWS}"
+    matrix.print_title_cols = f"A:{get_column_letter(LABEL_COLUMNS)}"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_atomically(book, out)
+    return out
+
+
+def _write_matrix(ws: Any, data: MatrixInput) -> None:
+    periods = data.periods
+    ws.cell(row=1, column=1, value=f"Status matrix — {data.plan_title} — {data.period}").font = Font(bold=True, size=14)
+    headers = ["Code", "Activity", "Coordinating ASB", *periods]
+    for column, label in enumerate(headers, start=1):
+        cell = ws.cell(row=2, column=column, value=label)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", start_color="404040", end_color="404040")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = BOX
+    ws.column_dimensions["A"].width = 12
+    ws.column_dimensions["B"].width = 60
+    ws.column_dimensions["C"].width = 16
+    for i in range(len(periods)):
+        ws.column_dimensions[get_column_letter(LABEL_COLUMNS + 1 + i)].width = 15
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
+    ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=LABEL_COLUMNS + 1)
+
+    grid = status_grid(data)
+    reports = data.reports.set_index(["row_id", "period"])
+    excel_row = HEADER_ROWS
+    last: tuple[str, str, str] = ("", "", "")
+    width = len(headers)
+    for record in data.rows.itertuples(index=False):
+        keys = (record.pillar, record.group1, record.group2)
+        for level, (key, text) in enumerate(
+            ((record.pillar_title, ""), (record.group1, record.group1_text), (record.group2, record.group2_text))
+        ):
+            if keys[: level + 1] == last[: level + 1] or not (key or text):
+                continue
+            excel_row += 1
+            _group_row(ws, excel_row, level, key, text, width)
+        last = keys
+        excel_row += 1
+        ws.row_dimensions[excel_row].outlineLevel = 3
+        values = (record.row_id, record.activity, ", ".join(record.coordinating))
+        _fit_height(ws, excel_row, [(record.activity, 60)])
+        for column, value in enumerate(values, start=1):
+            cell = ws.cell(row=excel_row, column=column, value=value)
+            cell.alignment = Alignment(vertical="top", wrap_text=column == 2)
+            cell.border = BOX
+        for i, period in enumerate(periods):
+            report = reports.loc[(record.row_id, period)]
+            cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=str(grid.loc[record.row_id, period]))
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            cell.border = BOX
+            fill = fill_for(str(report["category"]))
+            if fill is not None:
+                cell.fill = fill
+            if report["category"] in WHITE_TEXT:
+                cell.font = Font(color="FFFFFF")
+            note = _note(report)
+            if note:
+                comment = Comment(note, str(report["asb"]) or "tipwp")
+                comment.width, comment.height = 320, 160
+                cell.comment = comment
+    _legend(ws, excel_row + 2, column=2)
+
+
+def _group_row(ws: Any, excel_row: int, level: int, key: str, text: str, width: int) -> None:
+    ws.row_dimensions[excel_row].outlineLevel = level
+    _fit_height(ws, excel_row, [(text, 60)])
+    label = f"{key} {text}".strip() if level else key
+    cell = ws.cell(row=excel_row, column=1, value=key if level else label)
+    if level:
+        ws.cell(row=excel_row, column=2, value=text)
+    colour = GROUP_FILLS[level]
+    for column in range(1, width + 1):
+        target = ws.cell(row=excel_row, column=column)
+        target.fill = PatternFill("solid", start_color=colour, end_color=colour)
+        target.font = Font(bold=True, color="FFFFFF" if level == 0 else "000000")
+        target.alignment = Alignment(vertical="top", wrap_text=column == 2)
+    cell.font = Font(bold=True, color="FFFFFF" if level == 0 else "000000", size=12 if level == 0 else 11)
+
+
+def _note(report: pd.Series) -> str:
+    parts = []
+    if report["progress"]:
+        parts.append(str(report["progress"]))
+    if report["raw_status"] and report["raw_status"] != report["status"]:
+        parts.append(f"Status as reported: {report['raw_status']}")
+    if parts and report["asb"]:
+        parts.append(f"— {report['asb']}")
+    return "\n".join(parts)
+
+
+def _legend(ws: Any, row: int, column: int) -> int:
+    ws.cell(row=row, column=column, value="Legend").font = BOLD
+    for i, category in enumerate((*LEGEND, NO_STATUS, OTHER), start=1):
+        swatch = ws.cell(row=row + i, column=column + 1, value=category)
+        swatch.border = BOX
+        fill = fill_for(category)
+        if fill is not None:
+            swatch.fill = fill
+        if category in WHITE_TEXT:
+            swatch.font = Font(color="FFFFFF")
+        ws.cell(row=row + i, column=column, value=LEGEND_NOTES.get(category, "status reported"))
+    return row + len(LEGEND) + 3
+
+
+def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, note: str = "") -> tuple[int, int]:
+    """Write a titled table at `row`; returns (first data row, next free row)."""
+    ws.cell(row=row, column=1, value=title).font = Font(bold=True, size=12)
+    if note:
+        ws.cell(row=row + 1, column=1, value=note).font = Font(italic=True, color="595959")
+        row += 1
+    header = row + 1
+    if {"Row ID", "Activity"} <= set(frame.columns):  # one wide first column: "A.1.1-01 Support ASEAN …"
+        joined = frame["Row ID"].astype(str) + " " + frame["Activity"].astype(str)
+        frame = frame.drop(columns=["Row ID", "Activity"]).assign(Activity=joined)
+        frame = frame[["Activity", *[c for c in frame.columns if c != "Activity"]]]
+    if frame.empty:
+        ws.cell(row=header, column=1, value="(none)").font = Font(italic=True)
+        return header, header + 2
+    for column, label in enumerate(frame.columns, start=1):
+        cell = ws.cell(row=header, column=column, value=str(label))
+        cell.font = BOLD
+        cell.border = BOX
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        colour = LEGEND.get(str(label))
+        if colour:
+            cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
+            if str(label) in WHITE_TEXT:
+                cell.font = Font(bold=True, color="FFFFFF")
+    widths = [ws.column_dimensions[get_column_letter(c)].width or 13 for c in range(1, len(frame.columns) + 1)]
+    _fit_height(ws, header, [(str(label), w) for label, w in zip(frame.columns, widths, strict=True)])
+    for r, values in enumerate(frame.itertuples(index=False), start=header + 1):
+        _fit_height(ws, r, [(str(v), w) for v, w in zip(values, widths, strict=True) if isinstance(v, str)])
+        for column, value in enumerate(values, start=1):
+            if isinstance(value, tuple):
+                value = ", ".join(value)
+            elif hasattr(value, "item"):
+                value = value.item()  # numpy scalar → Python
+            cell = ws.cell(row=r, column=column, value=value)
+            cell.border = BOX
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    return header + 1, header + 1 + len(frame) + 1
+
+
+def _write_summary(ws: Any, data: MatrixInput, summary: Summary) -> None:
+    ws.cell(row=1, column=1, value=f"Summary — {data.plan_title} — {summary.period}").font = Font(bold=True, size=14)
+    since = f"since {summary.previous}" if summary.previous else "(first period of the plan)"
+    ws.cell(
+        row=2, column=1, value=f"Status of the {len(data.rows)} activity rows in {summary.period}; changes {since}."
+    )
+    ws.column_dimensions["A"].width = 60
+    for column in range(2, 16):
+        ws.column_dimensions[get_column_letter(column)].width = 12
+    row = 4
+    first, row = _table(ws, row, "Status by pillar", summary.by_pillar)
+    pillar_rows = (first, first + len(summary.by_pillar) - 1)
+    _, row = _table(ws, row, "Status by priority outcome / APA provision", summary.by_outcome)
+    _, row = _table(ws, row, "Status by coordinating ASB", summary.by_coordinator)
+    completeness_title = "Reporting completeness by ASB"
+    completeness_note = (
+        "Expected: every body that coordinates or supports a row. Late: its first merged return arrived after the "
+        "template's due date. Missing: nothing merged for the period."
+    )
+    first_c, row = _table(ws, row, completeness_title, summary.completeness, completeness_note)
+    completeness_rows = (first_c, first_c + len(summary.completeness) - 1)
+    _, row = _table(ws, row, f"Rows with no report in {summary.period}", summary.no_report)
+    _, row = _table(ws, row, f"Newly completed {since}", summary.newly_completed)
+    _, row = _table(ws, row, f"Newly postponed or discontinued {since}", summary.newly_stopped)
+    _, row = _table(ws, row, "Unchanged for two periods or more", summary.unchanged)
+    _, row = _table(ws, row, "Coverage by APA paragraph", summary.apa)
+    if not summary.actip.empty:
+        _, row = _table(ws, row, "Coverage by ACTIP article", summary.actip)
+    anchor_column = get_column_letter(len(summary.by_pillar.columns) + 2)
+    if not summary.by_pillar.empty:
+        _status_chart(ws, summary, pillar_rows, f"{anchor_column}4")
+    if not summary.completeness.empty:
+        _completeness_chart(ws, summary, completeness_rows, f"{anchor_column}{completeness_rows[0] - 2}")
+
+
+def _status_chart(ws: Any, summary: Summary, rows: tuple[int, int], anchor: str) -> None:
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = f"Status by pillar, {summary.period}"
+    chart.y_axis.title = "Activity rows"
+    columns = [c for c in summary.by_pillar.columns if c in LEGEND]
+    for name in columns:
+        index = list(summary.by_pillar.columns).index(name) + 1
+        ref = Reference(ws, min_col=index, min_row=rows[0] - 1, max_row=rows[1])
+        chart.add_data(ref, titles_from_data=True)
+        series = chart.series[-1]
+        series.graphicalProperties.solidFill = LEGEND[name] if name != NO_REPORT else "F2F2F2"
+        series.graphicalProperties.line.solidFill = "808080"
+    chart.set_categories(Reference(ws, min_col=1, min_row=rows[0], max_row=rows[1]))
+    chart.height, chart.width = 9, 20
+    ws.add_chart(chart, anchor)
+
+
+def _completeness_chart(ws: Any, summary: Summary, rows: tuple[int, int], anchor: str) -> None:
+    chart = BarChart()
+    chart.type = "bar"
+    chart.title = f"Rows reported by ASB (%), {summary.period}"
+    index = list(summary.completeness.columns).index("Reported %") + 1
+    chart.add_data(Reference(ws, min_col=index, min_row=rows[0] - 1, max_row=rows[1]), titles_from_data=True)
+    chart.set_categories(Reference(ws, min_col=1, min_row=rows[0], max_row=rows[1]))
+    chart.series[0].graphicalProperties.solidFill = LEGEND["Completed"]
+    chart.legend = None
+    chart.height, chart.width = max(7.5, 0.5 * len(summary.completeness)), 20
+    ws.add_chart(chart, anchor)
+
+
+def _print_setup(ws: Any, data: MatrixInput, generated: dt.date) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A3
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    for header in (ws.oddHeader, ws.evenHeader):
+        header.left.text = data.plan_title.replace("&", "&&")  # a lone & starts a header code in Excel
+        header.left.size = 9
+        header.right.text = f"Status matrix {data.period} — {ws.title}"
+        header.right.size = 9
+    for footer in (ws.oddFooter, ws.evenFooter):
+        footer.left.text = f"Generated {generated.isoformat()} by tipwp"
+        footer.left.size = 8
+        footer.right.text = "Page &P of &N"
+        footer.right.size = 8
+
+
+__all__ = ["LEGEND", "MATRIX_SHEET", "STATUSES", "SUMMARY_SHEET", "write_workbook"]
