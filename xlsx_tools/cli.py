@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from xlsx_tools.addin.cli import addin_app
+
 app = typer.Typer(
     help="Bohol TIP Work Plan workbooks: build the master, issue and merge returns, validate, refresh lists.",
     no_args_is_help=True,
@@ -19,6 +21,7 @@ app = typer.Typer(
 )
 lists_app = typer.Typer(help="Dropdown lists of an existing workbook.", no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
+app.add_typer(addin_app, name="addin")
 
 PlanOption = Annotated[str, typer.Option("--plan", help="bwp2 (2023-2028, default) or bwp1 (2017-2020).")]
 

@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""Open an .xlam in a real LibreOffice (filter "Calc MS Excel 2007 VBA XML") and list its VBA modules through UNO.
+
+    /usr/bin/python3 tests/lo_addin_probe.py FILE.xlam
+
+Prints {"filter": ..., "libraries": {PROJECT: {MODULE: SOURCE, ...}}, "sheets": [...]} and exits 0; 1 on
+failure (message on stderr). Macros are never executed. soffice handling is shared with tests/lo_probe.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lo_probe import _connect, _property, _shutdown, _soffice
+
+FILTER = "Calc MS Excel 2007 VBA XML"
+
+
+def run(path: Path) -> dict[str, object]:
+    import uno  # type: ignore[import-not-found]
+
+    pipe = f"lo_addin_{os.getpid()}_{uuid.uuid4().hex}"
+    profile = Path(tempfile.mkdtemp(prefix="lo_addin_profile_"))
+    command = [
+        _soffice(),
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--invisible",
+        "--nologo",
+        "--nodefault",
+        "--norestore",
+        "--nolockcheck",
+        f"--accept=pipe,name={pipe};urp;",
+    ]
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    desktop = document = None
+    try:
+        context = _connect(process, pipe)
+        desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+        never = uno.getConstantByName("com.sun.star.document.MacroExecMode.NEVER_EXECUTE")
+        document = desktop.loadComponentFromURL(
+            uno.systemPathToFileUrl(str(path.resolve())),
+            "_blank",
+            0,
+            (
+                _property("Hidden", True),
+                _property("ReadOnly", True),
+                _property("FilterName", FILTER),
+                _property("MacroExecutionMode", never),
+            ),
+        )
+        if document is None or not hasattr(document, "Sheets"):
+            raise RuntimeError(f"LibreOffice did not open {path} as a spreadsheet")
+        basic = document.BasicLibraries
+        libraries = {}
+        for name in basic.getElementNames():
+            basic.loadLibrary(name)
+            library = basic.getByName(name)
+            libraries[name] = {module: library.getByName(module) for module in library.getElementNames()}
+        return {"filter": FILTER, "libraries": libraries, "sheets": list(document.Sheets.getElementNames())}
+    finally:
+        _shutdown(process, desktop, document)
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or not Path(argv[1]).is_file():
+        print("usage: /usr/bin/python3 tests/lo_addin_probe.py FILE.xlam", file=sys.stderr)
+        return 2
+    try:
+        result = run(Path(argv[1]))
+    except Exception as error:
+        print(f"lo_addin_probe: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    json.dump(result, sys.stdout, indent=2, sort_keys=True)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

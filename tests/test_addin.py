@@ -1,0 +1,307 @@
+"""The Excel add-in (issue 5): text sources in macros/, the built .xlam, LibreOffice's view of it, and the bridge
+run against tests/xlwings_standin.py — a merge into the open workbook must leave what `tipwp merge` leaves."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import random
+import re
+import shutil
+import subprocess
+import zipfile
+from functools import partial
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from oletools.olevba import VBA_Parser
+from typer.testing import CliRunner
+
+from tests.returns_kit import fill, issue, logs, master_values, realistic_values, template_rows
+from tests.xlwings_standin import App, open_book
+from xlsx_tools import __version__
+from xlsx_tools.addin import bridge
+from xlsx_tools.addin.build import ADDIN_CONTENT_TYPE, MODULE, RIBBON_PART, RIBBON_REL, macro_text
+from xlsx_tools.addin.cli import addin_app
+from xlsx_tools.addin.excel_merge import blocks
+from xlsx_tools.addin.install import config_text, install, install_plan
+from xlsx_tools.addin.paths import PathError, local_path
+from xlsx_tools.merge.run import merge_returns
+from xlsx_tools.workbook.master import build_master
+
+CUSTOMUI = "http://schemas.microsoft.com/office/2009/07/customui"
+BUTTONS = {"Validate returns", "Merge returns", "Status matrix", "Issue templates", "Refresh lists", "Help"}
+SYSTEM_PYTHON = "/usr/bin/python3"
+PROBE = Path(__file__).resolve().parent / "lo_addin_probe.py"
+TIMESTAMPS = {"merged_at", "proposed_at", "time"}
+
+
+def bas() -> str:
+    return macro_text(f"{MODULE}.bas")
+
+
+def buttons() -> list[ElementTree.Element]:
+    root = ElementTree.fromstring(macro_text("customUI14.xml"))
+    return list(root.iter(f"{{{CUSTOMUI}}}button"))
+
+
+# ---- sources --------------------------------------------------------------------------------------------------------
+
+
+def test_ribbon_is_customui14_with_the_six_buttons() -> None:
+    root = ElementTree.fromstring(macro_text("customUI14.xml"))
+    assert root.tag == f"{{{CUSTOMUI}}}customUI"
+    tab = next(root.iter(f"{{{CUSTOMUI}}}tab"))
+    assert tab.get("label") == "TIP Work Plan"
+    assert {b.get("label") for b in buttons()} == BUTTONS
+    assert len({b.get("id") for b in buttons()}) == len(BUTTONS)
+
+
+def test_every_onaction_is_a_ribbon_sub_of_the_module() -> None:
+    subs = set(re.findall(r"^Public Sub (\w+)\(control As IRibbonControl\)$", bas(), re.MULTILINE))
+    for button in buttons():
+        module, _, sub = (button.get("onAction") or "").partition(".")
+        assert module == MODULE, button.get("onAction")
+        assert sub in subs, f"{sub} has no 'Public Sub {sub}(control As IRibbonControl)' in {MODULE}.bas"
+    assert re.search(rf'^Attribute VB_Name = "{MODULE}"$', bas(), re.MULTILINE)
+
+
+def test_every_runpython_target_imports_and_exists() -> None:
+    source = bas()
+    imports = re.findall(r'RunPython "import ([\w.]+) as (\w+); \2\." & command', source)
+    assert imports == [("xlsx_tools.addin.bridge", "tipwp")]
+    module = importlib.import_module(imports[0][0])
+    targets = re.findall(r'CallPython "[^"]*", "(\w+)\(', source)
+    assert set(targets) == {"validate", "merge", "matrix", "issue", "refresh_lists", "about"}
+    for name in targets:
+        assert callable(getattr(module, name)), name
+
+
+def test_addin_version_is_the_package_version() -> None:
+    assert re.search(rf'ADDIN_VERSION As String = "{re.escape(__version__)}"', bas())
+
+
+# ---- the built add-in -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("addin") / "tipwp.xlam"
+    result = CliRunner().invoke(addin_app, ["build", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_built_addin_is_a_package_with_our_ribbon(built: Path) -> None:
+    with zipfile.ZipFile(built) as package:
+        assert package.testzip() is None
+        types = ElementTree.fromstring(package.read("[Content_Types].xml"))
+        overrides = {o.get("PartName"): o.get("ContentType") for o in types if o.tag.endswith("Override")}
+        assert overrides["/xl/workbook.xml"] == ADDIN_CONTENT_TYPE
+        assert overrides["/xl/vbaProject.bin"] == "application/vnd.ms-office.vbaProject"
+        defaults = {d.get("Extension"): d.get("ContentType") for d in types if d.tag.endswith("Default")}
+        assert defaults["xml"] == "application/xml"  # covers customUI/customUI14.xml
+        rels = ElementTree.fromstring(package.read("_rels/.rels"))
+        ribbon = [r.get("Target") for r in rels if "ui/extensibility" in (r.get("Type") or "")]
+        assert ribbon == [RIBBON_PART]
+        assert [r.get("Type") for r in rels if r.get("Target") == RIBBON_PART] == [RIBBON_REL]
+        assert package.read(RIBBON_PART).decode() == macro_text("customUI14.xml")
+        assert "customUI/customUI.xml" not in package.namelist()
+
+
+def test_vba_module_read_by_olevba_equals_the_bas(built: Path) -> None:
+    parser = VBA_Parser(str(built))
+    try:
+        modules = {name: code.replace("\r\n", "\n") for _, _, name, code in parser.extract_macros()}
+    finally:
+        parser.close()
+    assert modules[f"{MODULE}.bas"] == bas()
+    assert 'Public Const PROJECT_NAME As String = "tipwp"' in modules["xlwings.bas"]
+    assert "Function RunPython(" in modules["xlwings.bas"] or "Sub RunPython(" in modules["xlwings.bas"]
+    assert "RibbonMyAddin.bas" not in modules
+
+
+def test_libreoffice_opens_the_addin_and_lists_the_module(soffice: str, built: Path) -> None:
+    result = subprocess.run(
+        [SYSTEM_PYTHON, str(PROBE), str(built)], capture_output=True, text=True, timeout=180, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    libraries = json.loads(result.stdout)["libraries"]
+    project = next(modules for modules in libraries.values() if MODULE in modules)
+    assert {MODULE, "xlwings"} <= set(project)
+    seen = [line for line in project[MODULE].split("\n") if not line.startswith(("Rem Attribute", "Option VBASupport"))]
+    expected = [line for line in bas().rstrip("\n").split("\n") if not line.startswith("Attribute ")]
+    assert seen[: len(expected)] == expected
+
+
+def test_install_on_linux_says_what_it_would_do(tmp_path: Path) -> None:
+    lines = install(install_plan("linux", home=tmp_path))
+    assert "nothing was installed" in lines[0]
+    assert not any(tmp_path.iterdir())
+    result = CliRunner().invoke(addin_app, ["install"])
+    assert result.exit_code == 0 and "AddIns" in result.output
+
+
+def test_install_on_windows_writes_addin_and_xlwings_settings(tmp_path: Path) -> None:
+    env = {"APPDATA": str(tmp_path / "Roaming"), "USERPROFILE": str(tmp_path)}
+    plan = install_plan("win32", home=tmp_path, env=env)
+    assert plan.addin == tmp_path / "Roaming" / "Microsoft" / "AddIns" / "tipwp.xlam"
+    assert plan.config == tmp_path / ".tipwp" / "tipwp.conf"
+    install(plan)
+    assert zipfile.is_zipfile(plan.addin)
+    assert plan.config.read_text(encoding="utf-8") == config_text(plan.settings)
+    assert plan.config.read_text(encoding="utf-8").startswith('"INTERPRETER_WIN","')
+
+
+# ---- bridge plumbing ------------------------------------------------------------------------------------------------
+
+
+def escape_like_vba(path: str) -> str:
+    """Python twin of TipwpRibbon.EscapeText (AscW gives UTF-16 code units)."""
+    units = path.encode("utf-16-be")
+    out = []
+    for i in range(0, len(units), 2):
+        code = int.from_bytes(units[i : i + 2], "big")
+        char = chr(code)
+        out.append(char if re.fullmatch(r"[A-Za-z0-9 ._:()\\/-]", char) else f"~{code:04X}")
+    return "".join(out)
+
+
+def test_file_list_survives_the_command_line() -> None:
+    paths = [r"C:\Users\Ana\O'Neil \"returns\"\SOMTC 2026-H2.xlsx", "/Users/ngọc/Báo cáo/ບົດ 😀.xlsx"]
+    encoded = "*".join(escape_like_vba(p) for p in paths)
+    assert re.fullmatch(r"[A-Za-z0-9 ._:()\\/~*-]+", encoded)
+    assert bridge.decode_files(encoded) == [Path(p) for p in paths]
+
+
+def test_version_mismatch_is_explained_not_run(tmp_path: Path) -> None:
+    book = App().books.open(_master(tmp_path))
+    ran: list[object] = []
+
+    def action(opened: object) -> str:
+        ran.append(opened)
+        return "done"
+
+    message = bridge.run_action(book, "0.0.1", action)
+    assert not ran
+    assert "0.0.1" in message and __version__ in message and "tipwp addin install" in message
+    assert book.app.alerts == [message] and book.app.status_bar is False
+
+
+def test_program_errors_become_plain_words(tmp_path: Path) -> None:
+    book = open_book(_master(tmp_path))
+
+    def broken(_: object) -> str:
+        raise KeyError("boom")
+
+    message = bridge.run_action(book, __version__, broken)
+    assert "Traceback" not in message and "program error" in message
+    assert "KeyError" in bridge.error_log().read_text(encoding="utf-8")
+
+
+def test_onedrive_urls_resolve_to_the_synced_copy(tmp_path: Path) -> None:
+    business = tmp_path / "OneDrive - ASEAN"
+    (business / "TIP").mkdir(parents=True)
+    (business / "TIP" / "master 2026.xlsx").write_bytes(b"x")
+    url = "https://asean-my.sharepoint.com/personal/ana_asean_org/Documents/TIP/master%202026.xlsx"
+    assert local_path(url, {"OneDriveCommercial": str(business)}) == business / "TIP" / "master 2026.xlsx"
+    personal = tmp_path / "OneDrive"
+    personal.mkdir()
+    (personal / "m.xlsx").write_bytes(b"x")
+    assert local_path("https://d.docs.live.net/abc123/m.xlsx", {"OneDrive": str(personal)}) == personal / "m.xlsx"
+    team = tmp_path / "ASEAN Secretariat" / "TIP Unit - Documents"
+    team.mkdir(parents=True)
+    (team / "m.xlsx").write_bytes(b"x")
+    url = "https://asean.sharepoint.com/sites/TIP Unit/Shared Documents/m.xlsx"
+    assert local_path(url, {"USERPROFILE": str(tmp_path)}) == team / "m.xlsx"
+    with pytest.raises(PathError, match="no synced copy"):
+        local_path("https://example.sharepoint.com/sites/x/Shared%20Documents/gone.xlsx", {"USERPROFILE": "/nowhere"})
+
+
+def test_blocks_make_one_write_per_rectangle() -> None:
+    cells = {(2, 3): "a", (2, 4): "b", (3, 3): "c", (3, 4): "d", (5, 3): "e", (2, 9): "f"}
+    assert sorted(blocks(cells)) == [(2, 3, [["a", "b"], ["c", "d"]]), (2, 9, [["f"]]), (5, 3, [["e"]])]
+
+
+# ---- a real merge, through the stand-in, against `tipwp merge` ------------------------------------------------------
+
+
+def _master(folder: Path, period: str = "2026-H2") -> Path:
+    path = folder / "master.xlsx"
+    build_master(path, plan_id="bwp2", period=period)
+    return path
+
+
+def _returns(master: Path, folder: Path, round_no: int, rng: random.Random) -> list[Path]:
+    templates = issue(master, folder / f"issued{round_no}", period="2026-H2", asbs=("SOMTC", "SOM-ED", "ACWC"))
+    return [
+        fill(template, realistic_values(template_rows(template)[: 12 + 3 * round_no], rng, round_no))
+        for template in templates.values()
+    ]
+
+
+def _comparable(master: Path) -> tuple[dict[str, dict[str, str]], dict[str, list[dict[str, str]]]]:
+    records = {
+        title: [{k: v for k, v in row.items() if k not in TIMESTAMPS} for row in rows]
+        for title, rows in logs(master).items()
+    }
+    return master_values(master), records
+
+
+@pytest.mark.parametrize("first_period", ["", "2026-H2"], ids=["opens-period", "period-open"])
+def test_merge_in_excel_equals_tipwp_merge(tmp_path: Path, first_period: str) -> None:
+    """Round 1 opens the master (log sheets created; period set when it had none), round 2 rewrites the protected
+    record sheets written by round 1 of the CLI. Each round: stand-in Excel merge vs `merge_returns`, same files."""
+    rng = random.Random(5)
+    base = _master(tmp_path, first_period)
+    via_excel, via_cli = tmp_path / "excel", tmp_path / "cli"
+    via_excel.mkdir()
+    via_cli.mkdir()
+    excel_master = Path(shutil.copy(base, via_excel / "master.xlsx"))
+    cli_master = Path(shutil.copy(base, via_cli / "master.xlsx"))
+    for round_no in range(2):
+        files = _returns(base, tmp_path, round_no, rng)
+        if round_no == 1:
+            shutil.copy(cli_master, excel_master)  # start round 2 from the CLI's protected, formatted record sheets
+        book = open_book(excel_master)
+        message = bridge.run_action(book, __version__, partial(bridge.merge_in_book, files=files))
+        cli = merge_returns(cli_master, files)
+        assert cli.written and book.saves == 1, message
+        assert "Saved." in message and "accepted" in message
+        assert _comparable(excel_master) == _comparable(cli_master)
+        assert any(v.get("status") for v in master_values(excel_master).values())
+        for title in ("History", "Audit"):
+            assert logs(excel_master)[title], title
+        if round_no == 1:
+            calls = book.sheets["History"].api.calls
+            assert calls == ["Unprotect", "Protect"]
+            assert book.impl["History"].protection.sheet
+
+
+def test_merge_refuses_a_master_that_is_not_saved_on_disk(tmp_path: Path) -> None:
+    book = open_book(_master(tmp_path))
+    book.fullname = "https://example.sharepoint.com/sites/x/Shared%20Documents/master.xlsx"
+    message = bridge.run_action(book, __version__, lambda b: bridge.merge_in_book(b, [tmp_path / "r.xlsx"]))
+    assert "web address" in message and book.saves == 0
+
+
+def test_issue_and_refresh_lists_through_the_bridge(tmp_path: Path) -> None:
+    master = _master(tmp_path)
+    book = open_book(master)
+    message = bridge.run_action(book, __version__, bridge.issue_in_book)
+    assert "return template(s) for 2026-H2" in message
+    assert list((tmp_path / "returns-2026-H2").glob("*.xlsx"))
+    message = bridge.run_action(book, __version__, bridge.refresh_lists_in_book)
+    assert message.startswith("Dropdown lists refreshed")
+    assert book.app.books.active.fullname == str(master) and book not in book.app.books.items
+
+
+def test_validate_through_the_bridge_opens_the_findings(tmp_path: Path) -> None:
+    master = _master(tmp_path)
+    files = _returns(master, tmp_path, 0, random.Random(1))
+    bad = fill(files[0], {template_rows(files[0])[0]: {"status": "Done?"}}, out=tmp_path / "bad.xlsx")
+    book = open_book(master)
+    message = bridge.run_action(book, __version__, lambda b: bridge.validate_in_book(b, [*files, bad]))
+    assert "4 file(s) checked" in message and "validation-findings.xlsx" in message
+    assert book.app.books.active.name == "validation-findings.xlsx"

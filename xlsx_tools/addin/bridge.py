@@ -1,0 +1,291 @@
+"""What the ribbon's buttons run (RunPython "import xlsx_tools.addin.bridge as tipwp; tipwp.merge(...)").
+
+Each entry point is a thin shell: find the workbook open in Excel, check the add-in and package versions agree, call
+the same core function as the CLI, and show the result in Excel. Nothing escapes as a traceback: problems are shown in
+plain words and the details go to a log file (`error_log()`). The `*_in_book` functions take any object with the
+xlwings Book API, so tests drive them without Excel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tempfile
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from xlsx_tools import __version__
+
+TITLE = "TIP Work Plan"
+
+
+class BridgeError(Exception):
+    """Something the person can fix; the message says what."""
+
+
+# ---- entry points called from VBA --------------------------------------------------------------------------------
+
+
+def validate(addin_version: str, files: str) -> None:
+    _run(addin_version, lambda book: validate_in_book(book, decode_files(files)))
+
+
+def merge(addin_version: str, files: str) -> None:
+    _run(addin_version, lambda book: merge_in_book(book, decode_files(files)))
+
+
+def matrix(addin_version: str) -> None:
+    _run(addin_version, matrix_in_book)
+
+
+def issue(addin_version: str) -> None:
+    _run(addin_version, issue_in_book)
+
+
+def refresh_lists(addin_version: str) -> None:
+    _run(addin_version, refresh_lists_in_book)
+
+
+def about(addin_version: str) -> None:
+    _run(addin_version, about_in_book, check_version=False)
+
+
+# ---- plumbing ----------------------------------------------------------------------------------------------------
+
+
+def version_problem(addin_version: str) -> str:
+    if addin_version == __version__:
+        return ""
+    return (
+        f"The TIP Work Plan add-in is version {addin_version} but the Python package is version {__version__}. "
+        "Install the add-in that matches the package: in a Command Prompt run 'tipwp addin install', then restart "
+        "Excel. (Or install the package version of the add-in: pip install tipwp-xlsx-tools==" + addin_version + ")"
+    )
+
+
+def decode_files(text: str) -> list[Path]:
+    """Undo TipwpRibbon.EscapeText: paths separated by '*', other characters as ~XXXX (UTF-16 code, hex)."""
+
+    def char(match: re.Match[str]) -> str:
+        return chr(int(match.group(1), 16))
+
+    out = []
+    for part in text.split("*"):
+        if part:
+            decoded = re.sub(r"~([0-9A-Fa-f]{4})", char, part)
+            out.append(Path(decoded.encode("utf-16", "surrogatepass").decode("utf-16")))
+    return out
+
+
+def error_log() -> Path:
+    return Path(tempfile.gettempdir()) / "tipwp-addin-errors.log"
+
+
+def _caller_book() -> Any:
+    import xlwings as xw
+
+    # RunPython is called from the add-in, so Book.caller() is the add-in; the master is the active workbook
+    return xw.Book.caller().app.books.active
+
+
+def _run(addin_version: str, action: Callable[[Any], str], check_version: bool = True) -> None:
+    book = None
+    try:
+        book = _caller_book()
+        run_action(book, addin_version, action, check_version)
+    except Exception:  # last resort: RunPython would show a raw traceback
+        _log_error()
+        if book is not None:
+            book.app.alert(_internal_message(), title=TITLE)
+
+
+def run_action(book: Any, addin_version: str, action: Callable[[Any], str], check_version: bool = True) -> str:
+    """Run `action(book)` and show its message; a problem the person can fix is shown instead of a traceback."""
+    app = book.app
+    try:
+        problem = version_problem(addin_version) if check_version else ""
+        if problem:
+            raise BridgeError(problem)
+        message = action(book)
+    except BridgeError as exc:
+        message = str(exc)
+    except Exception:
+        _log_error()
+        message = _internal_message()
+    finally:
+        app.status_bar = False
+    app.alert(message, title=TITLE)
+    return message
+
+
+def _internal_message() -> str:
+    return (
+        "Something went wrong inside tipwp (a program error, not a problem with your files). Nothing was saved. "
+        f"Please send the file {error_log()} to whoever maintains the tool."
+    )
+
+
+def _log_error() -> None:
+    try:
+        with error_log().open("a", encoding="utf-8") as handle:
+            handle.write(f"--- {dt.datetime.now().isoformat()} tipwp {__version__}\n{traceback.format_exc()}\n")
+    except OSError:
+        pass
+
+
+def _master_path(book: Any) -> Path:
+    from xlsx_tools.addin.paths import PathError, local_path
+
+    try:
+        return local_path(book.fullname)
+    except PathError as exc:
+        raise BridgeError(str(exc)) from None
+
+
+def _open_in_excel(book: Any, path: Path) -> None:
+    book.app.books.open(str(path))
+
+
+# ---- the actions (any xlwings-like Book) -------------------------------------------------------------------------
+
+
+def validate_in_book(book: Any, files: Sequence[Path]) -> str:
+    from xlsx_tools.report.findings_book import write_findings_book
+    from xlsx_tools.validate.run import validate_files
+
+    if not files:
+        raise BridgeError("No files were chosen.")
+    book.app.status_bar = f"Validating {len(files)} file(s)…"
+    report = validate_files(files)
+    summary = (
+        f"{len(files)} file(s) checked: {len(report.fatal)} unusable, {len(report.errors)} errors, "
+        f"{len(report.warnings)} warnings."
+    )
+    if not report.findings:
+        return summary + " Nothing to fix."
+    out = write_findings_book(report, Path(files[0]).parent / "validation-findings.xlsx")
+    _open_in_excel(book, out)
+    return f"{summary} The findings are listed in {out.name} (opened), with the cell and the fix for each."
+
+
+def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = None) -> str:
+    """Merge `files` into the master open as `book`: plan on the saved file, write the changes through Excel, save."""
+    from xlsx_tools.addin.excel_merge import apply_to_book
+    from xlsx_tools.findings import Finding, Report
+    from xlsx_tools.merge.lock import LockedError, master_lock
+    from xlsx_tools.merge.master_book import MasterError, backup, describe_changes, open_master
+    from xlsx_tools.merge.plan import plan_merge
+    from xlsx_tools.merge.read_return import MergeTarget, read_return
+    from xlsx_tools.merge.run import _one_period, _result
+
+    if not files:
+        raise BridgeError("No files were chosen.")
+    path = _master_path(book)
+    report = Report(files=[str(f) for f in files])
+    try:
+        with master_lock(path):
+            try:
+                opened = open_master(path)
+            except MasterError as exc:
+                raise BridgeError(exc.finding.message) from None
+            state = opened.state
+            target = MergeTarget(context=opened.context, plan_version=state.plan_version, period=state.period)
+            items = []
+            for position, file in enumerate(files, start=1):
+                book.app.status_bar = f"Reading {position}/{len(files)}: {Path(file).name}"
+                items.append(read_return(Path(file), target))
+            if not state.period:
+                items = _one_period(items, False)
+            moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+            plan = plan_merge(state, items, moment.isoformat().replace("+00:00", "Z"))
+            result = _result(report, plan, describe_changes(opened, plan))
+            if plan.writes_anything:
+                book.app.status_bar = f"Writing {len(plan.changes)} changed cell(s) into {path.name}…"
+                result.backup = backup(path, moment)
+                apply_to_book(book, opened, plan)
+                book.save()
+                result.written = True
+    except LockedError as exc:
+        report.add(Finding("MERGE_510", file=path.name, detail=str(exc)))
+        raise BridgeError(report.findings[-1].message) from None
+    return _merge_message(result, path)
+
+
+def _merge_message(result: Any, path: Path) -> str:
+    lines = [f"Merge into {path.name}" + (f" (period {result.period})" if result.period else "") + ":"]
+    for outcome in result.outcomes:
+        text = f"- {Path(outcome.file).name}: {outcome.outcome}, {outcome.accepted} row(s) accepted"
+        if outcome.outcome == "refused":
+            text += f" — {outcome.reasons}"
+        lines.append(text)
+    lines.append(f"{len(result.changes)} cell(s) changed, {result.conflicts} conflict(s) (see the Conflicts sheet).")
+    if result.written:
+        lines.append(f"Saved. The previous version was backed up as {result.backup}.")
+    else:
+        lines.append("Nothing to change; the master was not touched.")
+    if result.report.findings:
+        from xlsx_tools.report.findings_book import write_findings_book
+
+        out = write_findings_book(result.report, path.with_name(f"{path.stem}-merge-findings.xlsx"))
+        lines.append(f"{len(result.report.findings)} finding(s) are listed in {out.name}.")
+    return "\n".join(lines)
+
+
+def matrix_in_book(book: Any) -> str:
+    try:
+        from xlsx_tools.matrix.run import MatrixError, build_matrix
+    except ImportError:
+        raise BridgeError("The status matrix is not part of this version of tipwp yet.") from None
+    path = _master_path(book)
+    try:
+        result = build_matrix(path, "", None, pdf=False)
+    except MatrixError as exc:
+        raise BridgeError(str(exc)) from None
+    _open_in_excel(book, result.workbook)
+    return f"Status matrix for {result.period} written to {result.workbook} (opened)."
+
+
+def issue_in_book(book: Any) -> str:
+    from xlsx_tools.returns.issue import IssueError, issue_templates
+    from xlsx_tools.workbook.reader import read_workbook
+
+    path = _master_path(book)
+    period = read_workbook(path).identity.get("period", "")
+    if not period:
+        raise BridgeError(
+            f"{path.name} has no open reporting period. Open one first with 'tipwp period', e.g. "
+            f"tipwp period {path.name} 2026-H2, then issue the templates."
+        )
+    out_dir = path.parent / f"returns-{period}"
+    try:
+        issued = issue_templates(path, period, out_dir)
+    except IssueError as exc:
+        raise BridgeError(str(exc)) from None
+    return f"{len(issued)} return template(s) for {period} written to {out_dir}."
+
+
+def refresh_lists_in_book(book: Any) -> str:
+    """The lists live in the file: close the (saved) master, refresh the file, open it again in Excel."""
+    from xlsx_tools.workbook.lists import refresh_lists as refresh
+
+    path = _master_path(book)
+    app = book.app
+    book.close()
+    try:
+        sizes = refresh(path)
+    finally:
+        app.books.open(str(path))
+    return "Dropdown lists refreshed: " + ", ".join(f"{name} {size}" for name, size in sizes.items()) + "."
+
+
+def about_in_book(book: Any) -> str:
+    import sys
+
+    return (
+        f"tipwp {__version__} (Python {sys.version.split()[0]} at {sys.executable}).\n"
+        "Buttons: Validate returns, Merge returns, Issue templates, Status matrix, Refresh lists.\n"
+        "Every check and fix is also available on the command line: tipwp --help.\n"
+        f"Program errors are logged to {error_log()}."
+    )

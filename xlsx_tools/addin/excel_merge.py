@@ -1,0 +1,127 @@
+"""Apply a merge plan to the master OPEN in Excel, through xlwings: changed reporting cells and the record sheets,
+in bulk range writes, then the caller saves through Excel. Mirrors xlsx_tools.merge.master_book.apply_plan, which
+does the same on an openpyxl workbook for `tipwp merge`.
+
+xlwings calls used (and nothing else): book.sheets[name], [s.name for s in book.sheets], book.sheets.add(name=,
+after=), sheet.range(cell1, cell2=None), range.value = 2-D list, range.clear_contents(), sheet.used_range.last_cell.row,
+and sheet.api.ProtectContents / Unprotect() / Protect(...) (Excel's own object model) for the protected sheets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows
+from xlsx_tools.merge.master_book import OpenMaster
+from xlsx_tools.merge.model import MergePlan
+from xlsx_tools.workbook.identity import IDENTITY_SHEET
+
+Cells = Mapping[tuple[int, int], Any]
+
+
+def excel_value(value: Any) -> Any:
+    """What to assign so that Excel stores what openpyxl would: text stays text (the leading apostrophe is Excel's
+    text prefix, not part of the value), "" clears the cell, numbers stay numbers."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return "'" + value
+    return value
+
+
+def blocks(cells: Cells) -> list[tuple[int, int, list[list[Any]]]]:
+    """Group single cells into rectangles (top row, left column, 2-D values): one range write per rectangle."""
+    by_row: dict[int, dict[int, Any]] = {}
+    for (row, column), value in cells.items():
+        by_row.setdefault(row, {})[column] = value
+    runs: list[tuple[int, int, list[Any]]] = []  # (row, left, values)
+    for row in sorted(by_row):
+        columns = by_row[row]
+        start = previous = -1
+        for column in sorted(columns):
+            if column != previous + 1:
+                start = column
+                runs.append((row, start, []))
+            runs[-1][2].append(columns[column])
+            previous = column
+    out: list[tuple[int, int, list[list[Any]]]] = []
+    for row, left, values in sorted(runs, key=lambda r: (r[1], len(r[2]), r[0])):
+        if out:
+            top, last_left, block = out[-1]
+            if last_left == left and len(block[0]) == len(values) and top + len(block) == row:
+                block.append(values)
+                continue
+        out.append((row, left, [values]))
+    return out
+
+
+@contextmanager
+def unprotected(sheet: Any) -> Iterator[None]:
+    """Lift a sheet's (passwordless) protection while writing, then put it back as the master writer sets it."""
+    api = sheet.api
+    protected = bool(api.ProtectContents)
+    if protected:
+        api.Unprotect()
+    try:
+        yield
+    finally:
+        if protected:
+            api.Protect(
+                DrawingObjects=True, Contents=True, AllowFiltering=True, AllowSorting=True, AllowFormattingColumns=True
+            )
+
+
+def apply_to_book(book: Any, master: OpenMaster, plan: MergePlan) -> int:
+    """Write `plan` into the open `book` (not saved). Returns the number of range writes."""
+    writes = 0
+    per_sheet: dict[str, dict[tuple[int, int], Any]] = {}
+    for change in plan.changes:
+        place = master.places.get(change.row_id)
+        if place is None:
+            continue
+        sheet_name, excel_row = place
+        column = master.columns[sheet_name].get(change.field)
+        if column is not None:
+            per_sheet.setdefault(sheet_name, {})[(excel_row, column)] = excel_value(change.new)
+    for sheet_name, cells in per_sheet.items():
+        sheet = book.sheets[sheet_name]  # reporting cells are unlocked: no need to lift the pillar's protection
+        for top, left, values in blocks(cells):
+            sheet.range((top, left)).value = values
+            writes += 1
+    if plan.state.period != master.identity.get("period", ""):
+        writes += _set_period(book, master, plan.state.period)
+    headers = {c.key: c.header for c in master.context.sheet.columns}
+    rows = log_rows(plan.state, plan.conflicts, headers)
+    for log in LOG_SHEETS:
+        sheet = _log_sheet(book, master, log.title)
+        with unprotected(sheet):
+            last = sheet.used_range.last_cell.row
+            if last > 1:
+                sheet.range((2, 1), (last, len(log.columns))).clear_contents()
+            sheet.range((1, 1)).value = [log.headers] + [[excel_value(v) for v in row] for row in rows[log.title]]
+            writes += 1
+    return writes
+
+
+def _set_period(book: Any, master: OpenMaster, period: str) -> int:
+    identity = master.book[IDENTITY_SHEET]
+    row = next((r[0].row for r in identity.iter_rows(min_col=1, max_col=1) if r[0].value == "period"), None)
+    row = row or identity.max_row + 1
+    sheet = book.sheets[IDENTITY_SHEET]
+    with unprotected(sheet):
+        sheet.range((row, 1)).value = [["period", excel_value(period)]]
+    return 1
+
+
+def _log_sheet(book: Any, master: OpenMaster, title: str) -> Any:
+    names = [s.name for s in book.sheets]
+    if title in names:
+        return book.sheets[title]
+    pillars = [p.sheet_name for p in master.context.plan.pillars if p.sheet_name in names]
+    after = max(pillars, key=names.index) if pillars else names[-1]
+    logs_present = [log.title for log in LOG_SHEETS if log.title in names]
+    if logs_present:
+        after = max(logs_present, key=names.index)
+    return book.sheets.add(name=title, after=book.sheets[after])
