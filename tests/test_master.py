@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import openpyxl
@@ -9,8 +10,10 @@ import pytest
 
 from tests.helpers import letter
 from xlsx_tools.layout.loader import load_layout
+from xlsx_tools.layout.measure import text_height, wrapped_lines
 from xlsx_tools.plan.loader import load_plan
 from xlsx_tools.workbook.master import build_master
+from xlsx_tools.workbook.pillar_sheet import FONT_NAME, PAGE_WIDTH_UNITS
 
 PILLARS = ["A. Prevention", "B. Protection", "C. Law enforcement", "D. Cooperation"]
 
@@ -89,6 +92,7 @@ def test_protection_locks_plan_and_frees_reporting(book: openpyxl.Workbook) -> N
     for column in load_layout().sheet("bwp2").columns:
         cell = sheet[f"{letter(column.key)}2"]
         assert cell.protection.locked is (column.role != "reporting"), column.header
+        assert column.locked_for("master") is (column.role != "reporting"), column.header
 
 
 def test_layout_and_print_setup(book: openpyxl.Workbook) -> None:
@@ -98,9 +102,66 @@ def test_layout_and_print_setup(book: openpyxl.Workbook) -> None:
     assert sheet.freeze_panes == "A2"
     assert sheet.auto_filter.ref.startswith("A1:")
     assert sheet.page_setup.orientation == "landscape"
-    assert sheet.page_setup.fitToWidth == 1 and sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows == "$1:$1"
     assert sheet[f"{letter('activity')}2"].alignment.wrap_text is True
+    assert "&A" not in sheet.oddHeader.center.text  # the sheet name is not repeated after the pillar's title
+    assert sheet.oddHeader.center.text.endswith("Pillar C. " + load_plan("bwp2").pillars[2].title)
+    assert sheet.oddHeader.right.text == "Master workbook, 2026-H2"
+
+
+def test_pages_across_are_readable_and_break_between_columns(book: openpyxl.Workbook) -> None:
+    """Not squeezed onto one page: fixed scale, manual breaks, each page across no wider than PAGE_WIDTH_UNITS."""
+    sheet = book["A. Prevention"]
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is False
+    assert 70 <= sheet.page_setup.scale <= 100
+    columns = load_layout().sheet("bwp2").columns
+    breaks = [b.id for b in sheet.col_breaks.brk]
+    assert breaks, "the master is wider than one page"
+    edges = [0, *breaks, len(columns)]
+    for start, end in itertools.pairwise(edges):
+        shown = [c for c in columns[start:end] if not c.hidden_for("master")]
+        assert shown and sum(c.width for c in shown) <= PAGE_WIDTH_UNITS
+
+
+def test_fonts_are_named_and_rows_have_heights(book: openpyxl.Workbook) -> None:
+    sheet = book["A. Prevention"]
+    layout = load_layout().sheet("bwp2")
+    shown = [c for c in layout.columns if not c.hidden_for("master")]
+    header = sheet["B1"]
+    assert header.font.name == FONT_NAME and header.font.b
+    assert sheet[f"{letter('activity')}2"].font.name == FONT_NAME
+    assert sheet[f"{letter('status')}2"].font.name == FONT_NAME
+    assert book._fonts[0].name == FONT_NAME  # the default font, which column widths are measured in
+    longest = max(shown, key=lambda c: wrapped_lines(c.header, c.width, bold=True))
+    assert sheet.row_dimensions[1].height >= text_height(wrapped_lines(longest.header, longest.width, bold=True))
+    for excel_row, values in enumerate(sheet.iter_rows(min_row=2, max_row=34, values_only=True), start=2):
+        height = sheet.row_dimensions[excel_row].height
+        lines = max(wrapped_lines(str(v), c.width) for v, c in zip(values, layout.columns, strict=False) if v)
+        assert height is not None and height >= text_height(lines), excel_row
+    assert sheet.row_dimensions[2].height > text_height(3)  # A.1.1-01's activity runs to many lines
+
+
+def test_previous_columns_are_hidden_blank_and_locked_in_the_master(book: openpyxl.Workbook) -> None:
+    sheet = book["A. Prevention"]
+    previous = load_layout().sheet("bwp2").previous
+    assert [c.key for c in previous] == ["previous_status", "previous_progress"]
+    for column in previous:
+        assert sheet.column_dimensions[letter(column.key)].hidden is True
+        cells = [sheet[f"{letter(column.key)}{row}"] for row in range(2, 40)]
+        assert all(c.value is None and c.protection.locked for c in cells), column.header
+        assert sheet[f"{letter(column.key)}1"].fill.fgColor.rgb.endswith("767171")  # grey, not orange
+
+
+def test_instructions_print_on_portrait_pages_one_wide(book: openpyxl.Workbook) -> None:
+    sheet = book["Instructions"]
+    assert sheet.page_setup.orientation == "portrait"
+    assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.column_dimensions["A"].width <= 100
+    for row in range(1, sheet.max_row + 1):
+        cell = sheet.cell(row=row, column=1)
+        assert cell.font.name == FONT_NAME
+        assert sheet.row_dimensions[row].height >= text_height(wrapped_lines(str(cell.value), 95, cell.font.sz))
 
 
 def test_document_properties_name_the_plan(book: openpyxl.Workbook) -> None:

@@ -10,10 +10,13 @@ from xlsx_tools.plan.model import PlanRow
 
 
 def plan_cells(sheet: SheetLayout, row: PlanRow) -> dict[str, str]:
-    """The text of every plan and id column for `row`; slotted values fill slot 1, 2, … in order."""
+    """The text of every plan and id column for `row`; slotted values fill slot 1, 2, … in order.
+
+    Reporting and previous columns are not plan text: they are left out (a fresh sheet leaves them blank).
+    """
     cells: dict[str, str] = {}
     for column in sheet.columns:
-        if column.role == "reporting":
+        if column.role not in ("id", "plan"):
             continue
         if column.key == "row_id":
             cells[column.key] = row.row_id
@@ -33,7 +36,11 @@ def plan_cells(sheet: SheetLayout, row: PlanRow) -> dict[str, str]:
 
 
 def fingerprint(sheet: SheetLayout, cells: Mapping[str, str]) -> str:
-    """A short hash of a row's locked plan columns, so a return can prove its plan text was not changed."""
+    """A short hash of a row's plan columns (hidden ones too), so a return can prove its plan text was not changed.
+
+    Only `plan` columns count: the Row ID is checked on its own, and previous columns (last period's values, locked
+    too) are not plan text.
+    """
     import hashlib
 
     text = "\x1f".join(str(cells.get(c.key, "")) for c in sheet.columns if c.role == "plan")

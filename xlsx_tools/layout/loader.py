@@ -10,6 +10,10 @@ from xlsx_tools.layout.model import ROLES, Column, Layout, ListSpec, SheetLayout
 from xlsx_tools.resources import load_yaml
 
 LIST_SOURCES = ("registry", "apa", "periods")
+# `hidden:` in layout.yaml: true (everywhere), or the workbook kind the column is hidden in.
+HIDDEN_IN = {"returns": "return", "master": "master"}
+# What a previous column must not declare: it is read-only, with no dropdown, prompt or rule.
+NOT_FOR_PREVIOUS = ("list", "strict", "rules", "prompt", "slots")
 
 
 class LayoutError(ValueError):
@@ -36,6 +40,17 @@ def _columns(entries: list[Any], reporting: list[Any], where: str, rule_names: s
         if len(prompt) > 255:
             raise LayoutError(f"{here}: prompt is {len(prompt)} characters; Excel allows 255")
         slots = int(entry.get("slots") or 0)
+        hidden, hidden_in = _hidden(entry.get("hidden", False), here)
+        source = str(entry.get("from") or "")
+        if role == "previous":
+            declared = [name for name in NOT_FOR_PREVIOUS if name in entry]
+            if declared or not source:
+                raise LayoutError(
+                    f"{here}: a previous column names the reporting column it shows ('from: status') and has no "
+                    f"{', '.join(NOT_FOR_PREVIOUS)}" + (f"; remove {', '.join(declared)}" if declared else "")
+                )
+        elif source:
+            raise LayoutError(f"{here}: only a previous column takes 'from'")
         numbers = range(1, slots + 1) if slots else [0]
         for n in numbers:
             columns.append(
@@ -49,11 +64,22 @@ def _columns(entries: list[Any], reporting: list[Any], where: str, rule_names: s
                     list_name=str(entry.get("list") or ""),
                     strict=bool(entry.get("strict", True)),
                     prompt=prompt,
-                    hidden=bool(entry.get("hidden", False)),
+                    hidden=hidden,
+                    hidden_in=hidden_in,
                     slot=n,
+                    source=source,
                 )
             )
     return tuple(columns)
+
+
+def _hidden(value: Any, here: str) -> tuple[bool, tuple[str, ...]]:
+    """(hidden everywhere, workbook kinds it is hidden in) from a column's `hidden:` value."""
+    if isinstance(value, bool):
+        return value, ()
+    if value in HIDDEN_IN:
+        return False, (HIDDEN_IN[value],)
+    raise LayoutError(f"{here}: hidden must be true, false, {' or '.join(HIDDEN_IN)}, not {value!r}")
 
 
 def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
@@ -89,6 +115,14 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
         for key in (period_key, body_key):
             if roles.get(key) != "reporting":
                 raise LayoutError(f"merge: {key!r} is not a reporting column of sheets.{kind}")
+        for column in columns:
+            if column.role == "previous" and (
+                roles.get(column.source) != "reporting" or column.source in (period_key, body_key)
+            ):
+                raise LayoutError(
+                    f"sheets.{kind}.{column.key}: from {column.source!r} is not a reported value column "
+                    f"(a reporting column other than {period_key} and {body_key})"
+                )
         sheets[kind] = SheetLayout(
             kind=kind,
             description=str(spec.get("description") or ""),

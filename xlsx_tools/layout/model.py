@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ROLES = ("id", "plan", "reporting")
+# id: the hidden, locked Row ID; plan: the plan's text, locked; previous: last period's reported value, shown
+# read-only in return templates; reporting: what a body fills in, unlocked.
+ROLES = ("id", "plan", "previous", "reporting")
+# The kinds of workbook a sheet is written into; a column may be hidden in one of them only.
+BOOK_KINDS = ("master", "return")
 
 
 @dataclass(frozen=True)
@@ -28,12 +32,23 @@ class Column:
     list_name: str = ""
     strict: bool = True
     prompt: str = ""
-    hidden: bool = False
+    hidden: bool = False  # hidden in every workbook
+    hidden_in: tuple[str, ...] = ()  # workbook kinds (BOOK_KINDS) the column is hidden in
     slot: int = 0  # 1-based slot number for slotted columns, 0 otherwise
+    source: str = ""  # previous columns: the reporting column whose last-period value they show
 
     @property
     def locked(self) -> bool:
+        """Locked wherever it is shown: every column but the reporting ones."""
         return self.role != "reporting"
+
+    def locked_for(self, book_kind: str) -> bool:
+        """Locked in a workbook of `book_kind`: a column hidden there is locked too (a prefilled period, say)."""
+        return self.locked or self.hidden_for(book_kind)
+
+    def hidden_for(self, book_kind: str) -> bool:
+        """Whether the column is hidden in a workbook of `book_kind` ("master" or "return")."""
+        return self.hidden or book_kind in self.hidden_in
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,7 @@ class SheetLayout:
 
     @property
     def value_columns(self) -> tuple[Column, ...]:
-        """The reported values: reporting columns other than the period and body columns."""
+        """The reported values: reporting columns other than the period and body columns (never previous ones)."""
         return tuple(c for c in self.reporting if c.key not in (self.period_key, self.body_key))
 
     def column(self, key: str) -> Column:
@@ -65,7 +80,13 @@ class SheetLayout:
 
     @property
     def reporting(self) -> tuple[Column, ...]:
+        """The columns a body fills in (unlocked); previous columns are not among them."""
         return tuple(c for c in self.columns if c.role == "reporting")
+
+    @property
+    def previous(self) -> tuple[Column, ...]:
+        """The read-only columns showing last period's values, each naming its reporting column in `source`."""
+        return tuple(c for c in self.columns if c.role == "previous")
 
 
 @dataclass(frozen=True)

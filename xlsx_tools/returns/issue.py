@@ -3,6 +3,10 @@
 Each template is a plain .xlsx (never macro-enabled) made by the same composer as the master, with the body and the
 period prefilled, and a very-hidden manifest: template id, and per row its id and a fingerprint of the locked plan
 columns, so that a merge can tell whose rows came back and whether their plan text was touched.
+
+Plan context a body does not need is hidden (layout.yaml `hidden: returns`), not removed. Beside the columns to fill,
+the previous columns show, read-only, what the master held for the row after an earlier period's round; they are
+blank when the master's values are for the period being issued (or none), and the merge never reads them.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from xlsx_tools.layout.cells import fingerprint, sheet_records
 from xlsx_tools.layout.model import SheetLayout
+from xlsx_tools.plan.periods import Period
 from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.compose import compose_workbook
@@ -78,7 +83,29 @@ def master_records(book: WorkbookData, context: PlanContext) -> dict[str, list[d
     return records
 
 
-def return_instructions(context: PlanContext, asb: str, period: str, due: str, rows: int) -> list[tuple[str, str]]:
+def _period(text: str) -> Period | None:
+    try:
+        return Period.parse(text) if text else None
+    except ValueError:
+        return None
+
+
+def previous_values(sheet: SheetLayout, record: Mapping[str, str], period: str, master_period: str) -> dict[str, str]:
+    """The previous columns of a template row: the master's values when they are for a period before `period`.
+
+    A master row says its period in the period column; a row without one counts as the master's period. Values for
+    the period being issued (a round already under way), a later one, or no known period leave the columns blank.
+    """
+    held = _period(record.get(sheet.period_key, "") or master_period)
+    issued = _period(period)
+    earlier = held is not None and issued is not None and held < issued
+    return {c.key: record.get(c.source, "") if earlier else "" for c in sheet.previous}
+
+
+def return_instructions(
+    context: PlanContext, asb: str, period: str, due: str, rows: int, shown_from: Sequence[str] = ()
+) -> list[tuple[str, str]]:
+    """(style, text) lines of a return's Instructions sheet; `shown_from` lists the periods the grey columns show."""
     plan = context.plan
     name = next((b.name for b in context.references.registry.bodies if b.code == asb), "")
     statuses = "; ".join(context.lists.get("STATUS_LIST", ()))
@@ -95,7 +122,19 @@ def return_instructions(context: PlanContext, asb: str, period: str, due: str, r
             "(SOMTC Working Group on TIP), as an .xlsx attachment. Keep the file name.",
         ),
         ("heading", "What to fill in"),
-        ("", "Only the orange columns can be edited. Click a cell to see what to write; choose from the lists."),
+        (
+            "",
+            "Each row is one activity: its type code, its number and the activity itself stay in view on the left. "
+            "Fill in the orange columns; they are the only ones that can be edited. Click a cell to see what to "
+            "write; choose from the lists.",
+        ),
+        (
+            "",
+            "The grey 'Last period' columns show, read-only, what the secretariat recorded for the row after "
+            + (f"the last reporting round ({', '.join(shown_from)})" if shown_from else "the last reporting round")
+            + ". They are blank when nothing was recorded. Write this period's status and progress in the orange "
+            "columns even when nothing changed.",
+        ),
         ("", f"Status: one of {statuses}. 'Completed' needs a progress narrative and the date of the event."),
         ("", "Dates of events held: e.g. 6 June 2025 or June 6-8, 2025; separate several dates with ';'."),
         ("heading", "A new activity"),
@@ -105,10 +144,15 @@ def return_instructions(context: PlanContext, asb: str, period: str, due: str, r
             "A.1.1) in the Type column; the secretariat reviews it before it enters the plan.",
         ),
         ("heading", "Please do not"),
+        ("", "- rename or delete sheets or columns;"),
+        ("", "- paste over the dropdowns, or type formulas (text starting with =, +, - or @)."),
+        ("", "If something in the blue plan columns is wrong, say so in the Progress narrative."),
+        ("heading", "Printing"),
         (
             "",
-            "rename or delete sheets or columns, paste over the dropdowns, or type formulas. If something in the "
-            "blue plan columns is wrong, say so in the Progress narrative.",
+            "Each pillar sheet prints on A4 landscape; a wide sheet continues on the next page with the type, number "
+            "and activity repeated. Some plan columns (outcome, type description, references) are hidden to keep the "
+            "form short; they are still in the file.",
         ),
     ]
 
@@ -145,6 +189,8 @@ def issue_templates(
     book = read_workbook(master)
     context = plan_context(book.identity.get("plan_id") or "bwp2")
     records = master_records(book, context)
+    layout = context.sheet
+    master_period = book.identity.get("period", "")
     registry = context.references.registry
     wanted: list[str] = []
     for name in asbs:
@@ -172,11 +218,14 @@ def issue_templates(
         template_id = str(uuid.uuid4())
         sheet_rows: dict[str, list[dict[str, str]]] = {}
         manifest = []
+        shown_from: set[str] = set()
         for sheet_name, record in body_rows:
-            filled = {**record, "reporting_period": period, "reporting_asb": code}
-            for column in context.sheet.reporting:
-                if column.key not in ("reporting_period", "reporting_asb"):
-                    filled[column.key] = ""
+            filled = {**record, **previous_values(layout, record, period, master_period)}
+            if any(filled.get(c.key) for c in layout.previous):
+                shown_from.add(record.get(layout.period_key) or master_period)
+            for column in layout.value_columns:
+                filled[column.key] = ""
+            filled[layout.period_key], filled[layout.body_key] = period, code
             sheet_rows.setdefault(sheet_name, []).append(filled)
             manifest.append((record["row_id"], sheet_name, fingerprint(context.sheet, record)))
         identity = {
@@ -190,9 +239,11 @@ def issue_templates(
         workbook = compose_workbook(
             context,
             sheet_rows,
-            return_instructions(context, code, period, due, len(body_rows)),
+            return_instructions(context, code, period, due, len(body_rows), sorted(shown_from)),
             identity,
             subject=f"{context.plan.short_title} return for {code}, {period}",
+            book_kind="return",
+            header_right=f"Return of {code} for {period}" + (f", due {due}" if due else ""),
         )
         _write_manifest(workbook, manifest, {**identity, "plan_id": context.plan.id, "master": master.name})
         path = out_dir / template_file_name(period, code)

@@ -14,7 +14,7 @@ from xlsx_tools.validate.context import PlanContext
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET
 from xlsx_tools.workbook.instructions import write_instructions
 from xlsx_tools.workbook.lists import list_notes, write_lists
-from xlsx_tools.workbook.pillar_sheet import SheetOptions, write_pillar_sheet
+from xlsx_tools.workbook.pillar_sheet import FONT_NAME, FONT_SIZE, SheetOptions, write_pillar_sheet
 
 
 def compose_workbook(
@@ -24,22 +24,36 @@ def compose_workbook(
     identity: Mapping[str, str],
     subject: str,
     password: str | None = None,
+    book_kind: str = "master",
+    header_right: str = "",
 ) -> Any:
-    """Return an openpyxl Workbook (not saved) with one pillar sheet per plan pillar, in plan order."""
+    """Return an openpyxl Workbook (not saved) with one pillar sheet per plan pillar, in plan order.
+
+    `book_kind` ("master" or "return") decides which columns are hidden (layout.yaml) and how the sheets freeze and
+    print; `header_right` is printed at the right of every page header (e.g. the body and period of a return).
+    """
     from openpyxl import Workbook
     from openpyxl.packaging.custom import StringProperty
 
     plan = context.plan
+    if not header_right and identity.get("kind") == "master":
+        header_right = f"Master workbook, {identity['period']}" if identity.get("period") else "Master workbook"
     book = Workbook()
+    _default_font(book)
     sheet = book.active
     sheet.title = INSTRUCTIONS_SHEET
-    write_instructions(sheet, instructions)
+    write_instructions(sheet, instructions, page_header=plan.short_title, header_right=header_right)
     for pillar in plan.pillars:
         write_pillar_sheet(
             book.create_sheet(pillar.sheet_name),
             context.sheet,
             sheet_rows.get(pillar.sheet_name, ()),
-            SheetOptions(title=f"{plan.short_title}, Pillar {pillar.code}. {pillar.title}", password=password),
+            SheetOptions(
+                title=f"{plan.short_title}: Pillar {pillar.code}. {pillar.title}",
+                book_kind=book_kind,
+                header_right=header_right,
+                password=password,
+            ),
         )
     titles = {name: spec.title for name, spec in context.layout.lists.items()}
     write_lists(book, context.lists, titles, list_notes(context))
@@ -59,6 +73,21 @@ def compose_workbook(
     ):
         book.custom_doc_props.append(StringProperty(name=name, value=value))
     return book
+
+
+def _default_font(book: Any) -> None:
+    """Make the workbook's default ("Normal") font the sheets' font, before anything is styled.
+
+    Excel and LibreOffice measure column widths in digits of the default font; with the default Calibri 11 and
+    cells in Arial 10 a program lacking Calibri would size the columns with another font than the text. openpyxl
+    has no public setter: font 0 of the style sheet is the default font, and the Normal style refers to it.
+    """
+    from openpyxl.styles import Font
+    from openpyxl.utils.indexed_list import IndexedList
+
+    font = Font(name=FONT_NAME, size=FONT_SIZE, family=2)  # family 2: a sans-serif fallback wherever it is missing
+    book._fonts = IndexedList([font])
+    book._named_styles["Normal"].font = font
 
 
 def base_identity(context: PlanContext) -> dict[str, str]:

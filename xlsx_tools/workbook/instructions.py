@@ -6,7 +6,17 @@ from typing import Any
 
 from openpyxl.styles import Alignment, Font
 
+from xlsx_tools.layout.measure import row_height
 from xlsx_tools.plan.model import Plan
+
+FONT_NAME = "Arial"
+WIDTH = 95  # one column as wide as a portrait A4 page holds at 100 %
+STYLES = {  # style → (font size, bold, colour)
+    "title": (14, True, "000000"),
+    "heading": (12, True, "1F4E78"),
+    "": (11, False, "000000"),
+}
+SPACE_BEFORE_HEADING_PT = 8
 
 
 def master_instructions(plan: Plan, statuses: tuple[str, ...], period: str) -> list[tuple[str, str]]:
@@ -67,15 +77,33 @@ def master_instructions(plan: Plan, statuses: tuple[str, ...], period: str) -> l
     return lines
 
 
-def write_instructions(sheet: Any, lines: list[tuple[str, str]]) -> None:
-    sheet.column_dimensions["A"].width = 120
+def write_instructions(sheet: Any, lines: list[tuple[str, str]], page_header: str = "", header_right: str = "") -> None:
+    """One wrapped line per row, each row as tall as its text; prints on portrait A4 pages, one page wide."""
+    sheet.column_dimensions["A"].width = WIDTH
     for row, (style, text) in enumerate(lines, start=1):
+        size, bold, colour = STYLES.get(style, STYLES[""])
         cell = sheet.cell(row=row, column=1, value=text)
         cell.data_type = "s"
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        if style == "title":
-            cell.font = Font(bold=True, size=14)
-        elif style == "heading":
-            cell.font = Font(bold=True, size=12, color="1F4E78")
+        cell.alignment = Alignment(wrap_text=True, vertical="bottom" if style == "heading" else "top")
+        cell.font = Font(name=FONT_NAME, size=size, bold=bold, color=colour)
+        height = row_height([(text, WIDTH)], size, bold)
+        sheet.row_dimensions[row].height = height + (SPACE_BEFORE_HEADING_PT if style == "heading" else 0)
     sheet.sheet_view.showGridLines = False
+    setup = sheet.page_setup
+    setup.orientation = "portrait"
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.gridLines = False
+    sheet.page_margins.left = sheet.page_margins.right = 0.6
+    for part, text in (
+        (sheet.oddHeader.left, page_header),
+        (sheet.oddHeader.right, header_right),
+        (sheet.oddFooter.right, "Page &P of &N"),
+    ):
+        if text:
+            part.text = text
+            part.font = f"{FONT_NAME},Regular"
+            part.size = 9
     sheet.protection.sheet = True

@@ -7,9 +7,11 @@ report it and go on with the other files. Nothing in the file is executed or fet
 
 from __future__ import annotations
 
+import codecs
 import re
 import zipfile
 from pathlib import Path
+from typing import IO
 
 from xlsx_tools.findings import Finding
 
@@ -17,13 +19,15 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # a full work plan unpacks to a few MB
 MAX_RATIO = 200  # deflate rarely beats 100:1 on real sheets; bombs reach 1000:1
-MAX_PART_SCAN = 64 * 1024
-_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+SCAN_CHUNK = 1024 * 1024  # every XML part is scanned whole, in chunks: a DOCTYPE may follow a long comment
+_DOCTYPE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 def check_file(path: Path, allow_macros: bool = False) -> Finding | None:
     """Return a fatal finding if `path` cannot be read as an .xlsx workbook, else None."""
     name = str(path)
+    if path.is_dir():
+        return Finding("FILE_001", file=name, detail="this is a folder, not a file; name the workbook inside it")
     if not path.exists() or not path.is_file():
         return Finding("FILE_001", file=name)
     size = path.stat().st_size
@@ -87,7 +91,7 @@ def _zip_finding(path: Path, allow_macros: bool) -> Finding | None:
             for info in infos:
                 if info.filename.endswith((".xml", ".rels")):
                     with archive.open(info) as part:
-                        if _DOCTYPE.search(part.read(MAX_PART_SCAN)):
+                        if _declares_entities(part):
                             return Finding(
                                 "FILE_008",
                                 file=name,
@@ -98,3 +102,24 @@ def _zip_finding(path: Path, allow_macros: bool) -> Finding | None:
     except (OSError, EOFError) as exc:
         return Finding("FILE_005", file=name, detail=f"the file could not be read ({exc})")
     return None
+
+
+def _declares_entities(part: IO[bytes]) -> bool:
+    """Whether an XML part holds a DOCTYPE or ENTITY declaration anywhere, in UTF-8 or UTF-16 (read in chunks)."""
+    head = part.read(4)
+    if head.startswith((codecs.BOM_UTF16_BE, b"\0<")):
+        encoding = "utf-16-be"
+    elif head.startswith(codecs.BOM_UTF16_LE) or head[:2] == b"<\0":
+        encoding = "utf-16-le"
+    else:
+        encoding = "latin-1"  # UTF-8 and the single-byte encodings keep the ASCII markup as it is
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    tail = ""
+    chunk = head
+    while chunk:
+        text = tail + decoder.decode(chunk)
+        if _DOCTYPE.search(text):
+            return True
+        tail = text[-16:]  # a declaration split between two chunks
+        chunk = part.read(SCAN_CHUNK)
+    return False
