@@ -306,3 +306,14 @@ def test_a_previous_column_declaration_loads() -> None:
     layout = parse_layout(_layout_with({"key": "last", "header": "Last", "role": "previous", "from": "status"}), set())
     (column,) = layout.sheet("k").previous
     assert column.source == "status" and column.locked and not column.hidden_for("return")
+
+
+def test_spare_rows_let_a_body_write_a_new_activity(tmp_path: Path, master_bwp2: Path) -> None:
+    """The instructions say: write a new activity in an empty row, with its type code; those cells must be open."""
+    template = issue_templates(master_bwp2, "2026-H2", tmp_path, asbs=["SOMTC"])[0].path
+    sheet = openpyxl.load_workbook(template)["A. Prevention"]
+    spare = sheet.max_row  # the last spare row
+    for key in ("type_code", "activity_no", "activity", "status", "progress"):
+        assert not sheet[f"{letter(key)}{spare}"].protection.locked, key
+    assert sheet[f"{letter('coordinating_asb')}{spare}"].protection.locked
+    assert sheet[f"{letter('activity')}2"].protection.locked  # plan rows stay locked

@@ -141,9 +141,12 @@ def write_pillar_sheet(
         sheet.row_dimensions[excel_row].height = row_height(texts, FONT_SIZE)
     last_row = count + 1 + options.spare_rows
     spare_height = text_height(SPARE_ROW_LINES, FONT_SIZE)
+    # a new activity is written in a spare row: its reporting cells and the plan columns that identify a row
+    # (layout `match_on`: type, number, activity text) are open there, so a body can propose one
+    proposable = set(layout.match_on)
     for excel_row in range(count + 2, last_row + 1):
         for index, column in enumerate(columns, start=1):
-            if not column.locked_for(options.book_kind):
+            if not column.locked_for(options.book_kind) or column.key in proposable:
                 cell = sheet.cell(row=excel_row, column=index)
                 cell.protection = UNLOCKED
                 cell.alignment = WRAP_TOP
