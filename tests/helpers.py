@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,3 +33,14 @@ def set_cells(path: Path, sheet: str, values: dict[str, Any]) -> Path:
             book[sheet][address].value = value
 
     return edit(path, change)
+
+
+def rewrite_zip(source: Path, target: Path, replace: dict[str, bytes]) -> Path:
+    """Copy the package `source` to `target` with some parts replaced or added, byte for byte as given."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            new.writestr(item, replace.get(item.filename, old.read(item.filename)))
+        for name, data in replace.items():
+            if name not in old.namelist():
+                new.writestr(name, data)
+    return target

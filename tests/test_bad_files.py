@@ -10,6 +10,7 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook
 
+from tests.helpers import rewrite_zip
 from xlsx_tools.findings import Severity
 from xlsx_tools.validate.run import validate_files
 
@@ -19,16 +20,6 @@ def _tiny_xlsx(path: Path) -> Path:
     book.active["A1"] = "hello"
     book.save(path)
     return path
-
-
-def _rewrite_zip(source: Path, target: Path, replace: dict[str, bytes]) -> Path:
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
-        for item in old.infolist():
-            new.writestr(item, replace.get(item.filename, old.read(item.filename)))
-        for name, data in replace.items():
-            if name not in old.namelist():
-                new.writestr(name, data)
-    return target
 
 
 def make_empty(tmp: Path, master: Path) -> Path:
@@ -99,11 +90,11 @@ def make_xxe(tmp: Path, master: Path) -> Path:
         workbook_xml = old.read("xl/workbook.xml")
     body = workbook_xml.split(b"?>", 1)[-1]
     evil = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + body
-    return _rewrite_zip(master, tmp / "xxe.xlsx", {"xl/workbook.xml": evil})
+    return rewrite_zip(master, tmp / "xxe.xlsx", {"xl/workbook.xml": evil})
 
 
 def make_macro(tmp: Path, master: Path) -> Path:
-    return _rewrite_zip(master, tmp / "with-macro.xlsm", {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0fake"})
+    return rewrite_zip(master, tmp / "with-macro.xlsm", {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0fake"})
 
 
 def make_missing(tmp: Path, master: Path) -> Path:

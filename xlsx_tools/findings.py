@@ -117,7 +117,8 @@ CATALOGUE: dict[str, Entry] = {
             "BOOK_105",
             W,
             "unexpected column",
-            "Extra columns are ignored; put the information in the Progress narrative instead.",
+            "Extra columns are not read as report columns (a merge keeps their text on the Proposals sheet); put "
+            "the information in the Progress narrative instead.",
         ),
         _e(
             "BOOK_106",

@@ -11,18 +11,18 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from xlsx_tools.findings import Finding, Severity
 from xlsx_tools.layout.cells import fingerprint, plan_cells
 from xlsx_tools.merge.model import Proposal, Refusal, Source, Submission, SubmittedValue
 from xlsx_tools.validate.context import PlanContext
+from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData
 
 MANIFEST_SHEET = "_manifest"
-REFUSING = {"BOOK_108", "BOOK_110", "MERGE_501", "MERGE_502", "MERGE_504", "MERGE_512", "MERGE_514"}
 
 
 @dataclass(frozen=True)
@@ -154,8 +154,6 @@ def submission_from_book(
 
 def _rename(finding: Finding, name: str) -> Finding:
     """Findings name the file as received (its base name), not the temporary or full path."""
-    from dataclasses import replace
-
     return replace(finding, file=name)
 
 
@@ -214,6 +212,7 @@ class Record:
     sheet: str
     excel_row: int
     cells: dict[str, Cell]  # layout key → cell
+    extra: dict[str, Cell] = field(default_factory=dict)  # header (or "column X") → a filled cell of another column
 
     def text(self, key: str) -> str:
         cell = self.cells.get(key)
@@ -228,10 +227,21 @@ def _records(book: WorkbookData, context: PlanContext) -> list[Record]:
     headers = {c.header: c.key for c in context.sheet.columns}
     for sheet in _row_sheets(book, context):
         positions = {headers[label]: i for i, label in enumerate(sheet.headers) if label in headers}
+        known = set(positions.values())
         for excel_row, cells in sheet.rows:
             located = {key: cells[i] for key, i in positions.items() if i < len(cells)}
-            out.append(Record(sheet.name, excel_row, located))
+            extra = {
+                _extra_label(sheet.headers, i, cell): cell
+                for i, cell in enumerate(cells)
+                if i not in known and cell.kind != "empty"
+            }
+            out.append(Record(sheet.name, excel_row, located, extra))
     return out
+
+
+def _extra_label(headers: list[str], index: int, cell: Cell) -> str:
+    label = headers[index] if index < len(headers) else ""
+    return label or f"column {re.sub(r'[0-9]+', '', cell.address)}"
 
 
 def _body_and_period(name: str, records: list[Record], context: PlanContext) -> tuple[str, str, Finding | None]:
@@ -252,17 +262,36 @@ def _normal(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def _text_index(context: PlanContext) -> tuple[dict[tuple[str, ...], list[str]], dict[str, list[str]]]:
-    """Plan rows by all match_on columns, and by the last one alone."""
+TextIndex = tuple[dict[tuple[str, ...], list[str]], dict[str, list[str]], dict[str, tuple[str, ...]]]
+
+
+def _text_index(context: PlanContext) -> TextIndex:
+    """Plan rows by all match_on columns, and by the last one alone; and each row's match_on text by id."""
     keys = context.sheet.match_on
     by_all: dict[tuple[str, ...], list[str]] = {}
     by_last: dict[str, list[str]] = {}
+    by_id: dict[str, tuple[str, ...]] = {}
     for row_id, row in context.rows_by_id.items():
         cells = plan_cells(context.sheet, row)
-        by_all.setdefault(tuple(_normal(cells.get(k, "")) for k in keys), []).append(row_id)
+        by_id[row_id] = tuple(_normal(cells.get(k, "")) for k in keys)
+        by_all.setdefault(by_id[row_id], []).append(row_id)
         if keys and cells.get(keys[-1]):
             by_last.setdefault(_normal(cells[keys[-1]]), []).append(row_id)
-    return by_all, by_last
+    return by_all, by_last, by_id
+
+
+def _moved_row(record: Record, row_id: str, seen: set[str], context: PlanContext, index: TextIndex) -> str:
+    """The plan row whose text a row carries when that text is another row's (rows sorted without the hidden
+    Row ID column): values follow the text they were typed beside, not the id left behind. "" when none."""
+    by_all, _, by_id = index
+    keys = context.sheet.match_on
+    if not keys or any(k not in record.cells for k in keys):
+        return ""
+    given = tuple(_normal(record.text(k)) for k in keys)
+    if given == by_id.get(row_id):
+        return ""
+    others = [r for r in by_all.get(given, []) if r != row_id and r not in seen]
+    return others[0] if len(others) == 1 else ""
 
 
 def _collect_rows(
@@ -272,14 +301,20 @@ def _collect_rows(
     name = source.file
     sheet_layout = context.sheet
     errors = {(f.sheet, f.cell): f.code for f in submission.findings if f.severity is Severity.ERROR and f.cell}
-    by_all, by_last = _text_index(context)
+    index = _text_index(context)
+    by_all, by_last, _ = index
     keys = sheet_layout.match_on
     seen: set[str] = set()
     letters: dict[str, str] = {}
+    moved: set[tuple[str, int]] = set()  # (sheet, excel row) of rows matched by text despite a valid Row ID
     for record in records:
         row_id = record.text("row_id")
         how = "id"
-        if not row_id or row_id not in context.rows_by_id or row_id in seen:
+        other = _moved_row(record, row_id, seen, context, index) if row_id in context.rows_by_id else ""
+        if other:
+            moved.add((record.sheet, record.excel_row))
+            row_id, how = other, "text"
+        elif not row_id or row_id not in context.rows_by_id or row_id in seen:
             held_duplicate = bool(row_id) and row_id in seen
             matched = by_all.get(tuple(_normal(record.text(k)) for k in keys), [])
             if len(matched) != 1 and keys:
@@ -293,6 +328,7 @@ def _collect_rows(
                 continue
         if how == "text":
             cell = record.cells.get("row_id")
+            left = f" (its Row ID {record.text('row_id')} belongs to another activity)" if other else ""
             submission.findings.append(
                 Finding(
                     "MERGE_507",
@@ -300,13 +336,14 @@ def _collect_rows(
                     sheet=record.sheet,
                     cell=cell.address if cell else f"A{record.excel_row}",
                     row_id=row_id,
-                    detail=f"row {record.excel_row} matched to plan row {row_id} by its activity code and text",
+                    detail=f"row {record.excel_row} matched to plan row {row_id} by its activity code and text{left}",
                 )
             )
         if how != "duplicate":
             seen.add(row_id)
             submission.rows += 1
             _propose_edits(submission, record, row_id, context)
+        _propose_extra(submission, record, row_id)
         for column in sheet_layout.value_columns:
             cell = record.cells.get(column.key)
             if cell is None or cell.kind == "empty":
@@ -315,17 +352,29 @@ def _collect_rows(
             held = errors.get((record.sheet, cell.address), "")
             if how == "duplicate":
                 held = "ROW_202"
-            submission.values.append(
-                SubmittedValue(row_id, column.key, record.text(column.key), record.sheet, cell.address, held)
-            )
+            text = record.text(column.key)
+            if len(text) > EXCEL_CELL_LIMIT:  # kept whole in the History, in parts a cell can hold
+                held = held or "CELL_304"
+            pieces = _pieces(text)
+            for part, piece in enumerate(pieces, start=1):
+                note = f"{held}, part {part} of {len(pieces)}" if len(pieces) > 1 else held
+                submission.values.append(SubmittedValue(row_id, column.key, piece, record.sheet, cell.address, note))
+    if moved:  # their plan text is the plan's, only the Row ID was left behind: not an edit
+        submission.findings = [
+            f
+            for f in submission.findings
+            if not (f.code == "ROW_204" and (f.sheet, int(re.sub(r"[A-Z]+", "", f.cell) or 0)) in moved)
+        ]
     if manifest is not None:
         for row_id, (sheet, _) in manifest.rows.items():
             if row_id not in seen:
                 submission.findings.append(
                     Finding("MERGE_506", file=name, sheet=sheet, row_id=row_id, detail=f"row {row_id} is missing")
                 )
+    reported: set[tuple[str, str]] = set()
     for value in submission.values:
-        if value.held:
+        if value.held and (value.sheet, value.cell) not in reported:
+            reported.add((value.sheet, value.cell))
             submission.findings.append(
                 Finding(
                     "MERGE_513",
@@ -334,7 +383,7 @@ def _collect_rows(
                     cell=value.cell,
                     row_id=value.row_id,
                     value=value.value,
-                    detail=f"{value.value[:60]!r} held back ({value.held})",
+                    detail=f"{value.value[:60]!r} held back ({value.held.split(',')[0]})",
                 )
             )
 
@@ -347,10 +396,11 @@ def _propose_edits(submission: Submission, record: Record, row_id: str, context:
         given = record.text(column.key)
         if given != expected.get(column.key, ""):
             cell = record.cells[column.key]
-            submission.proposals.append(
+            _propose(
+                submission,
                 Proposal(
                     "plan text", row_id, column.key, expected.get(column.key, ""), given, record.sheet, cell.address
-                )
+                ),
             )
             _note_proposal(submission, record, cell.address, row_id, column.header)
 
@@ -358,15 +408,46 @@ def _propose_edits(submission: Submission, record: Record, row_id: str, context:
 def _propose_new(submission: Submission, record: Record, context: PlanContext) -> None:
     """A row that matches no plan row: a new activity, kept whole for review (if it says anything)."""
     meta = (context.sheet.period_key, context.sheet.body_key, "row_id")
-    said = {k: record.text(k) for k in record.cells if k not in meta and record.text(k)}
+    said = {k: c for k, c in record.cells.items() if k not in meta and record.text(k)}
+    said.update(record.extra)
     if not said:
         return
     address = f"A{record.excel_row}"
-    for key, text in said.items():
-        submission.proposals.append(
-            Proposal("new activity", "", key, "", text, record.sheet, record.cells[key].address)
-        )
+    for key, cell in said.items():
+        text = cell.value.isoformat() if not isinstance(cell.value, str) else cell.value
+        _propose(submission, Proposal("new activity", "", key, "", text, record.sheet, cell.address))
     _note_proposal(submission, record, address, "", "")
+
+
+def _propose_extra(submission: Submission, record: Record, row_id: str) -> None:
+    """Cells of columns the layout does not know (an inserted column): kept for review, never dropped."""
+    for label, cell in record.extra.items():
+        text = cell.value.isoformat() if not isinstance(cell.value, str) else cell.value
+        _propose(submission, Proposal("extra column", row_id, label, "", text, record.sheet, cell.address))
+        detail = f"row {record.excel_row}: a value in the extra column '{label}'"
+        submission.findings.append(
+            Finding(
+                "MERGE_508",
+                file=submission.source.file,
+                sheet=record.sheet,
+                cell=cell.address,
+                row_id=row_id,
+                detail=detail,
+            )
+        )
+
+
+def _propose(submission: Submission, proposal: Proposal) -> None:
+    """Add a proposal; text longer than a cell holds goes in as several parts, so none of it is cut off."""
+    pieces = _pieces(proposal.proposed)
+    for part, piece in enumerate(pieces, start=1):
+        kind = f"{proposal.kind} (part {part} of {len(pieces)})" if len(pieces) > 1 else proposal.kind
+        submission.proposals.append(replace(proposal, kind=kind, proposed=piece))
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` cut into parts Excel can hold in a cell (at most 32,767 characters each)."""
+    return [text[i : i + EXCEL_CELL_LIMIT] for i in range(0, len(text), EXCEL_CELL_LIMIT)] or [text]
 
 
 def _note_proposal(submission: Submission, record: Record, cell: str, row_id: str, column: str) -> None:

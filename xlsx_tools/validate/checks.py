@@ -39,7 +39,8 @@ def validate_file(path: Path, default_plan: str = "bwp2") -> list[Finding]:
     return validate_book(book, default_plan)
 
 
-def validate_book(book: WorkbookData, default_plan: str = "bwp2") -> list[Finding]:
+def validate_book(book: WorkbookData, default_plan: str = "bwp2", known: PlanContext | None = None) -> list[Finding]:
+    """`known`: a context the caller already holds (a merge has the master's), used when the book's plan is its."""
     name = str(book.path)
     findings: list[Finding] = []
     plan_id = book.identity.get("plan_id") or default_plan
@@ -48,7 +49,7 @@ def validate_book(book: WorkbookData, default_plan: str = "bwp2") -> list[Findin
     elif missing_keys(book.identity):
         findings.append(Finding("BOOK_108", file=name, detail=f"missing {', '.join(missing_keys(book.identity))}"))
     try:
-        context = plan_context(plan_id)
+        context = known if known is not None and known.plan.id == plan_id else plan_context(plan_id)
     except ValueError:
         findings.append(Finding("BOOK_108", file=name, detail=f"unknown plan id {plan_id!r}"))
         context = plan_context(default_plan)
@@ -59,6 +60,8 @@ def validate_book(book: WorkbookData, default_plan: str = "bwp2") -> list[Findin
         if sheet is None:
             findings.append(Finding("BOOK_102", file=name, sheet=pillar.sheet_name))
             continue
+        if book.identity and not sheet.protected:  # our workbooks are written with every pillar sheet protected
+            findings.append(Finding("BOOK_109", file=name, sheet=pillar.sheet_name))
         findings.extend(validate_sheet(name, sheet, context, seen_ids))
     for sheet_name in book.sheets:
         if sheet_name not in expected and sheet_name not in OUR_SHEETS and not sheet_name.startswith("_"):
