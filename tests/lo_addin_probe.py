@@ -10,17 +10,13 @@ failure (message on stderr). Macros are never executed. soffice handling is shar
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lo_probe import _connect, _property, _shutdown, _soffice
+from lo_probe import _connect, _property, _shutdown, start_soffice
 
 FILTER = "Calc MS Excel 2007 VBA XML"
 
@@ -28,20 +24,7 @@ FILTER = "Calc MS Excel 2007 VBA XML"
 def run(path: Path) -> dict[str, object]:
     import uno  # type: ignore[import-not-found]
 
-    pipe = f"lo_addin_{os.getpid()}_{uuid.uuid4().hex}"
-    profile = Path(tempfile.mkdtemp(prefix="lo_addin_profile_"))
-    command = [
-        _soffice(),
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--headless",
-        "--invisible",
-        "--nologo",
-        "--nodefault",
-        "--norestore",
-        "--nolockcheck",
-        f"--accept=pipe,name={pipe};urp;",
-    ]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process, pipe, profile = start_soffice("lo_addin")
     desktop = document = None
     try:
         context = _connect(process, pipe)

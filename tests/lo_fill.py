@@ -29,16 +29,12 @@ it down. Exit status 0 on success, 2 on bad arguments, 1 on any other failure (m
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
-from lo_probe import _connect, _property, _shutdown, _soffice
+from lo_probe import _connect, _property, _shutdown, start_soffice
 
 XLSX_FILTER = "Calc MS Excel 2007 XML"
 
@@ -145,21 +141,7 @@ def run(jobs: list[dict[str, Any]]) -> list[dict[str, object]]:
     """Fill and store every job's document in one soffice session (starting soffice is the slow part)."""
     import uno  # type: ignore[import-not-found]
 
-    pipe = f"lo_fill_{os.getpid()}_{uuid.uuid4().hex}"
-    profile = Path(tempfile.mkdtemp(prefix="lo_fill_profile_"))
-    command = [
-        _soffice(),
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--headless",
-        "--invisible",
-        "--nologo",
-        "--nodefault",
-        "--norestore",
-        "--nolockcheck",
-        "--nofirststartwizard",
-        f"--accept=pipe,name={pipe};urp;",
-    ]
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process, pipe, profile = start_soffice("lo_fill")
     desktop = None
     document = None
     results: list[dict[str, object]] = []

@@ -91,11 +91,10 @@ def probe(document: object, sheet_name: str, cells: list[str]) -> dict[str, obje
     }
 
 
-def run(path: Path, sheet_name: str, cells: list[str]) -> dict[str, object]:
-    import uno  # type: ignore[import-not-found]
-
-    pipe = f"lo_probe_{os.getpid()}_{uuid.uuid4().hex}"
-    profile = Path(tempfile.mkdtemp(prefix="lo_probe_profile_"))
+def start_soffice(prefix: str) -> tuple[subprocess.Popen, str, Path]:
+    """A headless soffice listening on a fresh pipe, with a throw-away profile: (process, pipe name, profile)."""
+    pipe = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex}"
+    profile = Path(tempfile.mkdtemp(prefix=f"{prefix}_profile_"))
     command = [
         _soffice(),
         f"-env:UserInstallation={profile.as_uri()}",
@@ -109,6 +108,13 @@ def run(path: Path, sheet_name: str, cells: list[str]) -> dict[str, object]:
         f"--accept=pipe,name={pipe};urp;",
     ]
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return process, pipe, profile
+
+
+def run(path: Path, sheet_name: str, cells: list[str]) -> dict[str, object]:
+    import uno  # type: ignore[import-not-found]
+
+    process, pipe, profile = start_soffice("lo_probe")
     desktop = None
     document = None
     try:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows
-from xlsx_tools.merge.master_book import OpenMaster
+from xlsx_tools.merge.master_book import OpenMaster, changed_cells
 from xlsx_tools.merge.model import MergePlan
 from xlsx_tools.workbook.identity import IDENTITY_SHEET
 
@@ -77,14 +77,8 @@ def apply_to_book(book: Any, master: OpenMaster, plan: MergePlan) -> int:
     """Write `plan` into the open `book` (not saved). Returns the number of range writes."""
     writes = 0
     per_sheet: dict[str, dict[tuple[int, int], Any]] = {}
-    for change in plan.changes:
-        place = master.places.get(change.row_id)
-        if place is None:
-            continue
-        sheet_name, excel_row = place
-        column = master.columns[sheet_name].get(change.field)
-        if column is not None:
-            per_sheet.setdefault(sheet_name, {})[(excel_row, column)] = excel_value(change.new)
+    for sheet_name, excel_row, column, new in changed_cells(master, plan):
+        per_sheet.setdefault(sheet_name, {})[(excel_row, column)] = excel_value(new)
     for sheet_name, cells in per_sheet.items():
         sheet = book.sheets[sheet_name]  # reporting cells are unlocked: no need to lift the pillar's protection
         for top, left, values in blocks(cells):

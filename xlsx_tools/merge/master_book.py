@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,20 +119,25 @@ def _text(value: Any) -> str:
     return text.isoformat() if isinstance(text, dt.date) else text
 
 
-def apply_plan(master: OpenMaster, plan: MergePlan) -> None:
-    """Write the plan's state into the loaded workbook (not saved)."""
-    book = master.book
+def changed_cells(master: OpenMaster, plan: MergePlan) -> Iterator[tuple[str, int, int, str]]:
+    """(sheet, excel row, 1-based column, new text) of every master cell the plan changes."""
     for change in plan.changes:
         place = master.places.get(change.row_id)
         if place is None:
             continue
         sheet_name, excel_row = place
         column = master.columns[sheet_name].get(change.field)
-        if column is None:
-            continue
+        if column is not None:
+            yield sheet_name, excel_row, column, change.new
+
+
+def apply_plan(master: OpenMaster, plan: MergePlan) -> None:
+    """Write the plan's state into the loaded workbook (not saved)."""
+    book = master.book
+    for sheet_name, excel_row, column, new in changed_cells(master, plan):
         cell = book[sheet_name].cell(row=excel_row, column=column)
-        cell.value = change.new or None
-        if change.new:
+        cell.value = new or None
+        if new:
             cell.data_type = "s"  # reported text reaches the master as text, never as a formula
     if plan.state.period != master.identity.get("period", ""):
         _set_identity(book[IDENTITY_SHEET], "period", plan.state.period)
