@@ -62,6 +62,9 @@ def test_several_apa_items_are_checked_one_by_one() -> None:
         ("06/07/2025", dt.date(2025, 7, 6), dt.date(2025, 7, 6)),
         ("June 6-8, 2017, Manila, Philippines", dt.date(2017, 6, 6), dt.date(2017, 6, 8)),
         ("September 2024", dt.date(2024, 9, 1), dt.date(2024, 9, 30)),
+        ("14 October 2026", dt.date(2026, 10, 14), dt.date(2026, 10, 14)),  # "to" inside October is not a range
+        ("October 14, 2026", dt.date(2026, 10, 14), dt.date(2026, 10, 14)),
+        ("3 to 5 October 2026", dt.date(2026, 10, 3), dt.date(2026, 10, 5)),
     ],
 )
 def test_text_dates_are_understood(text: str, first: dt.date, last: dt.date) -> None:

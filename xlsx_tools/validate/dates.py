@@ -59,7 +59,7 @@ def _month(name: str) -> int:
 
 
 def _one(item: str) -> Span:
-    text = re.sub(r"\s*(?:–|—|to|until)\s*", "-", item.strip(), flags=re.IGNORECASE) if item else item
+    text = re.sub(r"\s*(?:–|—|\bto\b|\buntil\b)\s*", "-", item.strip(), flags=re.IGNORECASE) if item else item
     text = re.sub(r"\s+", " ", text)
     for pattern in _RANGE_PATTERNS:
         m = pattern.match(text)
