@@ -9,14 +9,13 @@ failure (message on stderr). Macros are never executed. soffice handling is shar
 
 from __future__ import annotations
 
-import json
 import shutil
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lo_probe import _connect, _property, _shutdown, start_soffice
+from lo_probe import _connect, _property, _shutdown, emit, start_soffice
 
 FILTER = "Calc MS Excel 2007 VBA XML"
 
@@ -59,14 +58,7 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2 or not Path(argv[1]).is_file():
         print("usage: /usr/bin/python3 tests/lo_addin_probe.py FILE.xlam", file=sys.stderr)
         return 2
-    try:
-        result = run(Path(argv[1]))
-    except Exception as error:
-        print(f"lo_addin_probe: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    json.dump(result, sys.stdout, indent=2, sort_keys=True)
-    sys.stdout.write("\n")
-    return 0
+    return emit("lo_addin_probe", lambda: run(Path(argv[1])))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lo_probe import _connect, _property, _shutdown, start_soffice
+from lo_probe import _connect, _property, _shutdown, emit, start_soffice
 
 XLSX_FILTER = "Calc MS Excel 2007 XML"
 
@@ -183,14 +183,12 @@ def main(argv: list[str]) -> int:
     except SpecError as error:
         print(f"lo_fill: {error}", file=sys.stderr)
         return 2
-    try:
+
+    def work() -> object:
         results = run(jobs)
-    except Exception as error:
-        print(f"lo_fill: {type(error).__name__}: {error}", file=sys.stderr)
-        return 1
-    json.dump(results[0] if len(results) == 1 else {"jobs": results}, sys.stdout, indent=2, sort_keys=True)
-    sys.stdout.write("\n")
-    return 0
+        return results[0] if len(results) == 1 else {"jobs": results}
+
+    return emit("lo_fill", work)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 CONNECT_TIMEOUT = 60.0
@@ -171,10 +172,15 @@ def main(argv: list[str]) -> int:
     if not cells:
         print("lo_probe: no cell addresses given", file=sys.stderr)
         return 2
+    return emit("lo_probe", lambda: run(path, argv[2], cells))
+
+
+def emit(script: str, work: Callable[[], object]) -> int:
+    """Run a script's work and print its result as JSON (exit 0), or the error in one line on stderr (exit 1)."""
     try:
-        result = run(path, argv[2], cells)
+        result = work()
     except Exception as error:
-        print(f"lo_probe: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"{script}: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     json.dump(result, sys.stdout, indent=2, sort_keys=True)
     sys.stdout.write("\n")

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 
 from xlsx_tools.layout.loader import load_layout
 from xlsx_tools.layout.model import Column
+from xlsx_tools.office import convert
 from xlsx_tools.validate.context import plan_context
 
 PROBE = Path(__file__).resolve().parent / "lo_probe.py"
@@ -29,33 +30,10 @@ LISTS_REFERENCE = re.compile(r"^\$?'?Lists'?\.\$?[A-Z]+\$?\d+:\$?[A-Z]+\$?\d+$")
 
 
 def _convert(soffice: str, source: Path, workdir: Path) -> Path:
-    """`soffice --convert-to xlsx` with a private profile; returns the converted file."""
-    outdir = workdir / "converted"
-    outdir.mkdir()
-    profile = workdir / "profile"
-    result = subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation={profile.as_uri()}",
-            "--headless",
-            "--norestore",
-            "--nolockcheck",
-            "--convert-to",
-            "xlsx",
-            "--outdir",
-            str(outdir),
-            str(source),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-    target = outdir / source.name
-    report = f"exit {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
-    assert result.returncode == 0, report
-    assert "Error:" not in result.stdout + result.stderr, report
-    assert target.is_file() and target.stat().st_size > 0, report
+    """`soffice --convert-to xlsx` with a private profile (xlsx_tools.office); returns the converted file."""
+    assert soffice  # the fixture makes sure LibreOffice is there
+    target = convert(source, "xlsx", workdir / "converted")
+    assert target.is_file() and target.stat().st_size > 0
     return target
 
 

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from xlsx_tools.merge.run import MergeResult, merge_returns, open_new_period
-from xlsx_tools.returns.issue import issue_templates
+from xlsx_tools.returns.issue import issue_templates, plan_bodies
+from xlsx_tools.validate.context import plan_context
 from xlsx_tools.workbook.master import build_master
 
 PERIODS = (("2026-H1", "2026-07-31"), ("2026-H2", "2027-01-31"))
@@ -37,8 +38,6 @@ class DemoSummary:
 def _fill(template: Path, rows: Mapping[str, Mapping[str, str]], new_activity: Mapping[str, str] | None) -> None:
     """Fill a template the way a body would in Excel (openpyxl), and mark it as example data."""
     import openpyxl
-
-    from xlsx_tools.validate.context import plan_context
 
     book = openpyxl.load_workbook(template)
     layout = plan_context("bwp2").sheet
@@ -87,33 +86,6 @@ def example_values(rng: random.Random, asb: str, row_ids: list[str], period: str
     return values
 
 
-def _coordinators() -> dict[str, set[str]]:
-    from xlsx_tools.layout.cells import plan_cells
-    from xlsx_tools.returns.issue import bodies_of
-    from xlsx_tools.validate.context import plan_context
-
-    context = plan_context("bwp2")
-    registry = context.references.registry
-    out: dict[str, set[str]] = {}
-    for row_id, row in context.rows_by_id.items():
-        coordinating, _ = bodies_of(context.sheet, plan_cells(context.sheet, row))
-        codes = sorted(b.code for b in (registry.resolve(n) for n in coordinating) if b is not None)
-        out[row_id] = set(codes[:1])  # one body reports per row, so the demo's only conflict is the staged one
-    return out
-
-
-def _rows_of(template: Path) -> list[str]:
-    import openpyxl
-
-    from xlsx_tools.merge.read_return import MANIFEST_SHEET
-
-    book = openpyxl.load_workbook(template, read_only=True)
-    rows = list(book[MANIFEST_SHEET].iter_rows(values_only=True))
-    start = next(i for i, r in enumerate(rows) if r and r[0] == "row_id")
-    book.close()
-    return [str(r[0]) for r in rows[start + 1 :] if r and r[0]]
-
-
 def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = print) -> DemoSummary:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -121,7 +93,8 @@ def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = pr
     rng = random.Random(SEED)
     master = folder / "master.xlsx"
     first_period = PERIODS[0][0]
-    coordinators = _coordinators()  # bodies report on the rows they coordinate; one supporting body also reports
+    # one body reports per row (the first coordinating body), so the demo's only conflict is the staged one
+    reporter = {row_id: leads[:1] for row_id, (leads, _) in plan_bodies(plan_context("bwp2")).items()}
     build_master(master, plan_id="bwp2", period=first_period)
     say(f"Master: {master}")
     for index, (period, due) in enumerate(PERIODS):
@@ -138,7 +111,7 @@ def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = pr
         for template in issued:
             if template.asb in MISSING.get(period, set()):
                 continue
-            rows = [r for r in _rows_of(template.path) if template.asb in coordinators.get(r, ())]
+            rows = [r for r in template.row_ids if template.asb in reporter.get(r, ())]
             values = example_values(rng, template.asb, rows, period)
             if template.asb in ("SOMTC", "SOM-ED"):
                 status = "Ongoing" if template.asb == "SOMTC" else "Completed"

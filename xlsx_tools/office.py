@@ -110,7 +110,7 @@ def convert(source: Path, fmt: str, outdir: Path, timeout: float = 120) -> Path:
         )
     finally:
         shutil.rmtree(profile, ignore_errors=True)
-    if result.returncode != 0:
+    if result.returncode != 0 or "Error:" in f"{result.stdout}{result.stderr}":  # soffice may say Error: and exit 0
         raise OfficeError(
             f"LibreOffice could not convert {source} to {extension} (exit status {result.returncode}: "
             f"{_output_tail(result)}). Open the file in LibreOffice to see why, or reinstall it ({INSTALL_HINT})."

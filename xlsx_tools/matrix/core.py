@@ -14,11 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from xlsx_tools.layout.cells import plan_cells
 from xlsx_tools.merge.model import MasterState
 from xlsx_tools.merge.plan import MERGED, resolve_period
 from xlsx_tools.plan.periods import Period, periods_between
-from xlsx_tools.returns.issue import bodies_of
+from xlsx_tools.returns.issue import plan_bodies
 from xlsx_tools.validate.context import PlanContext
 
 STATUSES = ("Completed", "Ongoing", "Concept note / seeking funding", "Not started", "Postponed", "Discontinued")
@@ -106,16 +105,10 @@ def _split(text: str) -> tuple[str, ...]:
 
 def plan_frame(context: PlanContext) -> pd.DataFrame:
     """The plan rows with their groups, bodies (registry codes) and cross-references."""
-    registry = context.references.registry
+    bodies = plan_bodies(context)
     groups = GROUPS.get(context.plan.kind, GROUPS["bwp2"])
     records = []
     for order, (pillar, row) in enumerate(context.plan.rows()):
-        coordinating, supporting = bodies_of(context.sheet, plan_cells(context.sheet, row))
-
-        def codes(names: set[str]) -> tuple[str, ...]:
-            found = (registry.resolve(n) for n in sorted(names))
-            return tuple(dict.fromkeys(b.code for b in found if b is not None and b.kind == "body"))
-
         apa = next((row.text(k) for k in APA_KEYS if row.text(k)), "")
         actip = next((row.text(k) for k in ACTIP_KEYS if row.text(k)), "")
         records.append(
@@ -129,8 +122,8 @@ def plan_frame(context: PlanContext) -> pd.DataFrame:
                 "group2": row.text(groups[1][0]),
                 "group2_text": row.text(groups[1][1]),
                 "activity": row.text("activity"),
-                "coordinating": codes(coordinating),
-                "supporting": tuple(c for c in codes(supporting) if c not in codes(coordinating)),
+                "coordinating": bodies[row.row_id][0],
+                "supporting": bodies[row.row_id][1],
                 "apa": _split(apa),
                 "actip": _split(actip),
             }

@@ -17,7 +17,7 @@ from typing import Any
 from xlsx_tools.findings import Finding
 from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows, read_logs, write_log_sheet
 from xlsx_tools.merge.model import MasterState, MergePlan
-from xlsx_tools.returns.issue import bodies_of
+from xlsx_tools.returns.issue import plan_bodies
 from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, read_identity
@@ -66,7 +66,6 @@ def open_master(path: Path) -> OpenMaster:
         detail = f"unknown plan {identity.get('plan_id')!r}"
         raise MasterError(Finding("MERGE_511", file=path.name, detail=detail)) from None
     layout = context.sheet
-    registry = context.references.registry
     cells: dict[str, dict[str, str]] = {}
     places: dict[str, tuple[str, int]] = {}
     columns: dict[str, dict[str, int]] = {}
@@ -90,19 +89,12 @@ def open_master(path: Path) -> OpenMaster:
                 continue
             places[str(row_id)] = (pillar.sheet_name, excel_row)
             cells[str(row_id)] = {key: _text(values[positions[key]]) for key in reporting}
-    coordinators: dict[str, tuple[str, ...]] = {}
-    from xlsx_tools.layout.cells import plan_cells
-
-    for row_id, row in context.rows_by_id.items():
-        coordinating, _ = bodies_of(layout, plan_cells(layout, row))
-        codes = [registry.resolve(name) for name in sorted(coordinating)]
-        coordinators[row_id] = tuple(b.code for b in codes if b is not None)
     state = MasterState(
         plan_id=context.plan.id,
         plan_version=context.plan.version,
         period=identity.get("period", ""),
         cells=cells,
-        coordinators=coordinators,
+        coordinators={row_id: leads for row_id, (leads, _) in plan_bodies(context).items()},
         value_fields=tuple(c.key for c in layout.value_columns),
         period_field=layout.period_key,
         body_field=layout.body_key,

@@ -17,17 +17,16 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from xlsx_tools.layout.cells import fingerprint, sheet_records
+from xlsx_tools.layout.cells import fingerprint, plan_cells, sheet_records
 from xlsx_tools.layout.model import SheetLayout
 from xlsx_tools.plan.periods import Period
+from xlsx_tools.returns.manifest import write_manifest
 from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.compose import compose_workbook
 from xlsx_tools.workbook.reader import WorkbookData
 
-MANIFEST_SHEET = "_manifest"
 BODY_KEYS = ("coordinating_asb", "co_coordinating_asb", "lead_asb", "co_lead_asb")
 SUPPORT_KEYS = ("supporting_asb", "cooperating_asb")
 
@@ -42,6 +41,7 @@ class IssuedTemplate:
     path: Path
     rows: int
     template_id: str
+    row_ids: tuple[str, ...] = ()
 
 
 def bodies_of(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[set[str], set[str]]:
@@ -58,6 +58,23 @@ def bodies_of(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[set[str], 
         elif column.base_key in SUPPORT_KEYS:
             supporting |= names
     return coordinating, supporting
+
+
+def plan_bodies(context: PlanContext) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Row id → (coordinating, supporting) sectoral bodies of the plan, as registry codes; collective terms
+    ("Relevant ASBs") are left out, and a body that coordinates is not listed again as supporting."""
+    registry = context.references.registry
+
+    def codes(names: set[str]) -> tuple[str, ...]:
+        found = (registry.resolve(n) for n in sorted(names))
+        return tuple(dict.fromkeys(b.code for b in found if b is not None and b.kind == "body"))
+
+    out = {}
+    for row_id, row in context.rows_by_id.items():
+        coordinating, supporting = bodies_of(context.sheet, plan_cells(context.sheet, row))
+        leads = codes(coordinating)
+        out[row_id] = (leads, tuple(c for c in codes(supporting) if c not in leads))
+    return out
 
 
 def safe_name(text: str) -> str:
@@ -157,21 +174,6 @@ def return_instructions(
     ]
 
 
-def _write_manifest(book: Any, entries: Sequence[tuple[str, str, str]], values: Mapping[str, str]) -> None:
-    sheet = book.create_sheet(MANIFEST_SHEET)
-    sheet.sheet_state = "veryHidden"
-    for key, value in values.items():
-        sheet.append([key, value])
-    sheet.append([])
-    sheet.append(["row_id", "sheet", "fingerprint"])
-    for entry in entries:
-        sheet.append(list(entry))
-    for row in sheet.iter_rows():
-        for cell in row:
-            cell.data_type = "s"
-    sheet.protection.sheet = True
-
-
 def issue_templates(
     master: Path,
     period: str,
@@ -245,8 +247,10 @@ def issue_templates(
             book_kind="return",
             header_right=f"Return of {code} for {period}" + (f", due {due}" if due else ""),
         )
-        _write_manifest(workbook, manifest, {**identity, "plan_id": context.plan.id, "master": master.name})
+        plan_keys = {"plan_id": context.plan.id, "plan_version": context.plan.version, "master": master.name}
+        write_manifest(workbook, manifest, {**identity, **plan_keys})
         path = out_dir / template_file_name(period, code)
         save_atomically(workbook, path)
-        written.append(IssuedTemplate(asb=code, path=path, rows=len(body_rows), template_id=template_id))
+        row_ids = tuple(entry[0] for entry in manifest)
+        written.append(IssuedTemplate(code, path, len(body_rows), template_id, row_ids))
     return written

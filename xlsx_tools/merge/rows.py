@@ -1,0 +1,283 @@
+"""Find a return's rows in the plan and collect what they say: reported values, plan-text edits, new activities.
+
+Rows are found by Row ID; where the ids were lost or left behind (rows copied into a fresh workbook, a sheet
+re-created, rows sorted without the hidden Row ID column) they are matched on the layout's `match_on` plan columns,
+so values follow the activity they were typed beside. Values whose cells failed validation are held back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+
+from xlsx_tools.findings import Finding, Severity
+from xlsx_tools.layout.cells import plan_cells
+from xlsx_tools.merge.model import Proposal, Submission, SubmittedValue
+from xlsx_tools.returns.manifest import Manifest
+from xlsx_tools.validate.context import PlanContext
+from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
+from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
+from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData
+
+
+def row_sheets(book: WorkbookData, context: PlanContext) -> list[SheetData]:
+    """Sheets whose header row is the layout's, whatever they are called."""
+    labels = set(context.sheet.headers)
+    return [
+        sheet
+        for sheet in book.sheets.values()
+        if not sheet.name.startswith("_")
+        and sheet.name not in (INSTRUCTIONS_SHEET, LISTS_SHEET)
+        and len(labels.intersection(sheet.headers)) >= len(labels) // 2
+    ]
+
+
+@dataclass(frozen=True)
+class Record:
+    sheet: str
+    excel_row: int
+    cells: dict[str, Cell]  # layout key → cell
+    extra: dict[str, Cell] = field(default_factory=dict)  # header (or "column X") → a filled cell of another column
+
+    def text(self, key: str) -> str:
+        cell = self.cells.get(key)
+        return "" if cell is None or cell.kind == "empty" else cell_text(cell)
+
+
+def cell_text(cell: Cell) -> str:
+    """A read cell as the text the merge keeps: dates as ISO dates, everything else as read."""
+    return cell.value if isinstance(cell.value, str) else cell.value.isoformat()
+
+
+def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
+    """Rows of every sheet whose header row is the layout's, whatever the sheet is called."""
+    out: list[Record] = []
+    headers = {c.header: c.key for c in context.sheet.columns}
+    for sheet in row_sheets(book, context):
+        positions = {headers[label]: i for i, label in enumerate(sheet.headers) if label in headers}
+        known = set(positions.values())
+        for excel_row, cells in sheet.rows:
+            located = {key: cells[i] for key, i in positions.items() if i < len(cells)}
+            extra = {
+                _extra_label(sheet.headers, i, cell): cell
+                for i, cell in enumerate(cells)
+                if i not in known and cell.kind != "empty"
+            }
+            out.append(Record(sheet.name, excel_row, located, extra))
+    return out
+
+
+def _extra_label(headers: list[str], index: int, cell: Cell) -> str:
+    label = headers[index] if index < len(headers) else ""
+    return label or f"column {re.sub(r'[0-9]+', '', cell.address)}"
+
+
+def body_and_period(name: str, records: list[Record], context: PlanContext) -> tuple[str, str, Finding | None]:
+    bodies = {r.text(context.sheet.body_key) for r in records} - {""}
+    periods = {r.text(context.sheet.period_key) for r in records} - {""}
+    if len(bodies) == 1 and len(periods) == 1:
+        body = context.references.registry.resolve(next(iter(bodies)))
+        if body is not None:
+            return body.code, next(iter(periods)), None
+    detail = (
+        f"{name} has no template manifest, and its rows name bodies {sorted(bodies) or 'none'} "
+        f"and periods {sorted(periods) or 'none'}"
+    )
+    return "", "", Finding("MERGE_512", file=name, detail=detail)
+
+
+def _normal(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+TextIndex = tuple[dict[tuple[str, ...], list[str]], dict[str, list[str]], dict[str, tuple[str, ...]]]
+
+
+def _text_index(context: PlanContext) -> TextIndex:
+    """Plan rows by all match_on columns, and by the last one alone; and each row's match_on text by id."""
+    keys = context.sheet.match_on
+    by_all: dict[tuple[str, ...], list[str]] = {}
+    by_last: dict[str, list[str]] = {}
+    by_id: dict[str, tuple[str, ...]] = {}
+    for row_id, row in context.rows_by_id.items():
+        cells = plan_cells(context.sheet, row)
+        by_id[row_id] = tuple(_normal(cells.get(k, "")) for k in keys)
+        by_all.setdefault(by_id[row_id], []).append(row_id)
+        if keys and cells.get(keys[-1]):
+            by_last.setdefault(_normal(cells[keys[-1]]), []).append(row_id)
+    return by_all, by_last, by_id
+
+
+def _moved_row(record: Record, row_id: str, seen: set[str], context: PlanContext, index: TextIndex) -> str:
+    """The plan row whose text a row carries when that text is another row's (rows sorted without the hidden
+    Row ID column): values follow the text they were typed beside, not the id left behind. "" when none."""
+    by_all, _, by_id = index
+    keys = context.sheet.match_on
+    if not keys or any(k not in record.cells for k in keys):
+        return ""
+    given = tuple(_normal(record.text(k)) for k in keys)
+    if given == by_id.get(row_id):
+        return ""
+    others = [r for r in by_all.get(given, []) if r != row_id and r not in seen]
+    return others[0] if len(others) == 1 else ""
+
+
+def collect_rows(
+    submission: Submission, records: list[Record], manifest: Manifest | None, context: PlanContext
+) -> None:
+    source = submission.source
+    name = source.file
+    sheet_layout = context.sheet
+    errors = {(f.sheet, f.cell): f.code for f in submission.findings if f.severity is Severity.ERROR and f.cell}
+    index = _text_index(context)
+    by_all, by_last, _ = index
+    keys = sheet_layout.match_on
+    seen: set[str] = set()
+    moved: set[tuple[str, int]] = set()  # (sheet, excel row) of rows matched by text despite a valid Row ID
+    for record in records:
+        row_id = record.text("row_id")
+        how = "id"
+        other = _moved_row(record, row_id, seen, context, index) if row_id in context.rows_by_id else ""
+        if other:
+            moved.add((record.sheet, record.excel_row))
+            row_id, how = other, "text"
+        elif not row_id or row_id not in context.rows_by_id or row_id in seen:
+            held_duplicate = bool(row_id) and row_id in seen
+            matched = by_all.get(tuple(_normal(record.text(k)) for k in keys), [])
+            if len(matched) != 1 and keys:
+                matched = by_last.get(_normal(record.text(keys[-1])), []) if record.text(keys[-1]) else []
+            if held_duplicate:
+                row_id, how = row_id, "duplicate"
+            elif len(matched) == 1 and matched[0] not in seen:
+                row_id, how = matched[0], "text"
+            else:
+                _propose_new(submission, record, context)
+                continue
+        if how == "text":
+            cell = record.cells.get("row_id")
+            left = f" (its Row ID {record.text('row_id')} belongs to another activity)" if other else ""
+            submission.findings.append(
+                Finding(
+                    "MERGE_507",
+                    file=name,
+                    sheet=record.sheet,
+                    cell=cell.address if cell else f"A{record.excel_row}",
+                    row_id=row_id,
+                    detail=f"row {record.excel_row} matched to plan row {row_id} by its activity code and text{left}",
+                )
+            )
+        if how != "duplicate":
+            seen.add(row_id)
+            submission.rows += 1
+            _propose_edits(submission, record, row_id, context)
+        _propose_extra(submission, record, row_id)
+        for column in sheet_layout.value_columns:
+            cell = record.cells.get(column.key)
+            if cell is None or cell.kind == "empty":
+                continue
+            held = errors.get((record.sheet, cell.address), "")
+            if how == "duplicate":
+                held = "ROW_202"
+            text = record.text(column.key)
+            if len(text) > EXCEL_CELL_LIMIT:  # kept whole in the History, in parts a cell can hold
+                held = held or "CELL_304"
+            pieces = _pieces(text)
+            for part, piece in enumerate(pieces, start=1):
+                note = f"{held}, part {part} of {len(pieces)}" if len(pieces) > 1 else held
+                submission.values.append(SubmittedValue(row_id, column.key, piece, record.sheet, cell.address, note))
+    if moved:  # their plan text is the plan's, only the Row ID was left behind: not an edit
+        submission.findings = [
+            f
+            for f in submission.findings
+            if not (f.code == "ROW_204" and (f.sheet, int(re.sub(r"[A-Z]+", "", f.cell) or 0)) in moved)
+        ]
+    if manifest is not None:
+        for row_id, (sheet, _) in manifest.rows.items():
+            if row_id not in seen:
+                submission.findings.append(
+                    Finding("MERGE_506", file=name, sheet=sheet, row_id=row_id, detail=f"row {row_id} is missing")
+                )
+    reported: set[tuple[str, str]] = set()
+    for value in submission.values:
+        if value.held and (value.sheet, value.cell) not in reported:
+            reported.add((value.sheet, value.cell))
+            submission.findings.append(
+                Finding(
+                    "MERGE_513",
+                    file=name,
+                    sheet=value.sheet,
+                    cell=value.cell,
+                    row_id=value.row_id,
+                    value=value.value,
+                    detail=f"{value.value[:60]!r} held back ({value.held.split(',')[0]})",
+                )
+            )
+
+
+def _propose_edits(submission: Submission, record: Record, row_id: str, context: PlanContext) -> None:
+    expected = plan_cells(context.sheet, context.rows_by_id[row_id])
+    for column in context.sheet.columns:
+        if column.role != "plan" or column.key not in record.cells:
+            continue
+        given = record.text(column.key)
+        if given != expected.get(column.key, ""):
+            cell = record.cells[column.key]
+            _propose(
+                submission,
+                Proposal(
+                    "plan text", row_id, column.key, expected.get(column.key, ""), given, record.sheet, cell.address
+                ),
+            )
+            _note_proposal(submission, record, cell.address, row_id, column.header)
+
+
+def _propose_new(submission: Submission, record: Record, context: PlanContext) -> None:
+    """A row that matches no plan row: a new activity, kept whole for review (if it says anything)."""
+    meta = (context.sheet.period_key, context.sheet.body_key, "row_id")
+    said = {k: c for k, c in record.cells.items() if k not in meta and record.text(k)}
+    said.update(record.extra)
+    if not said:
+        return
+    address = f"A{record.excel_row}"
+    for key, cell in said.items():
+        text = cell_text(cell)
+        _propose(submission, Proposal("new activity", "", key, "", text, record.sheet, cell.address))
+    _note_proposal(submission, record, address, "", "")
+
+
+def _propose_extra(submission: Submission, record: Record, row_id: str) -> None:
+    """Cells of columns the layout does not know (an inserted column): kept for review, never dropped."""
+    for label, cell in record.extra.items():
+        text = cell_text(cell)
+        _propose(submission, Proposal("extra column", row_id, label, "", text, record.sheet, cell.address))
+        detail = f"row {record.excel_row}: a value in the extra column '{label}'"
+        submission.findings.append(
+            Finding(
+                "MERGE_508",
+                file=submission.source.file,
+                sheet=record.sheet,
+                cell=cell.address,
+                row_id=row_id,
+                detail=detail,
+            )
+        )
+
+
+def _propose(submission: Submission, proposal: Proposal) -> None:
+    """Add a proposal; text longer than a cell holds goes in as several parts, so none of it is cut off."""
+    pieces = _pieces(proposal.proposed)
+    for part, piece in enumerate(pieces, start=1):
+        kind = f"{proposal.kind} (part {part} of {len(pieces)})" if len(pieces) > 1 else proposal.kind
+        submission.proposals.append(replace(proposal, kind=kind, proposed=piece))
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` cut into parts Excel can hold in a cell (at most 32,767 characters each)."""
+    return [text[i : i + EXCEL_CELL_LIMIT] for i in range(0, len(text), EXCEL_CELL_LIMIT)] or [text]
+
+
+def _note_proposal(submission: Submission, record: Record, cell: str, row_id: str, column: str) -> None:
+    detail = f"row {record.excel_row}: " + (f"'{column}' differs from the plan" if column else "a new activity")
+    submission.findings.append(
+        Finding("MERGE_508", file=submission.source.file, sheet=record.sheet, cell=cell, row_id=row_id, detail=detail)
+    )

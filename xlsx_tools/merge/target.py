@@ -1,0 +1,75 @@
+"""Does a return belong to this master? Its manifest must be intact and agree with the workbook, and it must be
+made for the master's plan, version and open period (unless --map-version / --accept-period relax that).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from xlsx_tools.findings import Finding
+from xlsx_tools.layout.cells import fingerprint, plan_cells
+from xlsx_tools.merge.model import Source
+from xlsx_tools.returns.manifest import MANIFEST_SHEET, Manifest
+from xlsx_tools.validate.context import PlanContext
+
+
+@dataclass(frozen=True)
+class MergeTarget:
+    """What a return must agree with: the master's plan, version and open period, and the options that relax it."""
+
+    context: PlanContext
+    plan_version: str
+    period: str
+    accept_period: bool = False
+    map_version: bool = False
+
+
+def check_manifest(
+    name: str, sha: str, manifest: Manifest, identity: Mapping[str, str], target: MergeTarget
+) -> tuple[Source, list[Finding]]:
+    values = manifest.values
+    source = Source(
+        asb=values.get("asb", ""),
+        file=name,
+        sha256=sha,
+        template_id=values.get("template_id", ""),
+        period=values.get("period", ""),
+        plan_version=values.get("plan_version") or identity.get("plan_version", ""),
+        due=values.get("due", ""),
+    )
+    problems: list[Finding] = []
+    for key in ("template_id", "asb", "period", "plan_id"):
+        if identity.get(key, values.get(key, "")) != values.get(key, ""):
+            detail = f"the manifest says {key} {values.get(key, '')!r} but the workbook says {identity.get(key)!r}"
+            problems.append(Finding("MERGE_504", file=name, sheet=MANIFEST_SHEET, detail=detail))
+    if not source.asb or not source.period:
+        problems.append(Finding("MERGE_504", file=name, sheet=MANIFEST_SHEET, detail="the manifest names no body"))
+    context = target.context
+    same_plan = values.get("plan_id", context.plan.id) == context.plan.id
+    if same_plan and not target.map_version and (values.get("plan_version") or "") in ("", target.plan_version):
+        forged = [
+            row_id
+            for row_id, (_, printed) in manifest.rows.items()
+            if row_id not in context.rows_by_id
+            or printed != fingerprint(context.sheet, plan_cells(context.sheet, context.rows_by_id[row_id]))
+        ]
+        if forged:
+            detail = f"the manifest's fingerprints do not match the plan for rows {', '.join(forged[:5])}"
+            problems.append(Finding("MERGE_504", file=name, sheet=MANIFEST_SHEET, detail=detail))
+    return source, problems
+
+
+def check_target(name: str, source: Source, plan_id: str, target: MergeTarget) -> list[Finding]:
+    context = target.context
+    problems: list[Finding] = []
+    other_plan = plan_id != context.plan.id
+    other_version = bool(source.plan_version) and source.plan_version != target.plan_version
+    if (other_plan or other_version) and not target.map_version:
+        made = f"plan {plan_id} version {source.plan_version or '?'}"
+        detail = f"{name} was made for {made}; the master holds {context.plan.id} version {target.plan_version}"
+        problems.append(Finding("MERGE_502", file=name, detail=detail))
+    if target.period and source.period != target.period and not target.accept_period:
+        detail = f"{name} is the return for {source.period}; the master is open for {target.period}"
+        problems.append(Finding("MERGE_501", file=name, value=source.period, detail=detail))
+    return problems

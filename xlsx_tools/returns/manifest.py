@@ -1,0 +1,57 @@
+"""The very-hidden manifest of a return template: written when it is issued, read back when it is merged.
+
+Key/value rows (template id, plan id and version, period, body, issue time, due date, master), a blank row, then a
+table of the issued rows: Row ID, sheet, and a fingerprint of the row's locked plan columns, so that a merge can
+tell whose rows came back and whether their plan text was touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from xlsx_tools.workbook.reader import SheetData
+
+MANIFEST_SHEET = "_manifest"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    values: dict[str, str]
+    rows: dict[str, tuple[str, str]]  # row id → (sheet, fingerprint)
+
+
+def write_manifest(book: Any, entries: Sequence[tuple[str, str, str]], values: Mapping[str, str]) -> None:
+    """Add the manifest sheet to an openpyxl workbook: `values` first, then one entry per issued row."""
+    sheet = book.create_sheet(MANIFEST_SHEET)
+    sheet.sheet_state = "veryHidden"
+    for key, value in values.items():
+        sheet.append([key, value])
+    sheet.append([])
+    sheet.append(["row_id", "sheet", "fingerprint"])
+    for entry in entries:
+        sheet.append(list(entry))
+    for row in sheet.iter_rows():
+        for cell in row:
+            cell.data_type = "s"
+    sheet.protection.sheet = True
+
+
+def read_manifest(sheet: SheetData | None) -> Manifest | None:
+    """The manifest of a read workbook's `_manifest` sheet, or None when the sheet is missing."""
+    if sheet is None:
+        return None
+    values: dict[str, str] = {}
+    rows: dict[str, tuple[str, str]] = {}
+    in_table = False
+    lines = [sheet.headers] + [[str(c.value) for c in cells] for _, cells in sheet.rows]
+    for line in lines:
+        texts = [str(t) for t in line] + ["", "", ""]
+        if texts[0] == "row_id":
+            in_table = True
+        elif in_table and texts[0]:
+            rows[texts[0]] = (texts[1], texts[2])
+        elif texts[0]:
+            values[texts[0]] = texts[1]
+    return Manifest(values, rows)
