@@ -175,36 +175,27 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
     from xlsx_tools.addin.excel_merge import apply_to_book
     from xlsx_tools.findings import Finding, Report
     from xlsx_tools.merge.lock import LockedError, master_lock
-    from xlsx_tools.merge.master_book import MasterError, backup, describe_changes, open_master
-    from xlsx_tools.merge.plan import plan_merge
-    from xlsx_tools.merge.read_return import MergeTarget, read_return
-    from xlsx_tools.merge.run import _one_period, _result
+    from xlsx_tools.merge.master_book import backup
+    from xlsx_tools.merge.run import MergeOptions, MergeResult, plan_files
 
     if not files:
         raise BridgeError("No files were chosen.")
     path = _master_path(book)
     report = Report(files=[str(f) for f in files])
+
+    def progress(position: int, total: int, file: Path) -> None:
+        book.app.status_bar = f"Reading {position}/{total}: {Path(file).name}"
+
     try:
         with master_lock(path):
-            try:
-                opened = open_master(path)
-            except MasterError as exc:
-                raise BridgeError(exc.finding.message) from None
-            state = opened.state
-            target = MergeTarget(context=opened.context, plan_version=state.plan_version, period=state.period)
-            items = []
-            for position, file in enumerate(files, start=1):
-                book.app.status_bar = f"Reading {position}/{len(files)}: {Path(file).name}"
-                items.append(read_return(Path(file), target))
-            if not state.period:
-                items = _one_period(items, False)
-            moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-            plan = plan_merge(state, items, moment.isoformat().replace("+00:00", "Z"))
-            result = _result(report, plan, describe_changes(opened, plan))
+            planned = plan_files(path, files, MergeOptions(), report, progress, now)
+            if isinstance(planned, MergeResult):  # the master itself cannot be used
+                raise BridgeError(report.findings[-1].message)
+            result, plan = planned.result, planned.plan
             if plan.writes_anything:
                 book.app.status_bar = f"Writing {len(plan.changes)} changed cell(s) into {path.name}…"
-                result.backup = backup(path, moment)
-                apply_to_book(book, opened, plan)
+                result.backup = backup(path, planned.moment)
+                apply_to_book(book, planned.opened, plan)
                 book.save()
                 result.written = True
     except LockedError as exc:

@@ -202,13 +202,19 @@ def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str
     return resolved, conflicts
 
 
+def values_in_history(state: MasterState, period: str) -> dict[tuple[str, str], set[str]]:
+    """(row id, column) → every value the history holds for it in `period`: what a master cell may show unsaved."""
+    seen: dict[tuple[str, str], set[str]] = {}
+    for entry in state.history:
+        if entry.period == period:
+            seen.setdefault((entry.row_id, entry.field), set()).add(entry.value)
+    return seen
+
+
 def _consolidate(state: MasterState, merged_at: str) -> tuple[list[CellChange], list[Conflict]]:
     """Recompute every reported cell of the open period from the history; update `state.cells` in place."""
     resolved, conflicts = resolve_period(state, state.period)
-    seen_values: dict[tuple[str, str], set[str]] = {}
-    for entry in state.history:
-        if entry.period == state.period:
-            seen_values.setdefault((entry.row_id, entry.field), set()).add(entry.value)
+    seen_values = values_in_history(state, state.period)
     changes: list[CellChange] = []
     shown_by_row: dict[str, dict[str, str]] = {}
     for (row_id, field_key), shown in resolved.items():
@@ -234,10 +240,7 @@ def open_period(state: MasterState, period: str, at: str) -> MergePlan:
         state, cells={row: dict(values) for row, values in state.cells.items()}, history=list(state.history)
     )
     closing = state.period
-    seen: dict[tuple[str, str], set[str]] = {}
-    for entry in state.history:
-        if entry.period == closing:
-            seen.setdefault((entry.row_id, entry.field), set()).add(entry.value)
+    seen = values_in_history(state, closing)
     changes: list[CellChange] = []
     for row_id, cells in state.cells.items():
         for field_key in state.value_fields:

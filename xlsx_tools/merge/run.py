@@ -10,9 +10,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from xlsx_tools.findings import Finding, Report
 from xlsx_tools.merge.model import FileOutcome, MergePlan, Refusal, Submission
+
+if TYPE_CHECKING:
+    from xlsx_tools.merge.master_book import OpenMaster
 
 Progress = Callable[[int, int, Path], None]
 
@@ -61,15 +65,27 @@ def merge_returns(
         return MergeResult(report)
 
 
-def _merge_locked(
+@dataclass
+class PlannedMerge:
+    """A merge worked out on the saved master, ready to be written to the file (CLI) or the open workbook (Excel)."""
+
+    opened: OpenMaster
+    plan: MergePlan
+    result: MergeResult
+    moment: dt.datetime
+
+
+def plan_files(
     master: Path,
     files: Sequence[Path],
     options: MergeOptions,
     report: Report,
-    progress: Progress | None,
-    now: dt.datetime | None,
-) -> MergeResult:
-    from xlsx_tools.merge.master_book import MasterError, apply_plan, describe_changes, open_master, save_master
+    progress: Progress | None = None,
+    now: dt.datetime | None = None,
+) -> PlannedMerge | MergeResult:
+    """Open the master, read every return and plan the merge; a master that cannot be used gives a MergeResult
+    carrying its finding. The caller holds the lock."""
+    from xlsx_tools.merge.master_book import MasterError, describe_changes, open_master
     from xlsx_tools.merge.plan import plan_merge
     from xlsx_tools.merge.read_return import MergeTarget, read_return
 
@@ -95,11 +111,27 @@ def _merge_locked(
         items = _one_period(items, options.accept_period)
     moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
     plan = plan_merge(state, items, moment.isoformat().replace("+00:00", "Z"))
-    result = _result(report, plan, describe_changes(opened, plan))
-    if options.dry_run or not plan.writes_anything:
+    return PlannedMerge(opened, plan, _result(report, plan, describe_changes(opened, plan)), moment)
+
+
+def _merge_locked(
+    master: Path,
+    files: Sequence[Path],
+    options: MergeOptions,
+    report: Report,
+    progress: Progress | None,
+    now: dt.datetime | None,
+) -> MergeResult:
+    from xlsx_tools.merge.master_book import apply_plan, save_master
+
+    planned = plan_files(master, files, options, report, progress, now)
+    if isinstance(planned, MergeResult):
+        return planned
+    result = planned.result
+    if options.dry_run or not planned.plan.writes_anything:
         return result
-    apply_plan(opened, plan)
-    result.backup = save_master(opened, moment)
+    apply_plan(planned.opened, planned.plan)
+    result.backup = save_master(planned.opened, planned.moment)
     result.written = True
     return result
 
@@ -172,4 +204,4 @@ def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -
         return MergeResult(report)
 
 
-__all__ = ["MergeOptions", "MergeResult", "merge_returns", "open_new_period"]
+__all__ = ["MergeOptions", "MergeResult", "PlannedMerge", "merge_returns", "open_new_period", "plan_files"]
