@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 
+from xlsx_tools.layout.measure import row_height, text_height
 from xlsx_tools.matrix.core import NO_REPORT, NO_STATUS, OTHER, STATUSES, MatrixInput, Summary, status_grid
 from xlsx_tools.workbook.atomic import save_atomically
 
@@ -44,16 +45,14 @@ THIN = Side(style="thin", color="BFBFBF")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 BOLD = Font(bold=True)
 GROUP_FILLS = ("1F4E78", "DDEBF7", "F2F2F2")  # pillar, level-1 group, level-2 group
+FONT_SIZE = 11  # openpyxl's default font, which the matrix keeps
 
 
-def _fit_height(ws: Any, excel_row: int, texts: list[tuple[str, float]], line: float = 13.0) -> None:
+def _fit_height(ws: Any, excel_row: int, texts: list[tuple[str, float]]) -> None:
     """Give a wrapped row room for its longest text (Excel and LibreOffice do not grow rows openpyxl wrote)."""
-    lines = 1
-    for text, width in texts:
-        per_line = max(int(width * 1.15), 1)
-        lines = max(lines, sum(-(-max(len(part), 1) // per_line) for part in str(text).split("\n")))
-    if lines > 1:
-        ws.row_dimensions[excel_row].height = min(lines, 12) * line + 2
+    height = row_height(texts, font_size=FONT_SIZE)
+    if height > text_height(1, FONT_SIZE):
+        ws.row_dimensions[excel_row].height = height
 
 
 def fill_for(category: str) -> PatternFill | None:
