@@ -125,3 +125,28 @@ def test_help_lists_the_commands() -> None:
     assert result.returncode == 0
     for command in ("init", "validate", "lists", "rules"):
         assert command in result.stdout
+
+
+def test_period_and_merge_dry_run_from_the_command_line(master_copy: Path, tmp_path: Path) -> None:
+    from tests.returns_kit import fill, issue
+
+    master = tmp_path / "master.xlsx"
+    master_copy.rename(master)
+    template = issue(master, tmp_path / "t", asbs=("SOMTC",))["SOMTC"]
+    fill(template, {"A.1.1-01": {"status": "Ongoing"}})
+    dry = tipwp("merge", master, template, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "(A.1.1-01, Status): (empty) -> Ongoing" in dry.stdout and "nothing was written" in dry.stdout
+    opened = tipwp("period", master, "2027-H1")
+    assert opened.returncode == 0, opened.stderr
+    assert "open for 2027-H1" in opened.stdout
+    again = tipwp("period", master, "2027-H1")
+    assert "already open for 2027-H1" in again.stdout
+    refused = tipwp("merge", master, template)  # a 2026-H2 return into a master open for 2027-H1
+    assert refused.returncode == 1 and "MERGE_501" in refused.stdout
+
+
+def test_render_writes_a_png_of_page_one(master_bwp2: Path, tmp_path: Path) -> None:
+    result = tipwp("render", master_bwp2, "--sheet", A, "--out", tmp_path / "page1.png")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "page1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -318,3 +318,9 @@ def test_spare_rows_let_a_body_write_a_new_activity(tmp_path: Path, master_bwp2:
         assert not sheet[f"{letter(key)}{spare}"].protection.locked, key
     assert sheet[f"{letter('coordinating_asb')}{spare}"].protection.locked
     assert sheet[f"{letter('activity')}2"].protection.locked  # plan rows stay locked
+
+
+def test_manifest_names_the_plan_and_its_version(issued: dict[str, Path]) -> None:
+    book = openpyxl.load_workbook(issued["SOMTC"])
+    values = {row[0].value: row[1].value for row in book[MANIFEST_SHEET].iter_rows() if row[0].value}
+    assert (values["plan_id"], values["plan_version"]) == ("bwp2", "2.0 (endorsed 4 August 2023)")

@@ -291,3 +291,14 @@ def test_opening_a_new_period_keeps_everything_and_empties_the_cells(
     fill(h1, {SHARED_ROW: {"status": "Completed", "progress": "Held", "event_dates": "3 March 2027"}})
     merge_returns(master, [h1])
     assert master_values(master)[SHARED_ROW]["status"] == "Completed"
+
+
+def test_a_master_open_in_excel_is_not_written(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
+    owner = master.with_name(f"~${master.name}")  # Excel's owner file while the workbook is open
+    owner.write_bytes(b"someone")
+    before = digest(master)
+    result = merge_returns(master, [templates["SOMTC"]])
+    assert result.report.codes() == ["MERGE_510"] and "open in Excel" in result.report.findings[0].message
+    assert digest(master) == before
