@@ -397,9 +397,14 @@ def other_manifest(lab: Lab, inbox: Path, kind: Kind) -> list[Path]:
 
 
 def another_version(book: Any) -> None:
+    """A template issued from another version of the plan: identity and manifest both name that version."""
     set_identity("plan_version", "3.0 (draft)")(book)
-    book["_manifest"].insert_rows(1)
-    book["_manifest"]["A1"], book["_manifest"]["B1"] = "plan_version", "3.0 (draft)"
+    manifest = book["_manifest"]
+    row = next((r[0].row for r in manifest.iter_rows(max_col=1) if r[0].value == "plan_version"), None)
+    if row is None:
+        manifest.insert_rows(1)
+        row = 1
+    manifest[f"A{row}"], manifest[f"B{row}"] = "plan_version", "3.0 (draft)"
 
 
 def copied_rows(name: str, second_body: str = "") -> Make:
