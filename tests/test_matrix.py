@@ -6,6 +6,7 @@ the 2017–2020 plan's free-text statuses, and the command line.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import struct
 import subprocess
 import zlib
@@ -355,3 +356,49 @@ def test_libreoffice_opens_the_workbook_and_keeps_its_charts(open_period: Matrix
     assert len(book["Summary"]._charts) == 2
     assert _cell(book, SHARED, "2026-H2").value == "Completed"
     assert "Regional curriculum adopted." in _cell(book, SHARED, "2026-H2").comment.text
+
+
+CHART_PROBE = Path(__file__).resolve().parent / "lo_chart_probe.py"
+
+
+def _probe_charts(*args: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        ["/usr/bin/python3", str(CHART_PROBE), *map(str, args)], capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, f"lo_chart_probe failed ({result.returncode}): {result.stderr}"
+    return json.loads(result.stdout)
+
+
+def test_charts_survive_in_libreoffice_model_and_its_save(
+    soffice: str, open_period: MatrixResult, tmp_path: Path
+) -> None:
+    """LibreOffice's own chart model (UNO) holds both charts with the Summary's figures, before and after it saves."""
+    summary = open_period.summary
+    pillars = summary.by_pillar
+    series = [c for c in pillars.columns if c in LEGEND]
+    expected_status = {
+        "diagram": "com.sun.star.chart.BarDiagram",
+        "stacked": True,
+        "horizontal": True,
+        "title": "Status by pillar, 2027-H1",
+        "series": series,
+        "categories": list(pillars["Pillar"]),
+        "data": [[float(v) for v in row] for row in pillars[series].itertuples(index=False)],
+    }
+    completeness = summary.completeness
+    expected_completeness = {
+        "diagram": "com.sun.star.chart.BarDiagram",
+        "stacked": False,
+        "title": "Rows reported by ASB (%), 2027-H1",
+        "series": ["Reported %"],
+        "categories": list(completeness["ASB"]),
+        "data": [[float(v)] for v in completeness["Reported %"]],
+    }
+    saved = tmp_path / "saved-by-libreoffice.xlsx"
+    for probed in (_probe_charts(open_period.workbook, saved), _probe_charts(saved)):
+        assert probed["sheets"] == ["Matrix", "Summary"]
+        assert set(probed["charts"]) == {"Summary"}
+        status, complete = probed["charts"]["Summary"]
+        assert {k: status[k] for k in expected_status} == expected_status
+        assert {k: complete[k] for k in expected_completeness} == expected_completeness
+        assert status["ranges"] and all(r.startswith("Summary.") for r in status["ranges"])
