@@ -217,7 +217,7 @@ def run(root: Path, repeats: int, seed: int) -> int:
     for key, label in (
         ("build_cold", "1x tipwp matrix (build_matrix), cold"),
         ("build_warm", "1x tipwp matrix (build_matrix), warm"),
-        ("open_master", "   of which: open the master (openpyxl)"),
+        ("open_master", "   of which: open the master (its values)"),
         ("core_1x", "1x core: matrix_input + summarise (pandas)"),
         ("writer_1x", "1x writer: write_workbook (openpyxl)"),
         ("core_10x", "10x core: matrix_input + summarise"),

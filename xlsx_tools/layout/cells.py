@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from xlsx_tools.layout.model import SheetLayout
@@ -52,3 +53,8 @@ def sheet_records(sheet: SheetLayout, headers: list[str], rows: list[list[str]])
     index = {label: i for i, label in enumerate(headers) if label}
     positions = {c.key: index[c.header] for c in sheet.columns if c.header in index}
     return [{key: row[i] if i < len(row) else "" for key, i in positions.items()} for row in rows]
+
+
+def normal_text(text: str) -> str:
+    """Text as compared when rows are matched by their words: spaces collapsed, case folded."""
+    return re.sub(r"\s+", " ", text).strip().casefold()

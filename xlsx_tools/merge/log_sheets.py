@@ -24,6 +24,7 @@ from xlsx_tools.merge.model import (
     Source,
 )
 from xlsx_tools.merge.plan import entry_status, latest_returns
+from xlsx_tools.workbook.values import ValueBook, blank_row, value_text
 
 HEADER_FILL = PatternFill("solid", fgColor="404040")
 DECISION_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -118,27 +119,20 @@ LOG_SHEETS = (HISTORY, CONFLICTS, PROPOSALS, AUDIT)
 
 
 def read_table(book: Any, log: LogSheet) -> list[dict[str, str]]:
-    """The rows of one record sheet as dicts keyed by column key (columns found by header)."""
+    """The rows of one record sheet as dicts keyed by column key (columns found by header). `book`: a ValueBook
+    (xlsx_tools.workbook.values, what the merge reads with) or an openpyxl workbook."""
     if log.title not in book.sheetnames:
         return []
-    rows = book[log.title].iter_rows(values_only=True)
+    rows = iter(book.rows(log.title)) if isinstance(book, ValueBook) else book[log.title].iter_rows(values_only=True)
     header = next(rows, ())
-    by_label = {str(label): i for i, label in enumerate(header) if label is not None}
+    by_label = {str(label): i for i, label in enumerate(header) if label is not None and label != ""}
     positions = {key: by_label[label] for key, label, _ in log.columns if label in by_label}
     out = []
     for row in rows:
-        if not any(v is not None and str(v) != "" for v in row):
+        if blank_row(row):
             continue
-        out.append({key: _text(row[i]) if i < len(row) else "" for key, i in positions.items()})
+        out.append({key: value_text(row[i]) if i < len(row) else "" for key, i in positions.items()})
     return out
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:

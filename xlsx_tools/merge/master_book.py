@@ -1,8 +1,9 @@
 """The master as the merge sees it: read its state from an openpyxl workbook, apply a plan, save it safely.
 
-The workbook is loaded once, fully (not read-only), so that writing it back keeps its formatting, data
-validations, named ranges, protection and print setup: only the reporting cells that change, the identity's
-period and the record sheets are touched. Saving backs the old file up first and replaces it atomically.
+The state is read from the values alone (python-calamine); when the merge writes, the workbook is loaded once,
+fully, with openpyxl, so that writing it back keeps its formatting, data validations, named ranges, protection and
+print setup: only the reporting cells that change, the identity's period and the record sheets are touched.
+Saving backs the old file up first and replaces it atomically.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from xlsx_tools.merge.model import MasterState, MergePlan
 from xlsx_tools.returns.issue import plan_bodies
 from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
-from xlsx_tools.workbook.identity import IDENTITY_SHEET, read_identity
+from xlsx_tools.workbook.identity import IDENTITY_SHEET, identity_from_rows
+from xlsx_tools.workbook.values import value_text
 
 BACKUP_FOLDER = "backups"
 
@@ -35,28 +37,44 @@ class MasterError(ValueError):
 
 @dataclass
 class OpenMaster:
+    """The master's state read from its values (python-calamine), with the openpyxl workbook loaded only when the
+    merge is going to write it (`book`): a dry run, the status matrix and a merge that changes nothing never pay
+    for openpyxl's full load."""
+
     path: Path
-    book: Any  # openpyxl Workbook
     context: PlanContext
     identity: dict[str, str]
     state: MasterState
     places: dict[str, tuple[str, int]]  # row id → (sheet title, excel row)
     columns: dict[str, dict[str, int]]  # sheet title → layout key → 1-based column
+    _book: Any = None
+
+    @property
+    def book(self) -> Any:
+        """The openpyxl workbook of the master, loaded (fully, to keep its formatting) on first use."""
+        if self._book is None:
+            import openpyxl
+
+            try:
+                self._book = openpyxl.load_workbook(self.path)
+            except Exception as exc:  # changed under us, or damaged in a way calamine did not mind
+                detail = f"it could not be loaded for writing ({exc})"
+                raise MasterError(Finding("MERGE_511", file=self.path.name, detail=detail)) from None
+        return self._book
 
 
 def open_master(path: Path) -> OpenMaster:
-    import openpyxl
-
     from xlsx_tools.workbook.safety import check_file
+    from xlsx_tools.workbook.values import ValueBook
 
     problem = check_file(path)
     if problem:
         raise MasterError(Finding("MERGE_511", file=path.name, detail=problem.message))
     try:
-        book = openpyxl.load_workbook(path)
+        book = ValueBook(path)
     except Exception as exc:  # a damaged master: say so, with the file named
         raise MasterError(Finding("MERGE_511", file=path.name, detail=f"it could not be read ({exc})")) from None
-    identity = read_identity(book[IDENTITY_SHEET]) if IDENTITY_SHEET in book.sheetnames else {}
+    identity = identity_from_rows(book.rows(IDENTITY_SHEET))
     if identity.get("kind") != "master":
         detail = f"{path.name} is not a master workbook (its identity says {identity.get('kind') or 'nothing'})"
         raise MasterError(Finding("MERGE_511", file=path.name, detail=detail))
@@ -71,24 +89,26 @@ def open_master(path: Path) -> OpenMaster:
     columns: dict[str, dict[str, int]] = {}
     reporting = [c.key for c in layout.reporting]
     for pillar in context.plan.pillars:
-        if pillar.sheet_name not in book.sheetnames:
+        if pillar.sheet_name not in book:
             raise MasterError(Finding("MERGE_511", file=path.name, sheet=pillar.sheet_name, detail="sheet missing"))
-        sheet = book[pillar.sheet_name]
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, ())
-        by_label = {str(v): i for i, v in enumerate(header) if v is not None}
+        rows = iter(book.rows(pillar.sheet_name))
+        header = next(rows, [])
+        by_label = {str(v): i for i, v in enumerate(header) if v is not None and v != ""}
         positions = {c.key: by_label[c.header] for c in layout.columns if c.header in by_label}
         missing = [c.header for c in layout.columns if c.key in ("row_id", *reporting) and c.key not in positions]
         if missing:
             detail = f"columns {', '.join(missing)} are missing"
             raise MasterError(Finding("MERGE_511", file=path.name, sheet=pillar.sheet_name, detail=detail))
         columns[pillar.sheet_name] = {key: i + 1 for key, i in positions.items()}
+        id_at = positions["row_id"]
         for excel_row, values in enumerate(rows, start=2):
-            row_id = values[positions["row_id"]] if positions["row_id"] < len(values) else None
+            row_id = value_text(values[id_at]) if id_at < len(values) else ""
             if not row_id:
                 continue
-            places[str(row_id)] = (pillar.sheet_name, excel_row)
-            cells[str(row_id)] = {key: _text(values[positions[key]]) for key in reporting}
+            places[row_id] = (pillar.sheet_name, excel_row)
+            cells[row_id] = {
+                key: _text(values[positions[key]]) if positions[key] < len(values) else "" for key in reporting
+            }
     state = MasterState(
         plan_id=context.plan.id,
         plan_version=context.plan.version,
@@ -101,7 +121,8 @@ def open_master(path: Path) -> OpenMaster:
         name=path.name,
     )
     read_logs(book, state, {c.header: c.key for c in layout.columns})
-    return OpenMaster(path, book, context, identity, state, places, columns)
+    book.close()
+    return OpenMaster(path, context, identity, state, places, columns)
 
 
 def _text(value: Any) -> str:

@@ -33,15 +33,15 @@ def file_sha256(path: Path) -> str:
 def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
     """Check, read and validate one file. Never raises for bad input."""
     from xlsx_tools.workbook.reader import read_workbook
-    from xlsx_tools.workbook.safety import check_file
+    from xlsx_tools.workbook.safety import inspect_file
 
     name = path.name
-    fatal = check_file(path)
+    fatal, package = inspect_file(path)
     if fatal:
         return Refusal(name, _sha_or_blank(path), [fatal])
     sha = file_sha256(path)
     try:
-        book = read_workbook(path)
+        book = read_workbook(path, package)
     except Exception as exc:  # any reader failure is a damaged file, reported with its location
         return Refusal(name, sha, [Finding("FILE_005", file=name, detail=f"it could not be read ({exc})")])
     return submission_from_book(book, sha, target, validate_return(book, target.context))
@@ -51,12 +51,12 @@ def validate_return(book: WorkbookData, context: PlanContext) -> list[Finding]:
     """The validator's findings, plus those of sheets that hold plan rows under another name (renamed, re-created)."""
     from xlsx_tools.validate.checks import validate_book, validate_sheet
 
-    findings = validate_book(book, context.plan.id, known=context)
+    findings = validate_book(book, context.plan.id, known=context, plan_checked=True)
     pillars = {p.sheet_name for p in context.plan.pillars}
     seen_ids: dict[str, str] = {}
     for sheet in row_sheets(book, context):
         if sheet.name not in pillars:
-            findings.extend(validate_sheet(str(book.path), sheet, context, seen_ids))
+            findings.extend(validate_sheet(str(book.path), sheet, context, seen_ids, plan_checked=True))
     return findings
 
 

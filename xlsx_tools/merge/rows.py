@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field, replace
 
 from xlsx_tools.findings import Finding, Severity
-from xlsx_tools.layout.cells import plan_cells
+from xlsx_tools.layout.cells import normal_text
 from xlsx_tools.merge.model import Proposal, Submission, SubmittedValue
 from xlsx_tools.returns.manifest import Manifest
-from xlsx_tools.validate.context import PlanContext
+from xlsx_tools.validate.context import PlanContext, TextIndex
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData
@@ -86,26 +86,11 @@ def body_and_period(name: str, records: list[Record], context: PlanContext) -> t
     return "", "", Finding("MERGE_512", file=name, detail=detail)
 
 
-def _normal(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
-
-
-TextIndex = tuple[dict[tuple[str, ...], list[str]], dict[str, list[str]], dict[str, tuple[str, ...]]]
+_normal = normal_text
 
 
 def _text_index(context: PlanContext) -> TextIndex:
-    """Plan rows by all match_on columns, and by the last one alone; and each row's match_on text by id."""
-    keys = context.sheet.match_on
-    by_all: dict[tuple[str, ...], list[str]] = {}
-    by_last: dict[str, list[str]] = {}
-    by_id: dict[str, tuple[str, ...]] = {}
-    for row_id, row in context.rows_by_id.items():
-        cells = plan_cells(context.sheet, row)
-        by_id[row_id] = tuple(_normal(cells.get(k, "")) for k in keys)
-        by_all.setdefault(by_id[row_id], []).append(row_id)
-        if keys and cells.get(keys[-1]):
-            by_last.setdefault(_normal(cells[keys[-1]]), []).append(row_id)
-    return by_all, by_last, by_id
+    return context.match_index
 
 
 def _moved_row(record: Record, row_id: str, seen: set[str], context: PlanContext, index: TextIndex) -> str:
@@ -215,7 +200,7 @@ def collect_rows(
 
 
 def _propose_edits(submission: Submission, record: Record, row_id: str, context: PlanContext) -> None:
-    expected = plan_cells(context.sheet, context.rows_by_id[row_id])
+    expected = context.plan_texts[row_id]
     for column in context.sheet.columns:
         if column.role != "plan" or column.key not in record.cells:
             continue

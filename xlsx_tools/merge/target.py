@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from xlsx_tools.findings import Finding
-from xlsx_tools.layout.cells import fingerprint, plan_cells
 from xlsx_tools.merge.model import Source
 from xlsx_tools.returns.manifest import MANIFEST_SHEET, Manifest
 from xlsx_tools.validate.context import PlanContext
@@ -51,8 +50,7 @@ def check_manifest(
         forged = [
             row_id
             for row_id, (_, printed) in manifest.rows.items()
-            if row_id not in context.rows_by_id
-            or printed != fingerprint(context.sheet, plan_cells(context.sheet, context.rows_by_id[row_id]))
+            if row_id not in context.rows_by_id or printed != context.fingerprints[row_id]
         ]
         if forged:
             detail = f"the manifest's fingerprints do not match the plan for rows {', '.join(forged[:5])}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from xlsx_tools.plan.model import (
@@ -215,8 +216,10 @@ def _bwp1_pillar(node: Mapping[str, Any], where: str, sheet: str) -> Pillar:
     )
 
 
+@lru_cache(maxsize=4)
 def load_plan(plan_id: str = DEFAULT_PLAN) -> Plan:
-    """Load one of the shipped plans by id ("bwp2" or "bwp1")."""
+    """Load one of the shipped plans by id ("bwp2" or "bwp1"). The plans are package data and the model is
+    immutable, so a process loads each once (a merge, the matrix and the Excel bridge share it)."""
     if plan_id not in PLAN_IDS:
         raise PlanDataError("plan", f"unknown plan {plan_id!r}; choose one of {', '.join(PLAN_IDS)}")
     meta = load_yaml("workbook_templates", "plans", plan_id, "plan.yaml")

@@ -12,9 +12,8 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from xlsx_tools.findings import Finding
-from xlsx_tools.layout.cells import plan_cells
 from xlsx_tools.validate.context import PlanContext, plan_context
-from xlsx_tools.validate.validator import FINDING, PlanValidator
+from xlsx_tools.validate.rule_pass import rule_errors
 from xlsx_tools.workbook.identity import (
     IDENTITY_SHEET,
     INSTRUCTIONS_SHEET,
@@ -22,25 +21,28 @@ from xlsx_tools.workbook.identity import (
     missing_keys,
 )
 from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData, read_workbook
-from xlsx_tools.workbook.safety import check_file
+from xlsx_tools.workbook.safety import inspect_file
 
 OUR_SHEETS = {IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET}
 
 
 def validate_file(path: Path, default_plan: str = "bwp2") -> list[Finding]:
     """All findings for one file. The plan is taken from the file's identity, else `default_plan`."""
-    fatal = check_file(path)
+    fatal, package = inspect_file(path)
     if fatal:
         return [fatal]
     try:
-        book = read_workbook(path)
+        book = read_workbook(path, package)
     except Exception as exc:
         return [Finding("FILE_005", file=str(path), detail=f"it could not be read as a workbook ({exc})")]
     return validate_book(book, default_plan)
 
 
-def validate_book(book: WorkbookData, default_plan: str = "bwp2", known: PlanContext | None = None) -> list[Finding]:
-    """`known`: a context the caller already holds (a merge has the master's), used when the book's plan is its."""
+def validate_book(
+    book: WorkbookData, default_plan: str = "bwp2", known: PlanContext | None = None, plan_checked: bool = False
+) -> list[Finding]:
+    """`known`: a context the caller already holds (a merge has the master's), used when the book's plan is its.
+    `plan_checked`: see validate_sheet."""
     name = str(book.path)
     findings: list[Finding] = []
     plan_id = book.identity.get("plan_id") or default_plan
@@ -62,7 +64,7 @@ def validate_book(book: WorkbookData, default_plan: str = "bwp2", known: PlanCon
             continue
         if book.identity and not sheet.protected:  # our workbooks are written with every pillar sheet protected
             findings.append(Finding("BOOK_109", file=name, sheet=pillar.sheet_name))
-        findings.extend(validate_sheet(name, sheet, context, seen_ids))
+        findings.extend(validate_sheet(name, sheet, context, seen_ids, plan_checked))
     for sheet_name in book.sheets:
         if sheet_name not in expected and sheet_name not in OUR_SHEETS and not sheet_name.startswith("_"):
             findings.append(Finding("BOOK_103", file=name, sheet=sheet_name))
@@ -107,7 +109,15 @@ def _document(cells: list[Cell], index: dict[str, int]) -> tuple[dict[str, Any],
     return document, located
 
 
-def validate_sheet(name: str, sheet: SheetData, context: PlanContext, seen_ids: dict[str, str]) -> list[Finding]:
+def validate_sheet(
+    name: str, sheet: SheetData, context: PlanContext, seen_ids: dict[str, str], plan_checked: bool = False
+) -> list[Finding]:
+    """Every row of one sheet: structure (formulas, errors, Row IDs, changed plan text), then the cerberus rules.
+
+    `plan_checked` (a return being merged): a row's plan cells that still hold the plan's own text are left out of
+    the cerberus pass. They are the plan's, compared with it cell by cell here (ROW_204 when changed, and then
+    they are validated); what the rules say of the plan's own text (its gaps, PLAN_4xx) belongs to the master and
+    `tipwp validate master.xlsx` reports it."""
     index, findings = _header_map(name, sheet, context)
     if not index:
         return findings
@@ -115,7 +125,6 @@ def validate_sheet(name: str, sheet: SheetData, context: PlanContext, seen_ids: 
     letters = {key: get_column_letter(i + 1) for key, i in index.items()}
     for merged in sheet.merged:
         findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
-    validator = PlanValidator(context.schema, rule_context=context.rule_context, labels=labels)
     plan_keys = [c.key for c in context.sheet.columns if c.role == "plan"]
     for excel_row, cells in sheet.rows:
         document, located = _document(cells, index)
@@ -155,34 +164,17 @@ def validate_sheet(name: str, sheet: SheetData, context: PlanContext, seen_ids: 
                 findings.append(at("row_id", "ROW_203", value=row_id))
             else:
                 seen_ids[row_id] = f"'{sheet.name}'!{letters['row_id']}{excel_row}"
-                expected = plan_cells(context.sheet, context.rows_by_id[row_id])
+                expected = context.plan_texts[row_id]
                 for key in plan_keys:
-                    if key in index and str(document.get(key, "")) != expected.get(key, ""):
+                    if key not in index:
+                        continue
+                    if str(document.get(key, "")) != expected.get(key, ""):
                         findings.append(at(key, "ROW_204", value=str(document.get(key, ""))))
-        validator.validate(document)
-        for error in _flatten(validator._errors):
-            if error.code == FINDING.code:
-                code, details = error.info[0], dict(error.info[1])
-                findings.append(at(error.field, code, **{"value": _display(error.value), **details}))
-            else:
-                findings.append(at(error.field, "CELL_360", value=_display(error.value), detail=str(error.rule)))
+                    elif plan_checked:
+                        del document[key]
+        for key, (code, shown, details) in rule_errors(context, document):
+            findings.append(at(key, code, **{"value": shown, **details}))
     return findings
-
-
-def _flatten(errors: Any) -> list[Any]:
-    out = []
-    for error in errors:
-        if error.is_group_error:
-            out.extend(_flatten(error.child_errors))
-        else:
-            out.append(error)
-    return out
-
-
-def _display(value: Any) -> str:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return "" if value is None else str(value)
 
 
 __all__ = ["plan_context", "validate_book", "validate_file", "validate_sheet"]

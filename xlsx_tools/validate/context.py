@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+from xlsx_tools.layout.cells import fingerprint, normal_text, plan_cells
 from xlsx_tools.layout.loader import load_layout
 from xlsx_tools.layout.model import Layout, SheetLayout
 from xlsx_tools.plan.loader import load_plan
@@ -12,7 +14,7 @@ from xlsx_tools.plan.model import Plan, PlanRow
 from xlsx_tools.plan.periods import periods_between
 from xlsx_tools.plan.reference import References, load_references
 from xlsx_tools.validate.rules import schema_for
-from xlsx_tools.validate.validator import RuleContext
+from xlsx_tools.validate.validator import PlanValidator, RuleContext
 
 
 def list_values(layout: Layout, plan: Plan, references: References) -> dict[str, tuple[str, ...]]:
@@ -30,6 +32,10 @@ def list_values(layout: Layout, plan: Plan, references: References) -> dict[str,
     return values
 
 
+# (plan rows by all match_on texts, by the last match_on text alone, each row's match_on texts by id)
+TextIndex = tuple[dict[tuple[str, ...], list[str]], dict[str, list[str]], dict[str, tuple[str, ...]]]
+
+
 @dataclass(frozen=True)
 class PlanContext:
     plan: Plan
@@ -43,6 +49,42 @@ class PlanContext:
     @property
     def rule_context(self) -> RuleContext:
         return RuleContext(self.references, self.lists, self.plan.start, self.plan.end)
+
+    @cached_property
+    def plan_texts(self) -> dict[str, dict[str, str]]:
+        """Row id → the row's plan cells as the sheets show them (layout.cells.plan_cells), worked out once."""
+        return {row_id: plan_cells(self.sheet, row) for row_id, row in self.rows_by_id.items()}
+
+    @cached_property
+    def fingerprints(self) -> dict[str, str]:
+        """Row id → fingerprint of its locked plan columns, as issued templates record them in their manifest."""
+        return {row_id: fingerprint(self.sheet, cells) for row_id, cells in self.plan_texts.items()}
+
+    @cached_property
+    def match_index(self) -> TextIndex:
+        """Where rows whose ids were lost are looked up (layout `match_on`, texts compared by `normal_text`)."""
+        keys = self.sheet.match_on
+        by_all: dict[tuple[str, ...], list[str]] = {}
+        by_last: dict[str, list[str]] = {}
+        by_id: dict[str, tuple[str, ...]] = {}
+        for row_id, cells in self.plan_texts.items():
+            by_id[row_id] = tuple(normal_text(cells.get(k, "")) for k in keys)
+            by_all.setdefault(by_id[row_id], []).append(row_id)
+            if keys and cells.get(keys[-1]):
+                by_last.setdefault(normal_text(cells[keys[-1]]), []).append(row_id)
+        return by_all, by_last, by_id
+
+    @cached_property
+    def run_cache(self) -> dict[str, Any]:
+        """What the modules using this context work out once per run (e.g. validate.rule_pass's answers)."""
+        return {}
+
+    @cached_property
+    def validator(self) -> PlanValidator:
+        """The cerberus validator of this context: a context is made per run (`plan_context`), so is its validator.
+        cerberus resets its errors and document at every `validate` call, so the rows of one run share it."""
+        labels = {c.key: c.header for c in self.sheet.columns}
+        return PlanValidator(self.schema, rule_context=self.rule_context, labels=labels)
 
 
 def plan_context(plan_id: str) -> PlanContext:

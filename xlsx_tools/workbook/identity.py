@@ -6,7 +6,7 @@ recipient. Readers check it before anything is validated or merged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 IDENTITY_SHEET = "_tipwp"
@@ -17,10 +17,17 @@ REQUIRED_KEYS = ("kind", "plan_id", "layout_version")
 
 def read_identity(sheet: Any) -> dict[str, str]:
     """The key/value rows of an openpyxl identity sheet."""
+    return identity_from_rows(sheet.iter_rows(values_only=True))
+
+
+def identity_from_rows(rows: Iterable[Sequence[Any]]) -> dict[str, str]:
+    """The key/value rows of an identity sheet, from any reader's rows of values."""
+    from xlsx_tools.workbook.values import value_text
+
     return {
-        str(key).strip(): "" if value is None else str(value).strip()
-        for key, value, *_ in sheet.iter_rows(values_only=True)
-        if key
+        value_text(row[0]).strip(): value_text(row[1]).strip() if len(row) > 1 else ""
+        for row in rows
+        if row and row[0] not in (None, "")
     }
 
 

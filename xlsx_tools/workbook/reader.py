@@ -12,15 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from xlsx_tools.workbook.identity import IDENTITY_SHEET, read_identity
+from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, identity_from_rows
+from xlsx_tools.workbook.safety import Package
 
 CellKind = str  # "empty" | "text" | "date" | "formula" | "error"
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One read cell (a named tuple: the reader makes thousands of them per return)."""
+
     address: str
     value: str | dt.date  # normalised; "" when empty
     kind: CellKind
@@ -45,6 +47,9 @@ class WorkbookData:
 
 
 def normalise(value: Any) -> tuple[str | dt.date, CellKind]:
+    if type(value) is str:  # most cells: text first
+        text = value.replace("\u00a0", " ").replace("\r\n", "\n").strip() if value else ""
+        return text, ("text" if text else "empty")
     if value is None:
         return "", "empty"
     if isinstance(value, dt.datetime):
@@ -65,47 +70,85 @@ def normalise(value: Any) -> tuple[str | dt.date, CellKind]:
     return text, ("text" if text else "empty")
 
 
-def _cell(cell: Any) -> Cell:
-    from openpyxl.worksheet.formula import ArrayFormula
+def read_workbook(path: Path, package: Package | None = None) -> WorkbookData:
+    """Read every worksheet's used range: values through python-calamine, formulas, error values, merged ranges and
+    protection from the sheet XML (xlsx_tools.workbook.sheet_xml). The caller has already checked the file with
+    safety.inspect_file, which hands over the `package` parts (they are read again here when not given).
 
-    address = cell.coordinate
-    raw = cell.value
-    if cell.data_type == "f" or isinstance(raw, ArrayFormula):
-        text = raw.text if isinstance(raw, ArrayFormula) else str(raw)
-        return Cell(address, text or "", "formula", raw)
-    if cell.data_type == "e":
-        return Cell(address, str(raw), "error", raw)
-    value, kind = normalise(raw)
-    return Cell(address, value, kind, raw)
+    The Instructions and Lists sheets are listed but not read: they are ours, and nothing validates their cells."""
+    from xlsx_tools.workbook.safety import inspect_file
+    from xlsx_tools.workbook.sheet_xml import SheetXml, scan_sheet, sheet_parts
+    from xlsx_tools.workbook.values import ValueBook
 
-
-def read_workbook(path: Path) -> WorkbookData:
-    """Read every sheet's used range. The caller has already checked the file with safety.check_file."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, data_only=False, rich_text=False)
+    if package is None:
+        problem, package = inspect_file(Path(path), allow_macros=True)
+        if problem is not None or package is None:
+            raise ValueError(problem.message if problem else f"{path} could not be read")
+    parts = sheet_parts(package)
+    values = ValueBook(path)
     identity: dict[str, str] = {}
     sheets: dict[str, SheetData] = {}
-    for sheet in book.worksheets:
-        if sheet.title == IDENTITY_SHEET:
-            identity = read_identity(sheet)
+    worksheets = [m.name for m in values._book.sheets_metadata if "worksheet" in str(m.typ).lower()]
+    for name in worksheets:
+        if name == IDENTITY_SHEET:
+            identity = identity_from_rows(values.rows(name))
             continue
-        rows: list[tuple[int, list[Cell]]] = []
-        headers: list[str] = []
-        for index, row in enumerate(sheet.iter_rows(), start=1):
-            cells = [_cell(c) for c in row]
-            if index == 1:
-                headers = [str(c.value) if c.kind != "empty" else "" for c in cells]
-                continue
-            if any(c.kind != "empty" for c in cells):
-                rows.append((index, cells))
-        sheets[sheet.title] = SheetData(
-            name=sheet.title,
+        xml = scan_sheet(package.parts.get(parts.get(name, ""), b"")) if parts.get(name) else SheetXml()
+        if name in (INSTRUCTIONS_SHEET, LISTS_SHEET):
+            headers: list[str] = []
+            rows: list[tuple[int, list[Cell]]] = []
+        else:
+            headers, rows = _sheet_rows(values.rows(name), xml.special)
+        sheets[name] = SheetData(
+            name=name,
             headers=headers,
             rows=rows,
-            merged=[str(r) for r in sheet.merged_cells.ranges],
-            protected=bool(sheet.protection.sheet),
-            state=sheet.sheet_state,
+            merged=xml.merged,
+            protected=xml.protected,
+            state=values.states.get(name, "visible"),
         )
-    book.close()
+    values.close()
     return WorkbookData(path=path, identity=identity, sheets=sheets)
+
+
+def _sheet_rows(
+    grid: list[list[Any]], special: dict[str, tuple[str, str]]
+) -> tuple[list[str], list[tuple[int, list[Cell]]]]:
+    """(headers of row 1, the non-blank rows below as cells). Formula and error cells come from `special`."""
+    from xlsx_tools.workbook.sheet_xml import _CELL_REF, _column_number, column_letter
+
+    by_row: dict[int, dict[int, tuple[str, str]]] = {}
+    for address, found in special.items():
+        match = _CELL_REF.fullmatch(address)
+        if match:
+            by_row.setdefault(int(match.group(2)), {})[_column_number(match.group(1)) - 1] = found
+    width = max((len(r) for r in grid), default=0)
+    width = max([width, *(max(c) + 1 for c in by_row.values())]) if by_row else width
+    letters = [column_letter(i + 1) for i in range(width)]
+    height = max(len(grid), max(by_row, default=0))
+    headers: list[str] = []
+    rows: list[tuple[int, list[Cell]]] = []
+    for excel_row in range(1, height + 1):
+        values = grid[excel_row - 1] if excel_row <= len(grid) else []
+        marked = by_row.get(excel_row)
+        if marked is None and all(v is None or v == "" for v in values):
+            if excel_row == 1:
+                headers = []
+            continue
+        cells = []
+        for index in range(width if marked else len(values)):
+            raw = values[index] if index < len(values) else ""
+            address = f"{letters[index]}{excel_row}"
+            if marked and index in marked:
+                kind, text = marked[index]
+                cells.append(Cell(address, text, kind, text))
+            elif raw == "" or raw is None:
+                cells.append(Cell(address, "", "empty", None))
+            else:
+                value, kind = normalise(raw)
+                cells.append(Cell(address, value, kind, None if kind == "empty" else raw))
+        if excel_row == 1:
+            headers = [str(c.value) if c.kind != "empty" else "" for c in cells]
+        else:
+            rows.append((excel_row, cells))
+    return headers, rows

@@ -10,8 +10,9 @@ from __future__ import annotations
 import codecs
 import re
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from xlsx_tools.findings import Finding
 
@@ -19,30 +20,40 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # a full work plan unpacks to a few MB
 MAX_RATIO = 200  # deflate rarely beats 100:1 on real sheets; bombs reach 1000:1
-SCAN_CHUNK = 1024 * 1024  # every XML part is scanned whole, in chunks: a DOCTYPE may follow a long comment
-_DOCTYPE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_DOCTYPE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)  # anywhere: a DOCTYPE may follow a long comment
+_DOCTYPE_BYTES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
 
 def check_file(path: Path, allow_macros: bool = False) -> Finding | None:
     """Return a fatal finding if `path` cannot be read as an .xlsx workbook, else None."""
+    return inspect_file(path, allow_macros)[0]
+
+
+def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None, Package | None]:
+    """(a fatal finding, None) if `path` cannot be read as an .xlsx workbook, else (None, its package parts).
+
+    Every part is read once, in full: zipfile checks each part's CRC as it reads it (a damaged part is FILE_005),
+    and every XML part is searched for DOCTYPE/ENTITY on the way. The parts a reader needs (workbook, its
+    relationships, the worksheets) are kept, so nothing is unpacked twice in Python."""
     name = str(path)
     if path.is_dir():
-        return Finding("FILE_001", file=name, detail="this is a folder, not a file; name the workbook inside it")
+        return Finding("FILE_001", file=name, detail="this is a folder, not a file; name the workbook inside it"), None
     if not path.exists() or not path.is_file():
-        return Finding("FILE_001", file=name)
+        return Finding("FILE_001", file=name), None
     size = path.stat().st_size
     if size == 0:
-        return Finding("FILE_002", file=name)
+        return Finding("FILE_002", file=name), None
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(OLE_MAGIC):
-        return _ole_finding(path)
+        return _ole_finding(path), None
     if not head.startswith(ZIP_MAGIC):
-        return Finding(
+        finding = Finding(
             "FILE_006" if path.suffix.lower() in {".csv", ".ods", ".xls", ".fods"} else "FILE_003",
             file=name,
             detail=f"the file's content is not an Excel workbook (it is named {path.suffix or 'without extension'})",
         )
+        return finding, None
     return _zip_finding(path, allow_macros)
 
 
@@ -61,65 +72,67 @@ def _ole_finding(path: Path) -> Finding:
     return Finding("FILE_006", file=str(path), detail="this is an old Excel 97-2003 (.xls) file")
 
 
-def _zip_finding(path: Path, allow_macros: bool) -> Finding | None:
+def _zip_finding(path: Path, allow_macros: bool) -> tuple[Finding | None, Package | None]:
     name = str(path)
+    kept: dict[str, bytes] = {}
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             names = {info.filename for info in infos}
             if "mimetype" in names and "content.xml" in names:
-                return Finding("FILE_006", file=name, detail="this is an OpenDocument (.ods) spreadsheet")
+                return Finding("FILE_006", file=name, detail="this is an OpenDocument (.ods) spreadsheet"), None
             if "[Content_Types].xml" not in names:
-                return Finding("FILE_003", file=name, detail="the file is a zip archive, not a workbook")
+                return Finding("FILE_003", file=name, detail="the file is a zip archive, not a workbook"), None
             if "xl/workbook.bin" in names:
-                return Finding("FILE_006", file=name, detail="this is an Excel binary (.xlsb) workbook")
+                return Finding("FILE_006", file=name, detail="this is an Excel binary (.xlsb) workbook"), None
             if "xl/workbook.xml" not in names:
-                return Finding("FILE_003", file=name, detail="the package holds no Excel workbook part")
+                return Finding("FILE_003", file=name, detail="the package holds no Excel workbook part"), None
             unpacked = sum(info.file_size for info in infos)
             packed = max(1, sum(info.compress_size for info in infos))
             if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
-                return Finding(
-                    "FILE_007",
-                    file=name,
-                    detail=f"it would unpack to {unpacked // (1024 * 1024)} MB from {packed // 1024} KB",
-                )
+                detail = f"it would unpack to {unpacked // (1024 * 1024)} MB from {packed // 1024} KB"
+                return Finding("FILE_007", file=name, detail=detail), None
             if not allow_macros and "xl/vbaProject.bin" in names:
-                return Finding("FILE_009", file=name)
-            bad = archive.testzip()
-            if bad is not None:
-                return Finding("FILE_005", file=name, detail=f"the part {bad} is damaged")
+                return Finding("FILE_009", file=name), None
             for info in infos:
+                if info.is_dir():
+                    continue
+                try:
+                    data = archive.read(info)
+                except (zipfile.BadZipFile, zlib.error) as exc:
+                    return Finding("FILE_005", file=name, detail=f"the part {info.filename} is damaged ({exc})"), None
                 if info.filename.endswith((".xml", ".rels")):
-                    with archive.open(info) as part:
-                        if _declares_entities(part):
-                            return Finding(
-                                "FILE_008",
-                                file=name,
-                                detail=f"the part {info.filename} declares a DOCTYPE/ENTITY",
-                            )
+                    if declares_entities(data):
+                        detail = f"the part {info.filename} declares a DOCTYPE/ENTITY"
+                        return Finding("FILE_008", file=name, detail=detail), None
+                    if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS):
+                        kept[info.filename] = data
     except zipfile.BadZipFile:
-        return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt")
-    except (OSError, EOFError) as exc:
-        return Finding("FILE_005", file=name, detail=f"the file could not be read ({exc})")
-    return None
+        return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt"), None
+    except (OSError, EOFError, NotImplementedError) as exc:
+        return Finding("FILE_005", file=name, detail=f"the file could not be read ({exc})"), None
+    return None, Package(path, kept)
 
 
-def _declares_entities(part: IO[bytes]) -> bool:
-    """Whether an XML part holds a DOCTYPE or ENTITY declaration anywhere, in UTF-8 or UTF-16 (read in chunks)."""
-    head = part.read(4)
+@dataclass(frozen=True)
+class Package:
+    """The XML parts of a checked workbook that the readers look at themselves (name in the zip → bytes)."""
+
+    path: Path
+    parts: dict[str, bytes]
+
+
+KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+KEPT_FOLDERS = ("xl/worksheets/",)
+
+
+def declares_entities(data: bytes) -> bool:
+    """Whether an XML part holds a DOCTYPE or ENTITY declaration anywhere, in UTF-8 or UTF-16."""
+    head = data[:4]
     if head.startswith((codecs.BOM_UTF16_BE, b"\0<")):
-        encoding = "utf-16-be"
+        text = data.decode("utf-16-be", errors="replace")
     elif head.startswith(codecs.BOM_UTF16_LE) or head[:2] == b"<\0":
-        encoding = "utf-16-le"
-    else:
-        encoding = "latin-1"  # UTF-8 and the single-byte encodings keep the ASCII markup as it is
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
-    tail = ""
-    chunk = head
-    while chunk:
-        text = tail + decoder.decode(chunk)
-        if _DOCTYPE.search(text):
-            return True
-        tail = text[-16:]  # a declaration split between two chunks
-        chunk = part.read(SCAN_CHUNK)
-    return False
+        text = data.decode("utf-16-le", errors="replace")
+    else:  # UTF-8 and the single-byte encodings keep the ASCII markup as it is
+        return _DOCTYPE_BYTES.search(data) is not None
+    return _DOCTYPE.search(text) is not None

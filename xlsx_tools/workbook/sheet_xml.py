@@ -1,0 +1,114 @@
+"""What python-calamine does not tell about a sheet, read from the sheet's XML: which cells hold formulas or error
+values, which ranges are merged, whether the sheet is protected.
+
+Calamine gives a formula cell its cached result and an error cell "", but validation must say "cell H14 holds a
+formula" or "#REF!". A byte search decides first whether a sheet has any formula or error cell at all (returns
+that nobody broke have none); only then is that sheet's XML walked, with the standard library's parser (DOCTYPE
+and ENTITY declarations were refused before any parser ran: xlsx_tools.workbook.safety).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+
+from xlsx_tools.workbook.safety import Package
+
+# byte searches with a literal start (re scans for the literal first) decide whether a sheet needs its XML walked:
+# formulas (<f>, <f t="shared" …/>, <x:f> in a prefixed namespace) and error cells (t="e"). A false alarm only
+# costs the walk; <formula1> of a data validation does not raise one.
+_SPECIAL_MARKS = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"), re.compile(rb"""t=["']e["']"""))
+_MERGED = re.compile(rb'mergeCell\s[^>]*?\bref="([^"]+)"')
+_PROTECTION = re.compile(rb"sheetProtection\b([^>]*)>")
+_SHEET_FLAG = re.compile(rb'\bsheet="(1|true)"')
+_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+@dataclass
+class SheetXml:
+    """The facts of one worksheet part that the values alone do not give."""
+
+    protected: bool = False
+    merged: list[str] = field(default_factory=list)
+    special: dict[str, tuple[str, str]] = field(default_factory=dict)  # "H14" → ("formula" | "error", text)
+
+
+def sheet_parts(package: Package) -> dict[str, str]:
+    """Sheet name → worksheet part name in the zip, from the workbook part and its relationships."""
+    workbook = package.parts.get("xl/workbook.xml")
+    rels = package.parts.get("xl/_rels/workbook.xml.rels")
+    if not workbook or not rels:
+        return {}
+    targets = {}
+    for rel in ET.fromstring(rels):
+        target = rel.get("Target", "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        targets[rel.get("Id", "")] = part
+    out = {}
+    for element in ET.fromstring(workbook).iter():
+        if _local(element.tag) == "sheet":
+            out[element.get("name", "")] = targets.get(element.get(f"{{{REL_NS}}}id", ""), "")
+    return out
+
+
+def scan_sheet(data: bytes) -> SheetXml:
+    found = SheetXml()
+    if b"mergeCell" in data:
+        found.merged = [m.decode() for m in _MERGED.findall(data)]
+    if b"sheetProtection" in data:
+        protection = _PROTECTION.search(data)
+        found.protected = bool(protection and _SHEET_FLAG.search(protection.group(1)))
+    if any(mark.search(data) for mark in _SPECIAL_MARKS):
+        found.special = _special_cells(data)
+    return found
+
+
+def _special_cells(data: bytes) -> dict[str, tuple[str, str]]:
+    """Formula and error cells of a sheet part: address → (kind, text). Formulas keep their text ("=A1+1")."""
+    out: dict[str, tuple[str, str]] = {}
+    row_number = 0
+    column = 0
+    for element in ET.fromstring(data).iter():
+        tag = _local(element.tag)
+        if tag == "row":
+            row_number = int(element.get("r") or row_number + 1)
+            column = 0
+        elif tag == "c":
+            reference = element.get("r")
+            match = _CELL_REF.fullmatch(reference or "")
+            if match:
+                column = _column_number(match.group(1))
+                address = reference or ""
+            else:
+                column += 1
+                address = f"{column_letter(column)}{row_number}"
+            formula = next((child for child in element if _local(child.tag) == "f"), None)
+            if formula is not None:
+                text = formula.text or ""
+                out[address] = ("formula", f"={text}" if text else "=(shared formula)")
+            elif element.get("t") == "e":
+                value = next((child.text or "" for child in element if _local(child.tag) == "v"), "")
+                out[address] = ("error", value or "#ERROR")
+    return out
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number
+
+
+def column_letter(number: int) -> str:
+    text = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        text = chr(65 + rest) + text
+    return text

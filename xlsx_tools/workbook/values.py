@@ -1,0 +1,69 @@
+"""Read a workbook's cell values fast, with python-calamine (Rust), for everything that only reads.
+
+openpyxl builds a full object model of every cell and style: right for writing a workbook back, ten to fifty times
+slower than needed for reading one. The merge plan, the status matrix and the return reader only need values, so
+they read through this module; openpyxl loads a workbook only when it is going to be written.
+
+Rows come from row 1 and column A (so list positions are Excel positions), empty cells as "" (calamine's choice;
+`normalise` treats it as empty). Calamine gives formula cells their cached result and error cells "": callers that
+must see formulas or errors (the return reader) look at the sheet XML too (xlsx_tools.workbook.sheet_xml).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+Row = Sequence[Any]
+
+
+class ValueBook:
+    """The sheets of one workbook as rows of values, parsed on first use."""
+
+    def __init__(self, path: Path) -> None:
+        from python_calamine import CalamineWorkbook
+
+        self.path = Path(path)
+        self._book = CalamineWorkbook.from_path(str(path))
+        self.sheetnames: list[str] = list(self._book.sheet_names)
+        self.states: dict[str, str] = {m.name: _state(m.visible) for m in self._book.sheets_metadata}
+        self._rows: dict[str, list[list[Any]]] = {}
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.sheetnames
+
+    def rows(self, name: str, nrows: int | None = None) -> list[list[Any]]:
+        """Every row of sheet `name` from row 1 (all of them unless `nrows`); [] for a sheet that is not there."""
+        if name not in self.sheetnames:
+            return []
+        if nrows is not None and name not in self._rows:
+            return self._book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
+        if name not in self._rows:
+            self._rows[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return self._rows[name][:nrows] if nrows is not None else self._rows[name]
+
+    def close(self) -> None:
+        self._book.close()
+
+
+def _state(visible: Any) -> str:
+    text = str(visible).rsplit(".", 1)[-1].lower()
+    return {"visible": "visible", "hidden": "hidden", "veryhidden": "veryHidden"}.get(text, "visible")
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def blank_row(row: Iterable[Any]) -> bool:
+    return all(v is None or v == "" for v in row)
+
+
+def value_text(value: Any) -> str:
+    """A cell value as plain text, the same whichever reader produced it: 3.0 and 3 → "3", None and "" → ""."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
