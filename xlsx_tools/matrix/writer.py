@@ -6,6 +6,7 @@ Only presentation lives here; every figure comes from `xlsx_tools.matrix.core`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 
 from xlsx_tools.layout.measure import row_height, text_height
-from xlsx_tools.matrix.core import NO_REPORT, NO_STATUS, OTHER, STATUSES, MatrixInput, Summary, status_grid
+from xlsx_tools.matrix.core import NO_REPORT, NO_STATUS, OTHER, STATUSES, MatrixInput, Summary
 from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.workbook.styles import StyleBook
 
 MATRIX_SHEET = "Matrix"
 SUMMARY_SHEET = "Summary"
@@ -46,6 +48,21 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 BOLD = Font(bold=True)
 GROUP_FILLS = ("1F4E78", "DDEBF7", "F2F2F2")  # pillar, level-1 group, level-2 group
 FONT_SIZE = 11  # openpyxl's default font, which the matrix keeps
+CENTERED = Alignment(horizontal="center", vertical="center", wrap_text=True)
+TOP_WRAP = Alignment(wrap_text=True, vertical="top")
+LABEL_ALIGNMENTS = {wrap: Alignment(vertical="top", wrap_text=wrap) for wrap in (False, True)}
+WHITE_FONT = Font(color="FFFFFF")
+GROUP_STYLE_FILLS = tuple(PatternFill("solid", start_color=c, end_color=c) for c in GROUP_FILLS)
+# level → first column or not → font: pillar rows white on dark blue, the group label a size larger
+GROUP_FONTS = tuple(
+    {
+        first: Font(
+            bold=True, color="FFFFFF" if level == 0 else "000000", size=(12 if level == 0 else 11) if first else None
+        )
+        for first in (False, True)
+    }
+    for level in range(len(GROUP_FILLS))
+)
 
 
 def _fit_height(ws: Any, excel_row: int, texts: list[tuple[str, float]]) -> None:
@@ -62,11 +79,12 @@ def fill_for(category: str) -> PatternFill | None:
 
 def write_workbook(data: MatrixInput, summary: Summary, out: Path, generated: dt.date) -> Path:
     book = Workbook()
+    styles = StyleBook()
     matrix = book.active
     matrix.title = MATRIX_SHEET
-    _write_matrix(matrix, data)
+    _write_matrix(matrix, data, styles)
     sheet = book.create_sheet(SUMMARY_SHEET)
-    _write_summary(sheet, data, summary)
+    _write_summary(sheet, data, summary, styles)
     for ws in (matrix, sheet):
         _print_setup(ws, data, generated)
     matrix.print_title_rows = f"1:{HEADER_ROWS}"
@@ -76,7 +94,7 @@ def write_workbook(data: MatrixInput, summary: Summary, out: Path, generated: dt
     return out
 
 
-def _write_matrix(ws: Any, data: MatrixInput) -> None:
+def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
     periods = data.periods
     ws.cell(row=1, column=1, value=f"Status matrix — {data.plan_title} — {data.period}").font = Font(bold=True, size=14)
     headers = ["Code", "Activity", "Coordinating ASB", *periods]
@@ -94,8 +112,7 @@ def _write_matrix(ws: Any, data: MatrixInput) -> None:
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
     ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=LABEL_COLUMNS + 1)
 
-    grid = status_grid(data)
-    reports = data.reports.set_index(["row_id", "period"])
+    reports = {(r["row_id"], r["period"]): r for r in data.reports.to_dict("records")}
     excel_row = HEADER_ROWS
     last: tuple[str, str, str] = ("", "", "")
     width = len(headers)
@@ -107,7 +124,7 @@ def _write_matrix(ws: Any, data: MatrixInput) -> None:
             if keys[: level + 1] == last[: level + 1] or not (key or text):
                 continue
             excel_row += 1
-            _group_row(ws, excel_row, level, key, text, width)
+            _group_row(ws, excel_row, level, key, text, width, styles)
         last = keys
         excel_row += 1
         ws.row_dimensions[excel_row].outlineLevel = 3
@@ -115,18 +132,19 @@ def _write_matrix(ws: Any, data: MatrixInput) -> None:
         _fit_height(ws, excel_row, [(record.activity, 60)])
         for column, value in enumerate(values, start=1):
             cell = ws.cell(row=excel_row, column=column, value=value)
-            cell.alignment = Alignment(vertical="top", wrap_text=column == 2)
-            cell.border = BOX
+            wrap = column == 2
+            styles.apply(cell, ("label", wrap), alignment=LABEL_ALIGNMENTS[wrap], border=BOX)
         for i, period in enumerate(periods):
-            report = reports.loc[(record.row_id, period)]
-            cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=str(grid.loc[record.row_id, period]))
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            cell.border = BOX
-            fill = fill_for(str(report["category"]))
+            report = reports[(record.row_id, period)]
+            cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=str(report["status"]))
+            category = str(report["category"])
+            parts: dict[str, Any] = {"alignment": CENTERED, "border": BOX}
+            fill = fill_for(category)
             if fill is not None:
-                cell.fill = fill
-            if report["category"] in WHITE_TEXT:
-                cell.font = Font(color="FFFFFF")
+                parts["fill"] = fill
+            if category in WHITE_TEXT:
+                parts["font"] = WHITE_FONT
+            styles.apply(cell, ("status", category), **parts)
             note = _note(report)
             if note:
                 comment = Comment(note, str(report["asb"]) or "tipwp")
@@ -135,23 +153,25 @@ def _write_matrix(ws: Any, data: MatrixInput) -> None:
     _legend(ws, excel_row + 2, column=2)
 
 
-def _group_row(ws: Any, excel_row: int, level: int, key: str, text: str, width: int) -> None:
+def _group_row(ws: Any, excel_row: int, level: int, key: str, text: str, width: int, styles: StyleBook) -> None:
     ws.row_dimensions[excel_row].outlineLevel = level
     _fit_height(ws, excel_row, [(text, 60)])
     label = f"{key} {text}".strip() if level else key
-    cell = ws.cell(row=excel_row, column=1, value=key if level else label)
+    ws.cell(row=excel_row, column=1, value=key if level else label)
     if level:
         ws.cell(row=excel_row, column=2, value=text)
-    colour = GROUP_FILLS[level]
     for column in range(1, width + 1):
         target = ws.cell(row=excel_row, column=column)
-        target.fill = PatternFill("solid", start_color=colour, end_color=colour)
-        target.font = Font(bold=True, color="FFFFFF" if level == 0 else "000000")
-        target.alignment = Alignment(vertical="top", wrap_text=column == 2)
-    cell.font = Font(bold=True, color="FFFFFF" if level == 0 else "000000", size=12 if level == 0 else 11)
+        styles.apply(
+            target,
+            ("group", level, column == 1, column == 2),
+            fill=GROUP_STYLE_FILLS[level],
+            font=GROUP_FONTS[level][column == 1],
+            alignment=LABEL_ALIGNMENTS[column == 2],
+        )
 
 
-def _note(report: pd.Series) -> str:
+def _note(report: Mapping[str, Any]) -> str:
     parts = []
     if report["progress"]:
         parts.append(str(report["progress"]))
@@ -176,7 +196,7 @@ def _legend(ws: Any, row: int, column: int) -> int:
     return row + len(LEGEND) + 3
 
 
-def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, note: str = "") -> tuple[int, int]:
+def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, styles: StyleBook, note: str = "") -> tuple[int, int]:
     """Write a titled table at `row`; returns (first data row, next free row)."""
     ws.cell(row=row, column=1, value=title).font = Font(bold=True, size=12)
     if note:
@@ -210,12 +230,11 @@ def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, note: str = "") -
             elif hasattr(value, "item"):
                 value = value.item()  # numpy scalar → Python
             cell = ws.cell(row=r, column=column, value=value)
-            cell.border = BOX
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            styles.apply(cell, "table", border=BOX, alignment=TOP_WRAP)
     return header + 1, header + 1 + len(frame) + 1
 
 
-def _write_summary(ws: Any, data: MatrixInput, summary: Summary) -> None:
+def _write_summary(ws: Any, data: MatrixInput, summary: Summary, styles: StyleBook) -> None:
     ws.cell(row=1, column=1, value=f"Summary — {data.plan_title} — {summary.period}").font = Font(bold=True, size=14)
     since = f"since {summary.previous}" if summary.previous else "(first period of the plan)"
     ws.cell(
@@ -225,24 +244,24 @@ def _write_summary(ws: Any, data: MatrixInput, summary: Summary) -> None:
     for column in range(2, 16):
         ws.column_dimensions[get_column_letter(column)].width = 12
     row = 4
-    first, row = _table(ws, row, "Status by pillar", summary.by_pillar)
+    first, row = _table(ws, row, "Status by pillar", summary.by_pillar, styles)
     pillar_rows = (first, first + len(summary.by_pillar) - 1)
-    _, row = _table(ws, row, "Status by priority outcome / APA provision", summary.by_outcome)
-    _, row = _table(ws, row, "Status by coordinating ASB", summary.by_coordinator)
+    _, row = _table(ws, row, "Status by priority outcome / APA provision", summary.by_outcome, styles)
+    _, row = _table(ws, row, "Status by coordinating ASB", summary.by_coordinator, styles)
     completeness_title = "Reporting completeness by ASB"
     completeness_note = (
         "Expected: every body that coordinates or supports a row. Late: its first merged return arrived after the "
         "template's due date. Missing: nothing merged for the period."
     )
-    first_c, row = _table(ws, row, completeness_title, summary.completeness, completeness_note)
+    first_c, row = _table(ws, row, completeness_title, summary.completeness, styles, completeness_note)
     completeness_rows = (first_c, first_c + len(summary.completeness) - 1)
-    _, row = _table(ws, row, f"Rows with no report in {summary.period}", summary.no_report)
-    _, row = _table(ws, row, f"Newly completed {since}", summary.newly_completed)
-    _, row = _table(ws, row, f"Newly postponed or discontinued {since}", summary.newly_stopped)
-    _, row = _table(ws, row, "Unchanged for two periods or more", summary.unchanged)
-    _, row = _table(ws, row, "Coverage by APA paragraph", summary.apa)
+    _, row = _table(ws, row, f"Rows with no report in {summary.period}", summary.no_report, styles)
+    _, row = _table(ws, row, f"Newly completed {since}", summary.newly_completed, styles)
+    _, row = _table(ws, row, f"Newly postponed or discontinued {since}", summary.newly_stopped, styles)
+    _, row = _table(ws, row, "Unchanged for two periods or more", summary.unchanged, styles)
+    _, row = _table(ws, row, "Coverage by APA paragraph", summary.apa, styles)
     if not summary.actip.empty:
-        _, row = _table(ws, row, "Coverage by ACTIP article", summary.actip)
+        _, row = _table(ws, row, "Coverage by ACTIP article", summary.actip, styles)
     anchor_column = get_column_letter(len(summary.by_pillar.columns) + 2)
     if not summary.by_pillar.empty:
         _status_chart(ws, summary, pillar_rows, f"{anchor_column}4")

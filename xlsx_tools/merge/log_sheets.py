@@ -24,11 +24,15 @@ from xlsx_tools.merge.model import (
     Source,
 )
 from xlsx_tools.merge.plan import entry_status, latest_returns
+from xlsx_tools.workbook.styles import StyleBook
 from xlsx_tools.workbook.values import ValueBook, blank_row, value_text
 
 HEADER_FILL = PatternFill("solid", fgColor="404040")
 DECISION_FILL = PatternFill("solid", fgColor="FFF2CC")
 WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+UNLOCKED = Protection(locked=False)
 
 
 @dataclass(frozen=True)
@@ -293,24 +297,24 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
         book.remove(book[log.title])
     sheet = book.create_sheet(log.title, index)
     sheet.append(log.headers)
+    styles = StyleBook()  # thousands of cells, a handful of styles: each is registered once, then copied
     for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    editable = [log.keys().index(k) + 1 for k in log.editable]
+        styles.apply(cell, "header", font=HEADER_FONT, fill=HEADER_FILL, alignment=HEADER_ALIGNMENT)
+    editable = {log.keys().index(k) + 1 for k in log.editable}
     count = 1
     for count, row in enumerate(rows, start=2):
         for column, value in enumerate(row, start=1):
             cell = sheet.cell(row=count, column=column, value=value if value != "" else None)
             if isinstance(value, str) and value:
                 cell.data_type = "s"  # text stays text, even when it starts with '='
-            cell.alignment = WRAP
-    for column in editable:
+            if column in editable:
+                styles.apply(cell, "decision", alignment=WRAP, protection=UNLOCKED, fill=DECISION_FILL)
+            else:
+                styles.apply(cell, "text", alignment=WRAP)
+    for column in sorted(editable):
         letter = get_column_letter(column)
-        for row_cells in sheet.iter_rows(min_row=2, max_row=max(count, 2) + 200, min_col=column, max_col=column):
-            for cell in row_cells:
-                cell.protection = Protection(locked=False)
-                cell.fill = DECISION_FILL
+        for excel_row in range(count + 1, max(count, 2) + 201):  # room for decisions typed below the last row
+            styles.apply(sheet.cell(row=excel_row, column=column), "blank", protection=UNLOCKED, fill=DECISION_FILL)
         if log.prompt:
             validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="32767")
             validation.showInputMessage = True

@@ -35,9 +35,7 @@ def rule_errors(context: PlanContext, document: dict[str, Any]) -> list[tuple[st
         if field not in ruled or ((value is None or value == "") and field not in blank_matters):
             continue
         others = depends.get(field)
-        keys[field] = (
-            (field, value) if not others else (field, value, *(document.get(o) in (None, "") for o in others))
-        )
+        keys[field] = (field, value) if not others else (field, value, *(document.get(o) in (None, "") for o in others))
     missing = [field for field, key in keys.items() if key not in memo]
     if missing:
         _ask_cerberus(context, document, missing, keys, memo, depends)
