@@ -142,3 +142,27 @@ def test_unprotected_copy_reads_as_unprotected(returns: dict[str, Path], tmp_pat
     book.save(path)
     read = assert_same(Path(path))
     assert not read.sheets["A. Prevention"].protected and read.sheets["B. Protection"].protected
+
+
+def test_a_sheet_written_with_a_namespace_prefix(tmp_path: Path) -> None:
+    """Some generators (the .NET Open XML SDK) write <x:c><x:f>…</x:f></x:c>: formulas are still found."""
+    import re
+    import zipfile
+
+    from tests.helpers import rewrite_zip
+
+    plain = tmp_path / "plain.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append(["Row ID", "Status"])
+    book.active.append(["A.1.1-01", "=1+1"])
+    book.active.append(["A.1.1-02", "Ongoing"])
+    book.save(plain)
+    part = "xl/worksheets/sheet1.xml"
+    xml = zipfile.ZipFile(plain).read(part).decode()
+    prefixed = re.sub(r"<(/?)(?!\?)([a-zA-Z]\w*)([\s>/])", r"<\1x:\2\3", xml)
+    prefixed = prefixed.replace('xmlns="', 'xmlns:x="', 1)
+    assert "<x:f>" in prefixed and "<f>" not in prefixed
+    target = rewrite_zip(plain, tmp_path / "prefixed.xlsx", {part: prefixed.encode()})
+    read = assert_same(target)
+    kinds = {c.address: c.kind for _, row in read.sheets["Sheet"].rows for c in row}
+    assert kinds["B2"] == "formula" and kinds["B3"] == "text"

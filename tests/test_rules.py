@@ -85,3 +85,47 @@ def test_periods() -> None:
     assert len(plan_periods) == 12 and str(plan_periods[0]) == "2023-H1" and str(plan_periods[-1]) == "2028-H2"
     with pytest.raises(ValueError):
         Period.parse("2026-H3")
+
+
+# The rule pass asks cerberus once per distinct (column, value) in a run; over random rows it must say exactly
+# what one full cerberus validation of each row (with normalisation, as cerberus does by default) says.
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from xlsx_tools.validate.rule_pass import rule_errors  # noqa: E402
+
+_VALUES = {
+    "status": ["", "Completed", "Ongoing", "Done?", "completed", "Not started"],
+    "progress": ["", "Held.", "=SUM(A1)", "bell\x07", "-5 people", "x" * 40],
+    "event_dates": ["", "6 June 2025", "2017-06-06", "32 June 2026", dt.date(2026, 6, 6), "June 6-8, 2026"],
+    "reporting_period": ["", "2026-H2", "2026-H3", "2031-H1"],
+    "reporting_asb": ["", "SOMTC", "SOMTCC", "SOMED"],
+    "coordinating_asb": ["", "ACWC", "nobody"],
+    "apa_refs": ["", "IV.A(a)", "IV.Z(z); IV.B(a)"],
+    "actip_refs": ["", "Art. 12(b)", "Article 99"],
+    "activity": ["", "Train officers."],
+    "outcome_code": ["", "A.1"],
+    "previous_status": ["", "anything"],
+}
+
+
+def _direct(context: object, document: dict[str, object]) -> list[tuple[str, str, str]]:
+    labels = {c.key: c.header for c in context.sheet.columns}  # type: ignore[attr-defined]
+    validator = PlanValidator(context.schema, rule_context=context.rule_context, labels=labels)  # type: ignore[attr-defined]
+    validator.validate(document)
+    out = []
+    for error in validator._errors:
+        if error.code == FINDING.code:
+            out.append((error.field, error.info[0], str(sorted(dict(error.info[1]).items()))))
+    return sorted(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.fixed_dictionaries({k: st.sampled_from(v) for k, v in _VALUES.items()}), min_size=1, max_size=8))
+def test_rule_pass_says_what_cerberus_says(rows: list[dict[str, object]]) -> None:
+    context = plan_context("bwp2")  # one run: the memo is shared by the rows, as in a merge
+    for document in rows:
+        passed = sorted(
+            (f, code, str(sorted(details.items()))) for f, (code, _, details) in rule_errors(context, document)
+        )
+        assert passed == _direct(context, document)

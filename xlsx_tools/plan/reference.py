@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from xlsx_tools.plan.loader import PlanDataError
 from xlsx_tools.resources import load_yaml
@@ -39,7 +39,10 @@ class Registry:
             b.code for b in self.bodies if b.kind == "group"
         )
 
-    def _index(self) -> dict[str, Body]:
+    @cached_property
+    def index(self) -> dict[str, Body]:
+        """Every code and alias (normalised) → its body; built once per registry (hashing the whole registry for
+        a cache lookup on every cell cost more than the lookup)."""
         index: dict[str, Body] = {}
         for body in self.bodies:
             for name in (body.code, *body.aliases):
@@ -48,18 +51,13 @@ class Registry:
 
     def resolve(self, text: str) -> Body | None:
         """The body a written name stands for (its code or one of its aliases), or None."""
-        return _registry_index(self).get(_norm(text))
+        return self.index.get(_norm(text))
 
     def suggest(self, text: str) -> str | None:
         """The closest known code for a misspelt name ("SOMTCC" → "SOMTC"), or None when nothing is close."""
-        index = _registry_index(self)
+        index = self.index
         match = difflib.get_close_matches(_norm(text), list(index), n=1, cutoff=0.6)
         return index[match[0]].code if match else None
-
-
-@lru_cache(maxsize=4)
-def _registry_index(registry: Registry) -> dict[str, Body]:
-    return registry._index()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlsx_tools.layout.cells import fingerprint, plan_cells, sheet_records
+from xlsx_tools.layout.cells import fingerprint, sheet_records
 from xlsx_tools.layout.model import SheetLayout
 from xlsx_tools.plan.periods import Period
 from xlsx_tools.returns.manifest import write_manifest
@@ -62,7 +62,11 @@ def bodies_of(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[set[str], 
 
 def plan_bodies(context: PlanContext) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     """Row id → (coordinating, supporting) sectoral bodies of the plan, as registry codes; collective terms
-    ("Relevant ASBs") are left out, and a body that coordinates is not listed again as supporting."""
+    ("Relevant ASBs") are left out, and a body that coordinates is not listed again as supporting. Worked out once
+    per context (a run)."""
+    cached = context.run_cache.get("plan_bodies")
+    if cached is not None:
+        return cached
     registry = context.references.registry
 
     def codes(names: set[str]) -> tuple[str, ...]:
@@ -70,10 +74,11 @@ def plan_bodies(context: PlanContext) -> dict[str, tuple[tuple[str, ...], tuple[
         return tuple(dict.fromkeys(b.code for b in found if b is not None and b.kind == "body"))
 
     out = {}
-    for row_id, row in context.rows_by_id.items():
-        coordinating, supporting = bodies_of(context.sheet, plan_cells(context.sheet, row))
+    for row_id, cells in context.plan_texts.items():
+        coordinating, supporting = bodies_of(context.sheet, cells)
         leads = codes(coordinating)
         out[row_id] = (leads, tuple(c for c in codes(supporting) if c not in leads))
+    context.run_cache["plan_bodies"] = out
     return out
 
 

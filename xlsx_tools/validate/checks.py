@@ -173,7 +173,8 @@ def validate_sheet(
                     elif plan_checked:
                         del document[key]
         for key, (code, shown, details) in rule_errors(context, document):
-            findings.append(at(key, code, **{"value": shown, **details}))
+            extra: dict[str, Any] = {"value": shown, **details}
+            findings.append(at(key, code, **extra))
     return findings
 
 
