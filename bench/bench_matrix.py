@@ -44,10 +44,9 @@ def _submissions(context: Any, period: str, rng: random.Random, index: int) -> l
     """One return per body for `period` covering every row it coordinates or supports (some bodies never send)."""
     from tests.returns_kit import realistic_values
     from xlsx_tools.merge.model import Source, Submission, SubmittedValue
-    from xlsx_tools.returns.issue import plan_bodies
 
     rows_of: dict[str, list[str]] = {}
-    for row_id, (leads, supports) in plan_bodies(context).items():
+    for row_id, (leads, supports) in context.bodies.items():
         for body in (*leads, *supports):
             rows_of.setdefault(body, []).append(row_id)
     out = []

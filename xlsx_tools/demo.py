@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xlsx_tools.merge.run import MergeResult, merge_returns, open_new_period
-from xlsx_tools.returns.issue import issue_templates, plan_bodies
+from xlsx_tools.returns.issue import issue_templates
 from xlsx_tools.validate.context import plan_context
 from xlsx_tools.workbook.master import build_master
 
@@ -94,7 +94,7 @@ def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = pr
     master = folder / "master.xlsx"
     first_period = PERIODS[0][0]
     # one body reports per row (the first coordinating body), so the demo's only conflict is the staged one
-    reporter = {row_id: leads[:1] for row_id, (leads, _) in plan_bodies(plan_context("bwp2")).items()}
+    reporter = {row_id: leads[:1] for row_id, (leads, _) in plan_context("bwp2").bodies.items()}
     build_master(master, plan_id="bwp2", period=first_period)
     say(f"Master: {master}")
     for index, (period, due) in enumerate(PERIODS):

@@ -17,7 +17,6 @@ import pandas as pd
 from xlsx_tools.merge.model import MasterState
 from xlsx_tools.merge.plan import MERGED, resolve_period
 from xlsx_tools.plan.periods import Period, periods_between
-from xlsx_tools.returns.issue import plan_bodies
 from xlsx_tools.validate.context import PlanContext
 
 STATUSES = ("Completed", "Ongoing", "Concept note / seeking funding", "Not started", "Postponed", "Discontinued")
@@ -105,7 +104,7 @@ def _split(text: str) -> tuple[str, ...]:
 
 def plan_frame(context: PlanContext) -> pd.DataFrame:
     """The plan rows with their groups, bodies (registry codes) and cross-references."""
-    bodies = plan_bodies(context)
+    bodies = context.bodies
     groups = GROUPS.get(context.plan.kind, GROUPS["bwp2"])
     records = []
     for order, (pillar, row) in enumerate(context.plan.rows()):

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from xlsx_tools.findings import Finding
-from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows, read_logs, write_log_sheet
+from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows, read_logs
 from xlsx_tools.merge.model import MasterState, MergePlan
-from xlsx_tools.returns.issue import plan_bodies
 from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, identity_from_rows
@@ -114,7 +113,7 @@ def open_master(path: Path) -> OpenMaster:
         plan_version=context.plan.version,
         period=identity.get("period", ""),
         cells=cells,
-        coordinators={row_id: leads for row_id, (leads, _) in plan_bodies(context).items()},
+        coordinators={row_id: leads for row_id, (leads, _) in context.bodies.items()},
         value_fields=tuple(c.key for c in layout.value_columns),
         period_field=layout.period_key,
         body_field=layout.body_key,
@@ -146,6 +145,8 @@ def changed_cells(master: OpenMaster, plan: MergePlan) -> Iterator[tuple[str, in
 
 def apply_plan(master: OpenMaster, plan: MergePlan) -> None:
     """Write the plan's state into the loaded workbook (not saved)."""
+    from xlsx_tools.merge.log_writer import write_log_sheet
+
     book = master.book
     for sheet_name, excel_row, column, new in changed_cells(master, plan):
         cell = book[sheet_name].cell(row=excel_row, column=column)
@@ -205,7 +206,7 @@ def _clear_stale_temps(path: Path) -> None:
 
 def describe_changes(master: OpenMaster, plan: MergePlan, limit: int = 0) -> list[str]:
     """Human lines for --dry-run: sheet!cell: old → new."""
-    from openpyxl.utils import get_column_letter
+    from xlsx_tools.workbook.sheet_xml import column_letter
 
     lines = []
     labels: Mapping[str, str] = {c.key: c.header for c in master.context.sheet.columns}
@@ -215,7 +216,7 @@ def describe_changes(master: OpenMaster, plan: MergePlan, limit: int = 0) -> lis
             continue
         sheet_name, excel_row = place
         column = master.columns[sheet_name].get(change.field, 0)
-        where = f"'{sheet_name}'!{get_column_letter(column)}{excel_row}" if column else sheet_name
+        where = f"'{sheet_name}'!{column_letter(column)}{excel_row}" if column else sheet_name
         lines.append(
             f"{where} ({change.row_id}, {labels.get(change.field, change.field)}): "
             f"{_short(change.old) or '(empty)'} -> {_short(change.new) or '(empty)'}"

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlsx_tools.layout.bodies import bodies_of
 from xlsx_tools.layout.cells import fingerprint, sheet_records
 from xlsx_tools.layout.model import SheetLayout
 from xlsx_tools.plan.periods import Period
@@ -26,9 +27,6 @@ from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.compose import compose_workbook
 from xlsx_tools.workbook.reader import WorkbookData
-
-BODY_KEYS = ("coordinating_asb", "co_coordinating_asb", "lead_asb", "co_lead_asb")
-SUPPORT_KEYS = ("supporting_asb", "cooperating_asb")
 
 
 class IssueError(ValueError):
@@ -42,44 +40,6 @@ class IssuedTemplate:
     rows: int
     template_id: str
     row_ids: tuple[str, ...] = ()
-
-
-def bodies_of(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[set[str], set[str]]:
-    """(coordinating, supporting) bodies named in a record's ASB columns."""
-    coordinating: set[str] = set()
-    supporting: set[str] = set()
-    for column in sheet.columns:
-        value = record.get(column.key, "")
-        if not value:
-            continue
-        names = {v.strip() for v in value.split(";") if v.strip()}
-        if column.base_key in BODY_KEYS:
-            coordinating |= names
-        elif column.base_key in SUPPORT_KEYS:
-            supporting |= names
-    return coordinating, supporting
-
-
-def plan_bodies(context: PlanContext) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Row id → (coordinating, supporting) sectoral bodies of the plan, as registry codes; collective terms
-    ("Relevant ASBs") are left out, and a body that coordinates is not listed again as supporting. Worked out once
-    per context (a run)."""
-    cached = context.run_cache.get("plan_bodies")
-    if cached is not None:
-        return cached
-    registry = context.references.registry
-
-    def codes(names: set[str]) -> tuple[str, ...]:
-        found = (registry.resolve(n) for n in sorted(names))
-        return tuple(dict.fromkeys(b.code for b in found if b is not None and b.kind == "body"))
-
-    out = {}
-    for row_id, cells in context.plan_texts.items():
-        coordinating, supporting = bodies_of(context.sheet, cells)
-        leads = codes(coordinating)
-        out[row_id] = (leads, tuple(c for c in codes(supporting) if c not in leads))
-    context.run_cache["plan_bodies"] = out
-    return out
 
 
 def safe_name(text: str) -> str:

@@ -9,8 +9,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from openpyxl.utils import get_column_letter
-
 from xlsx_tools.findings import Finding
 from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.validate.rule_pass import rule_errors
@@ -22,6 +20,7 @@ from xlsx_tools.workbook.identity import (
 )
 from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData, read_workbook
 from xlsx_tools.workbook.safety import inspect_file
+from xlsx_tools.workbook.sheet_xml import column_letter
 
 OUR_SHEETS = {IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET}
 
@@ -88,7 +87,7 @@ def _header_map(name: str, sheet: SheetData, context: PlanContext) -> tuple[dict
     for label, i in by_label.items():
         if label not in known:
             findings.append(
-                Finding("BOOK_105", file=name, sheet=sheet.name, cell=f"{get_column_letter(i + 1)}1", value=label)
+                Finding("BOOK_105", file=name, sheet=sheet.name, cell=f"{column_letter(i + 1)}1", value=label)
             )
     order = [index[c.key] for c in declared if c.key in index]
     if order != sorted(order):
@@ -122,7 +121,7 @@ def validate_sheet(
     if not index:
         return findings
     labels = {c.key: c.header for c in context.sheet.columns}
-    letters = {key: get_column_letter(i + 1) for key, i in index.items()}
+    letters = {key: column_letter(i + 1) for key, i in index.items()}
     for merged in sheet.merged:
         findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
     plan_keys = [c.key for c in context.sheet.columns if c.role == "plan"]

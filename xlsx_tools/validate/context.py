@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from xlsx_tools.layout.bodies import bodies_of
 from xlsx_tools.layout.cells import fingerprint, normal_text, plan_cells
 from xlsx_tools.layout.loader import load_layout
 from xlsx_tools.layout.model import Layout, SheetLayout
@@ -73,6 +74,23 @@ class PlanContext:
             if keys and cells.get(keys[-1]):
                 by_last.setdefault(normal_text(cells[keys[-1]]), []).append(row_id)
         return by_all, by_last, by_id
+
+    @cached_property
+    def bodies(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Row id → (coordinating, supporting) sectoral bodies of the plan, as registry codes; collective terms
+        ("Relevant ASBs") are left out, and a body that coordinates is not listed again as supporting."""
+        registry = self.references.registry
+
+        def codes(names: set[str]) -> tuple[str, ...]:
+            found = (registry.resolve(n) for n in sorted(names))
+            return tuple(dict.fromkeys(b.code for b in found if b is not None and b.kind == "body"))
+
+        out = {}
+        for row_id, cells in self.plan_texts.items():
+            coordinating, supporting = bodies_of(self.sheet, cells)
+            leads = codes(coordinating)
+            out[row_id] = (leads, tuple(c for c in codes(supporting) if c not in leads))
+        return out
 
     @cached_property
     def run_cache(self) -> dict[str, Any]:

@@ -1,0 +1,30 @@
+"""Which sectoral bodies a row names: its coordinating (lead) bodies and its supporting (cooperating) ones.
+
+The ASB columns are declared in layout.yaml; their base keys say which kind of body they hold. Templates go to these
+bodies, the merge prefers a coordinating body's value in a conflict, and the matrix expects a report from each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from xlsx_tools.layout.model import SheetLayout
+
+BODY_KEYS = ("coordinating_asb", "co_coordinating_asb", "lead_asb", "co_lead_asb")
+SUPPORT_KEYS = ("supporting_asb", "cooperating_asb")
+
+
+def bodies_of(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[set[str], set[str]]:
+    """(coordinating, supporting) bodies named in a record's ASB columns."""
+    coordinating: set[str] = set()
+    supporting: set[str] = set()
+    for column in sheet.columns:
+        value = record.get(column.key, "")
+        if not value:
+            continue
+        names = {v.strip() for v in value.split(";") if v.strip()}
+        if column.base_key in BODY_KEYS:
+            coordinating |= names
+        elif column.base_key in SUPPORT_KEYS:
+            supporting |= names
+    return coordinating, supporting

@@ -1,0 +1,65 @@
+"""Write one of the master's record sheets (History, Conflicts, Proposals, Audit; declared in
+xlsx_tools.merge.log_sheets) into an openpyxl workbook: fresh content, protected but for the Decision column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from xlsx_tools.merge.log_sheets import LogSheet
+from xlsx_tools.workbook.styles import StyleBook
+
+HEADER_FILL = PatternFill("solid", fgColor="404040")
+DECISION_FILL = PatternFill("solid", fgColor="FFF2CC")
+WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+UNLOCKED = Protection(locked=False)
+
+
+def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: int | None = None) -> None:
+    """(Re)write one record sheet: same place (else `position`), fresh content, protected but for Decision."""
+    index = book.sheetnames.index(log.title) if log.title in book.sheetnames else position
+    if log.title in book.sheetnames:
+        book.remove(book[log.title])
+    sheet = book.create_sheet(log.title, index)
+    sheet.append(log.headers)
+    styles = StyleBook()  # thousands of cells, a handful of styles: each is registered once, then copied
+    for cell in sheet[1]:
+        styles.apply(cell, "header", font=HEADER_FONT, fill=HEADER_FILL, alignment=HEADER_ALIGNMENT)
+    editable = {log.keys().index(k) + 1 for k in log.editable}
+    count = 1
+    for count, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=count, column=column, value=value if value != "" else None)
+            if isinstance(value, str) and value:
+                cell.data_type = "s"  # text stays text, even when it starts with '='
+            if column in editable:
+                styles.apply(cell, "decision", alignment=WRAP, protection=UNLOCKED, fill=DECISION_FILL)
+            else:
+                styles.apply(cell, "text", alignment=WRAP)
+    for column in sorted(editable):
+        letter = get_column_letter(column)
+        for excel_row in range(count + 1, max(count, 2) + 201):  # room for decisions typed below the last row
+            styles.apply(sheet.cell(row=excel_row, column=column), "blank", protection=UNLOCKED, fill=DECISION_FILL)
+        if log.prompt:
+            validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="32767")
+            validation.showInputMessage = True
+            validation.promptTitle = "Decision"
+            validation.prompt = log.prompt
+            validation.add(f"{letter}2:{letter}{max(count, 2) + 200}")
+            sheet.add_data_validation(validation)
+    for position, (_, _, width) in enumerate(log.columns, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = width
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(log.columns))}{max(count, 2)}"
+    protection = sheet.protection
+    protection.sheet = True
+    protection.autoFilter = False
+    protection.sort = False
+    protection.formatColumns = False
