@@ -119,7 +119,7 @@ PHASES = (  # (label, path fragment of the function's file, function name, only 
     ("  inspect_file (bytes, zip, CRC and DOCTYPE of every part)", "workbook/safety.py", "inspect_file", "read_return"),
     ("  file_sha256", "merge/read_return.py", "file_sha256", ""),
     ("  read_workbook (calamine values + sheet XML + cells)", "workbook/reader.py", "read_workbook", ""),
-    ("    calamine sheet parses", "", "get_sheet_by_name", ""),
+    ("    calamine sheet parses (returns and master)", "", "<method 'get_sheet_by_name'", ""),
     ("  validate_return (structure + cerberus + custom rules)", "merge/read_return.py", "validate_return", ""),
     ("    cerberus Validator.validate (distinct values)", "cerberus/validator.py", "validate", "_ask_cerberus"),
     ("  collect_rows (match rows, gather values)", "merge/rows.py", "collect_rows", ""),
@@ -127,7 +127,7 @@ PHASES = (  # (label, path fragment of the function's file, function name, only 
     ("describe_changes (dry-run lines)", "merge/master_book.py", "describe_changes", ""),
     ("apply_plan (cells + record sheets, in memory)", "merge/master_book.py", "apply_plan", ""),
     ("  openpyxl.load_workbook of the master (to write it)", "openpyxl/reader/excel.py", "load_workbook", "book"),
-    ("  write_log_sheet (History, Conflicts, Proposals, Audit)", "merge/log_sheets.py", "write_log_sheet", ""),
+    ("  write_log_sheet (History, Conflicts, Proposals, Audit)", "merge/log_writer.py", "write_log_sheet", ""),
     ("save_master (backup + atomic write)", "merge/master_book.py", "save_master", ""),
     ("  backup copy", "merge/master_book.py", "backup", ""),
     ("  save_atomically (temp file, openpyxl save, fsync, rename)", "workbook/atomic.py", "save_atomically", ""),
@@ -138,7 +138,11 @@ def _print_phases(stats: Any) -> None:
     table = stats.stats  # (file, line, name) -> (primitive calls, calls, own time, cumulative time, callers)
 
     def entries(fragment: str, name: str) -> list[tuple[Any, Any]]:
-        return [(k, v) for k, v in table.items() if k[0].replace(os.sep, "/").endswith(fragment) and k[2] == name]
+        return [
+            (k, v)
+            for k, v in table.items()
+            if k[0].replace(os.sep, "/").endswith(fragment) and (k[2] == name or k[2].startswith(f"{name} "))
+        ]
 
     total = max((v[3] for _, v in entries("merge/run.py", "merge_returns")), default=0.0)
     print(f"{'phase':60} {'calls':>6} {'cum s':>7} {'share':>6}")

@@ -27,6 +27,13 @@ def build_matrix(
     master: Path, period: str = "", out: Path | None = None, pdf: bool = False, today: dt.date | None = None
 ) -> MatrixResult:
     """Write the status matrix workbook of `master` for `period` (default: the master's open period)."""
+    from xlsx_tools.batch import collector_paused
+
+    with collector_paused():
+        return _build_matrix(master, period, out, pdf, today)
+
+
+def _build_matrix(master: Path, period: str, out: Path | None, pdf: bool, today: dt.date | None) -> MatrixResult:
     from xlsx_tools.matrix.writer import write_workbook
     from xlsx_tools.merge.master_book import MasterError, open_master
 

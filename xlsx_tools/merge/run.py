@@ -49,6 +49,7 @@ def merge_returns(
     """Merge `files` into `master`. Never raises for bad input: problems come back as findings."""
     from contextlib import nullcontext
 
+    from xlsx_tools.batch import collector_paused
     from xlsx_tools.merge.lock import LockedError, master_lock
 
     report = Report(files=[str(f) for f in files])
@@ -58,7 +59,7 @@ def merge_returns(
         report.add(Finding("MERGE_510", file=master.name, detail=detail))
         return MergeResult(report)
     try:
-        with nullcontext() if options.dry_run else master_lock(master):
+        with nullcontext() if options.dry_run else master_lock(master), collector_paused():
             return _merge_locked(master, files, options, report, progress, now)
     except LockedError as exc:
         report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))

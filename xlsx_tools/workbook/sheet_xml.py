@@ -56,12 +56,16 @@ def sheet_parts(package: Package) -> dict[str, str]:
 
 def scan_sheet(data: bytes) -> SheetXml:
     found = SheetXml()
-    if b"mergeCell" in data:
-        found.merged = [m.decode() for m in _MERGED.findall(data)]
-    if b"sheetProtection" in data:
-        protection = _PROTECTION.search(data)
+    # the cells come first; protection and merged ranges follow </sheetData> (the schema's element order), so
+    # they are looked for in the short tail only — unless the part has no such end tag (an empty <sheetData/>)
+    end = data.rfind(b"sheetData>")
+    cells, tail = (data[:end], data[end:]) if end >= 0 else (data, data)
+    if b"mergeCell" in tail:
+        found.merged = [m.decode() for m in _MERGED.findall(tail)]
+    if b"sheetProtection" in tail:
+        protection = _PROTECTION.search(tail)
         found.protected = bool(protection and _SHEET_FLAG.search(protection.group(1)))
-    if any(mark.search(data) for mark in _SPECIAL_MARKS):
+    if any(mark.search(cells) for mark in _SPECIAL_MARKS):
         found.special = _special_cells(data)
     return found
 
