@@ -15,40 +15,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lo_probe import _connect, _property, _shutdown, emit, start_soffice
+from lo_probe import _shutdown, desktop_of, emit, load_spreadsheet, start_soffice
 
 FILTER = "Calc MS Excel 2007 VBA XML"
 
 
 def run(path: Path) -> dict[str, object]:
-    import uno  # type: ignore[import-not-found]
-
     process, pipe, profile = start_soffice("lo_addin")
     desktop = document = None
     try:
-        context = _connect(process, pipe)
-        desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
-        never = uno.getConstantByName("com.sun.star.document.MacroExecMode.NEVER_EXECUTE")
-        document = desktop.loadComponentFromURL(
-            uno.systemPathToFileUrl(str(path.resolve())),
-            "_blank",
-            0,
-            (
-                _property("Hidden", True),
-                _property("ReadOnly", True),
-                _property("FilterName", FILTER),
-                _property("MacroExecutionMode", never),
-            ),
-        )
-        if document is None or not hasattr(document, "Sheets"):
-            raise RuntimeError(f"LibreOffice did not open {path} as a spreadsheet")
-        basic = document.BasicLibraries
+        desktop = desktop_of(process, pipe)
+        document = load_spreadsheet(desktop, path, read_only=True, filter_name=FILTER)
+        basic = document.BasicLibraries  # type: ignore[attr-defined]
         libraries = {}
         for name in basic.getElementNames():
             basic.loadLibrary(name)
             library = basic.getByName(name)
             libraries[name] = {module: library.getByName(module) for module in library.getElementNames()}
-        return {"filter": FILTER, "libraries": libraries, "sheets": list(document.Sheets.getElementNames())}
+        sheets = list(document.Sheets.getElementNames())  # type: ignore[attr-defined]
+        return {"filter": FILTER, "libraries": libraries, "sheets": sheets}
     finally:
         _shutdown(process, desktop, document)
         shutil.rmtree(profile, ignore_errors=True)

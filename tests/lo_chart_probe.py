@@ -25,9 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lo_probe import _connect, _property, _shutdown, emit, start_soffice
-
-XLSX_FILTER = "Calc MS Excel 2007 XML"
+from lo_probe import _shutdown, desktop_of, emit, load_spreadsheet, start_soffice, store_xlsx
 
 
 def _column(index: int) -> str:
@@ -65,23 +63,12 @@ def _chart(table_chart: object, names: list[str]) -> dict[str, object]:
 
 
 def run(path: Path, saved: Path | None) -> dict[str, object]:
-    import uno  # type: ignore[import-not-found]
-
     process, pipe, profile = start_soffice("lo_chart")
     desktop = document = None
     try:
-        context = _connect(process, pipe)
-        desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
-        never = uno.getConstantByName("com.sun.star.document.MacroExecMode.NEVER_EXECUTE")
-        document = desktop.loadComponentFromURL(
-            uno.systemPathToFileUrl(str(path.resolve())),
-            "_blank",
-            0,
-            (_property("Hidden", True), _property("MacroExecutionMode", never)),
-        )
-        if document is None or not hasattr(document, "Sheets"):
-            raise RuntimeError(f"LibreOffice did not open {path} as a spreadsheet")
-        sheets = document.Sheets
+        desktop = desktop_of(process, pipe)
+        document = load_spreadsheet(desktop, path)
+        sheets = document.Sheets  # type: ignore[attr-defined]
         names = list(sheets.getElementNames())
         charts: dict[str, list[dict[str, object]]] = {}
         for name in names:
@@ -90,8 +77,7 @@ def run(path: Path, saved: Path | None) -> dict[str, object]:
             if found:
                 charts[name] = found
         if saved is not None:
-            url = uno.systemPathToFileUrl(str(saved.resolve()))
-            document.storeToURL(url, (_property("FilterName", XLSX_FILTER), _property("Overwrite", True)))
+            store_xlsx(document, saved)
         return {"sheets": names, "charts": charts}
     finally:
         _shutdown(process, desktop, document)

@@ -34,9 +34,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lo_probe import _connect, _property, _shutdown, emit, start_soffice
-
-XLSX_FILTER = "Calc MS Excel 2007 XML"
+from lo_probe import _shutdown, desktop_of, emit, load_spreadsheet, start_soffice, store_xlsx
 
 
 class SpecError(ValueError):
@@ -139,32 +137,17 @@ def fill(document: object, edits: list[dict[str, Any]]) -> dict[str, str]:
 
 def run(jobs: list[dict[str, Any]]) -> list[dict[str, object]]:
     """Fill and store every job's document in one soffice session (starting soffice is the slow part)."""
-    import uno  # type: ignore[import-not-found]
-
     process, pipe, profile = start_soffice("lo_fill")
     desktop = None
     document = None
     results: list[dict[str, object]] = []
     try:
-        context = _connect(process, pipe)
-        desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
-        never = uno.getConstantByName("com.sun.star.document.MacroExecMode.NEVER_EXECUTE")
+        desktop = desktop_of(process, pipe)
         for job in jobs:
             source, target = Path(job["input"]), Path(job["output"])
-            document = desktop.loadComponentFromURL(
-                uno.systemPathToFileUrl(str(source.resolve())),
-                "_blank",
-                0,
-                (_property("Hidden", True), _property("MacroExecutionMode", never)),
-            )
-            if document is None or not hasattr(document, "Sheets"):
-                raise RuntimeError(f"LibreOffice did not open {source} as a spreadsheet")
+            document = load_spreadsheet(desktop, source)
             written = fill(document, job["edits"])
-            target.parent.mkdir(parents=True, exist_ok=True)
-            document.storeToURL(
-                uno.systemPathToFileUrl(str(target.resolve())),
-                (_property("FilterName", XLSX_FILTER), _property("Overwrite", True)),
-            )
+            store_xlsx(document, target)
             document.close(True)
             document = None
             results.append({"written": written})

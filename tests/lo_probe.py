@@ -112,24 +112,48 @@ def start_soffice(prefix: str) -> tuple[subprocess.Popen, str, Path]:
     return process, pipe, profile
 
 
-def run(path: Path, sheet_name: str, cells: list[str]) -> dict[str, object]:
+XLSX_FILTER = "Calc MS Excel 2007 XML"
+
+
+def desktop_of(process: subprocess.Popen[bytes], pipe: str) -> object:
+    """The Desktop of a started soffice (start_soffice), once it accepts the connection."""
+    context = _connect(process, pipe)
+    return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)  # type: ignore[attr-defined]
+
+
+def load_spreadsheet(desktop: object, path: Path, read_only: bool = False, filter_name: str = "") -> object:
+    """Open `path` hidden, macros never executed; a file LibreOffice does not open as a spreadsheet is an error."""
     import uno  # type: ignore[import-not-found]
 
+    never = uno.getConstantByName("com.sun.star.document.MacroExecMode.NEVER_EXECUTE")
+    options = [_property("Hidden", True), _property("MacroExecutionMode", never)]
+    if read_only:
+        options.append(_property("ReadOnly", True))
+    if filter_name:
+        options.append(_property("FilterName", filter_name))
+    url = uno.systemPathToFileUrl(str(path.resolve()))
+    document = desktop.loadComponentFromURL(url, "_blank", 0, tuple(options))  # type: ignore[attr-defined]
+    if document is None or not hasattr(document, "Sheets"):
+        raise RuntimeError(f"LibreOffice did not open {path} as a spreadsheet")
+    return document
+
+
+def store_xlsx(document: object, target: Path) -> None:
+    """Save `document` as .xlsx at `target`, as a person choosing Excel 2007-365 in Save As would."""
+    import uno  # type: ignore[import-not-found]
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    url = uno.systemPathToFileUrl(str(target.resolve()))
+    document.storeToURL(url, (_property("FilterName", XLSX_FILTER), _property("Overwrite", True)))  # type: ignore[attr-defined]
+
+
+def run(path: Path, sheet_name: str, cells: list[str]) -> dict[str, object]:
     process, pipe, profile = start_soffice("lo_probe")
     desktop = None
     document = None
     try:
-        context = _connect(process, pipe)
-        desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
-        never = uno.getConstantByName("com.sun.star.document.MacroExecMode.NEVER_EXECUTE")
-        document = desktop.loadComponentFromURL(
-            uno.systemPathToFileUrl(str(path.resolve())),
-            "_blank",
-            0,
-            (_property("Hidden", True), _property("ReadOnly", True), _property("MacroExecutionMode", never)),
-        )
-        if document is None or not hasattr(document, "Sheets"):
-            raise RuntimeError(f"LibreOffice did not open {path} as a spreadsheet")
+        desktop = desktop_of(process, pipe)
+        document = load_spreadsheet(desktop, path, read_only=True)
         return probe(document, sheet_name, cells)
     finally:
         _shutdown(process, desktop, document)

@@ -728,6 +728,18 @@ add("directory-path-refused", folder, "FILE_001")
 add("missing-path-refused", lambda lab, inbox, kind: [inbox / "never-sent.xlsx"], "FILE_001")
 
 
+def _stray(address: str) -> Change:
+    def change(book: Any) -> None:
+        book[B][address] = "x"  # Ctrl+End, one keystroke: the sheet's used range now reaches that cell
+
+    return change
+
+
+# calamine allocates a sheet's whole used range at once; a stray value in the last cell must be refused, not abort
+add("stray-value-in-the-last-cell-refused", from_base("stray-last-cell.xlsx", _stray("XFD1048576")), "FILE_010")
+add("stray-value-far-down-refused", from_base("stray-far-down.xlsx", _stray("AA300000")), "FILE_010")
+
+
 # ---------------------------------------------------------------------------------------------------------- the test
 
 

@@ -90,6 +90,13 @@ CATALOGUE: dict[str, Entry] = {
             "Save it as 'Excel Workbook (*.xlsx)' (without macros) and send that copy.",
         ),
         _e(
+            "FILE_010",
+            F,
+            "a sheet reaches far beyond its table",
+            "Something was typed or pasted far below or to the right of the table. On that sheet press Ctrl+End "
+            "to find the last cell, delete the rows and columns after the table, save and send the file again.",
+        ),
+        _e(
             "BOOK_101",
             E,
             "not a TIP Work Plan workbook",

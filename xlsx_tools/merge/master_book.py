@@ -21,7 +21,7 @@ from xlsx_tools.merge.model import MasterState, MergePlan
 from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, identity_from_rows
-from xlsx_tools.workbook.values import value_text
+from xlsx_tools.workbook.values import ValueBook, value_text
 
 BACKUP_FOLDER = "backups"
 
@@ -63,16 +63,28 @@ class OpenMaster:
 
 
 def open_master(path: Path) -> OpenMaster:
-    from xlsx_tools.workbook.safety import check_file
-    from xlsx_tools.workbook.values import ValueBook
+    from xlsx_tools.workbook.safety import inspect_file
 
-    problem = check_file(path)
+    problem, package = inspect_file(path)
     if problem:
         raise MasterError(Finding("MERGE_511", file=path.name, detail=problem.message))
+    book: ValueBook | None = None
     try:
-        book = ValueBook(path)
-    except Exception as exc:  # a damaged master: say so, with the file named
+        book = ValueBook(path, package)
+        state, places, columns, identity, context = _read_state(path, book)
+    except MasterError:
+        raise
+    except Exception as exc:  # a damaged master (or a sheet far too large): say so, with the file named
         raise MasterError(Finding("MERGE_511", file=path.name, detail=f"it could not be read ({exc})")) from None
+    finally:
+        if book is not None:
+            book.close()
+    return OpenMaster(path, context, identity, state, places, columns)
+
+
+def _read_state(
+    path: Path, book: ValueBook
+) -> tuple[MasterState, dict[str, tuple[str, int]], dict[str, dict[str, int]], dict[str, str], PlanContext]:
     identity = identity_from_rows(book.rows(IDENTITY_SHEET))
     if identity.get("kind") != "master":
         detail = f"{path.name} is not a master workbook (its identity says {identity.get('kind') or 'nothing'})"
@@ -120,8 +132,7 @@ def open_master(path: Path) -> OpenMaster:
         name=path.name,
     )
     read_logs(book, state, {c.header: c.key for c in layout.columns})
-    book.close()
-    return OpenMaster(path, context, identity, state, places, columns)
+    return state, places, columns, identity, context
 
 
 def _text(value: Any) -> str:

@@ -34,6 +34,7 @@ def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
     """Check, read and validate one file. Never raises for bad input."""
     from xlsx_tools.workbook.reader import read_workbook
     from xlsx_tools.workbook.safety import inspect_file
+    from xlsx_tools.workbook.sheet_xml import SheetTooLarge
 
     name = path.name
     fatal, package = inspect_file(path)
@@ -42,6 +43,8 @@ def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
     sha = file_sha256(path)
     try:
         book = read_workbook(path, package)
+    except SheetTooLarge as exc:
+        return Refusal(name, sha, [Finding("FILE_010", file=name, sheet=exc.sheet, detail=exc.extent)])
     except Exception as exc:  # any reader failure is a damaged file, reported with its location
         return Refusal(name, sha, [Finding("FILE_005", file=name, detail=f"it could not be read ({exc})")])
     return submission_from_book(book, sha, target, validate_return(book, target.context))

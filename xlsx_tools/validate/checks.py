@@ -20,7 +20,7 @@ from xlsx_tools.workbook.identity import (
 )
 from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData, read_workbook
 from xlsx_tools.workbook.safety import inspect_file
-from xlsx_tools.workbook.sheet_xml import column_letter
+from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letter
 
 OUR_SHEETS = {IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET}
 
@@ -32,6 +32,8 @@ def validate_file(path: Path, default_plan: str = "bwp2") -> list[Finding]:
         return [fatal]
     try:
         book = read_workbook(path, package)
+    except SheetTooLarge as exc:
+        return [Finding("FILE_010", file=str(path), sheet=exc.sheet, detail=exc.extent)]
     except Exception as exc:
         return [Finding("FILE_005", file=str(path), detail=f"it could not be read as a workbook ({exc})")]
     return validate_book(book, default_plan)

@@ -76,16 +76,11 @@ def read_workbook(path: Path, package: Package | None = None) -> WorkbookData:
     safety.inspect_file, which hands over the `package` parts (they are read again here when not given).
 
     The Instructions and Lists sheets are listed but not read: they are ours, and nothing validates their cells."""
-    from xlsx_tools.workbook.safety import inspect_file
-    from xlsx_tools.workbook.sheet_xml import SheetXml, scan_sheet, sheet_parts
+    from xlsx_tools.workbook.sheet_xml import SheetXml, scan_sheet
     from xlsx_tools.workbook.values import ValueBook
 
-    if package is None:
-        problem, package = inspect_file(Path(path), allow_macros=True)
-        if problem is not None or package is None:
-            raise ValueError(problem.message if problem else f"{path} could not be read")
-    parts = sheet_parts(package)
-    values = ValueBook(path)
+    values = ValueBook(path, package)
+    package, parts = values.package, values._parts
     identity: dict[str, str] = {}
     sheets: dict[str, SheetData] = {}
     worksheets = [m.name for m in values._book.sheets_metadata if "worksheet" in str(m.typ).lower()]

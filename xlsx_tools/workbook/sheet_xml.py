@@ -27,6 +27,45 @@ _CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
+MAX_CELLS = 2_000_000  # a return is a few thousand cells, a master's History a few hundred thousand
+EXCEL_COLUMNS = 16_384
+_LAST_ROW = re.compile(rb'\br="([0-9]+)"')
+_WIDE_REFS = {3: re.compile(rb'r="([A-Z]{3})[0-9]'), 2: re.compile(rb'r="([A-Z]{2})[0-9]')}
+
+
+class SheetTooLarge(ValueError):
+    """A sheet whose used range is too large to read (a value typed in XFD1048576 makes a range of 17 billion cells,
+    which python-calamine would try to allocate, taking the whole process down)."""
+
+    def __init__(self, sheet: str, rows: int, columns: int) -> None:
+        self.sheet = sheet
+        self.extent = f"its used range reaches row {rows:,} and column {column_letter(columns)} (about "
+        self.extent += f"{rows * columns:,} cells)"
+        super().__init__(f"sheet {sheet!r}: {self.extent}")
+
+
+def used_extent(data: bytes) -> tuple[int, int]:
+    """(last row, an upper bound of the last column) of a worksheet part, from its cells, not its <dimension>
+    (which may be missing or wrong). Rows are in ascending order in the part, so the last <row> names the last row;
+    the width is only looked for when the rows alone could make the range too large."""
+    start = max(data.rfind(b"<row "), data.rfind(b":row "))
+    found = _LAST_ROW.search(data, start, start + 400) if start >= 0 else None
+    rows = int(found.group(1)) if found else data.count(b"row>")
+    if rows * EXCEL_COLUMNS <= MAX_CELLS:
+        return rows, EXCEL_COLUMNS
+    for letters in (3, 2):
+        wide = _WIDE_REFS[letters].findall(data)
+        if wide:
+            return rows, max(_column_number(w.decode()) for w in set(wide))
+    return rows, 26
+
+
+def check_extent(sheet: str, data: bytes) -> None:
+    rows, columns = used_extent(data)
+    if rows * columns > MAX_CELLS:
+        raise SheetTooLarge(sheet, rows, columns)
+
+
 @dataclass
 class SheetXml:
     """The facts of one worksheet part that the values alone do not give."""

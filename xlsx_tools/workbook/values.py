@@ -13,18 +13,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from xlsx_tools.workbook.safety import Package
 
 Row = Sequence[Any]
 
 
 class ValueBook:
-    """The sheets of one workbook as rows of values, parsed on first use."""
+    """The sheets of one workbook as rows of values, parsed on first use.
 
-    def __init__(self, path: Path) -> None:
+    `package`: the parts the safety check kept (xlsx_tools.workbook.safety.inspect_file); each sheet's extent is
+    checked in its XML before calamine is let near it (SheetTooLarge), since calamine allocates the whole used
+    range at once and a stray value in XFD1048576 would take the process down."""
+
+    def __init__(self, path: Path, package: Package | None = None) -> None:
         from python_calamine import CalamineWorkbook
 
+        from xlsx_tools.workbook.safety import inspect_file
+        from xlsx_tools.workbook.sheet_xml import sheet_parts
+
         self.path = Path(path)
+        if package is None:
+            problem, package = inspect_file(self.path, allow_macros=True)
+            if problem is not None or package is None:
+                raise ValueError(problem.message if problem else f"{path} could not be read")
+        self.package = package
+        self._parts = sheet_parts(package)
         self._book = CalamineWorkbook.from_path(str(path))
         self.sheetnames: list[str] = list(self._book.sheet_names)
         self.states: dict[str, str] = {m.name: _state(m.visible) for m in self._book.sheets_metadata}
@@ -37,6 +53,10 @@ class ValueBook:
         """Every row of sheet `name` from row 1 (all of them unless `nrows`); [] for a sheet that is not there."""
         if name not in self.sheetnames:
             return []
+        if name not in self._rows:
+            from xlsx_tools.workbook.sheet_xml import check_extent
+
+            check_extent(name, self.package.parts.get(self._parts.get(name, ""), b""))
         if nrows is not None and name not in self._rows:
             return self._book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
         if name not in self._rows:
