@@ -80,26 +80,25 @@ def read_workbook(path: Path, package: Package | None = None) -> WorkbookData:
     from xlsx_tools.workbook.values import ValueBook
 
     values = ValueBook(path, package)
-    package, parts = values.package, values._parts
     identity: dict[str, str] = {}
     sheets: dict[str, SheetData] = {}
-    worksheets = [m.name for m in values._book.sheets_metadata if "worksheet" in str(m.typ).lower()]
-    for name in worksheets:
+    for name in values.worksheets:
         if name == IDENTITY_SHEET:
             identity = identity_from_rows(values.rows(name))
             continue
-        xml = scan_sheet(package.parts.get(parts.get(name, ""), b"")) if parts.get(name) else SheetXml()
+        xml = values.xml(name)
+        found = scan_sheet(xml) if xml else SheetXml()
         if name in (INSTRUCTIONS_SHEET, LISTS_SHEET):
             headers: list[str] = []
             rows: list[tuple[int, list[Cell]]] = []
         else:
-            headers, rows = _sheet_rows(values.rows(name), xml.special)
+            headers, rows = _sheet_rows(values.rows(name), found.special)
         sheets[name] = SheetData(
             name=name,
             headers=headers,
             rows=rows,
-            merged=xml.merged,
-            protected=xml.protected,
+            merged=found.merged,
+            protected=found.protected,
             state=values.states.get(name, "visible"),
         )
     values.close()
@@ -110,13 +109,13 @@ def _sheet_rows(
     grid: list[list[Any]], special: dict[str, tuple[str, str]]
 ) -> tuple[list[str], list[tuple[int, list[Cell]]]]:
     """(headers of row 1, the non-blank rows below as cells). Formula and error cells come from `special`."""
-    from xlsx_tools.workbook.sheet_xml import _CELL_REF, _column_number, column_letter
+    from xlsx_tools.workbook.sheet_xml import column_letter, split_address
 
     by_row: dict[int, dict[int, tuple[str, str]]] = {}
     for address, found in special.items():
-        match = _CELL_REF.fullmatch(address)
-        if match:
-            by_row.setdefault(int(match.group(2)), {})[_column_number(match.group(1)) - 1] = found
+        place = split_address(address)
+        if place:
+            by_row.setdefault(place[0], {})[place[1] - 1] = found
     width = max((len(r) for r in grid), default=0)
     width = max([width, *(max(c) + 1 for c in by_row.values())]) if by_row else width
     letters = [column_letter(i + 1) for i in range(width)]

@@ -138,6 +138,12 @@ def _special_cells(data: bytes) -> dict[str, tuple[str, str]]:
     return out
 
 
+def split_address(address: str) -> tuple[int, int] | None:
+    """ "H14" → (14, 8): row and 1-based column; None for anything that is not a cell address."""
+    match = _CELL_REF.fullmatch(address)
+    return (int(match.group(2)), _column_number(match.group(1))) if match else None
+
+
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 

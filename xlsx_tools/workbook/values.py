@@ -43,11 +43,17 @@ class ValueBook:
         self._parts = sheet_parts(package)
         self._book = CalamineWorkbook.from_path(str(path))
         self.sheetnames: list[str] = list(self._book.sheet_names)
-        self.states: dict[str, str] = {m.name: _state(m.visible) for m in self._book.sheets_metadata}
+        metadata = self._book.sheets_metadata
+        self.states: dict[str, str] = {m.name: _state(m.visible) for m in metadata}
+        self.worksheets: list[str] = [m.name for m in metadata if "worksheet" in str(m.typ).lower()]
         self._rows: dict[str, list[list[Any]]] = {}
 
     def __contains__(self, name: object) -> bool:
         return name in self.sheetnames
+
+    def xml(self, name: str) -> bytes:
+        """The worksheet part of sheet `name` as the safety check unpacked it (b"" when there is none)."""
+        return self.package.parts.get(self._parts.get(name, ""), b"")
 
     def rows(self, name: str, nrows: int | None = None) -> list[list[Any]]:
         """Every row of sheet `name` from row 1 (all of them unless `nrows`); [] for a sheet that is not there."""
@@ -56,7 +62,7 @@ class ValueBook:
         if name not in self._rows:
             from xlsx_tools.workbook.sheet_xml import check_extent
 
-            check_extent(name, self.package.parts.get(self._parts.get(name, ""), b""))
+            check_extent(name, self.xml(name))
         if nrows is not None and name not in self._rows:
             return self._book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
         if name not in self._rows:
