@@ -1,7 +1,7 @@
 """Benchmark of `tipwp merge` on the real 2.0 plan: figures and ratios measured in one run, against the targets.
 
-    .venv/bin/python bench/bench_merge.py            # 3 repeats per figure (medians), about 4 minutes
-    .venv/bin/python bench/bench_merge.py --quick    # 1 repeat, about 1.5 minutes
+    .venv/bin/python bench/bench_merge.py            # 3 repeats per figure (medians), about 45 s
+    .venv/bin/python bench/bench_merge.py --quick    # 1 repeat, about 30 s
     .venv/bin/python bench/bench_merge.py --profile  # also cProfile the 1x merge (top 25 cumulative, phases)
 
 Every timed operation runs in a fresh subprocess of this script (`--worker ...`), so nothing is cached from the
