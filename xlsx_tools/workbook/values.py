@@ -55,19 +55,16 @@ class ValueBook:
         """The worksheet part of sheet `name` as the safety check unpacked it (b"" when there is none)."""
         return self.package.parts.get(self._parts.get(name, ""), b"")
 
-    def rows(self, name: str, nrows: int | None = None) -> list[list[Any]]:
-        """Every row of sheet `name` from row 1 (all of them unless `nrows`); [] for a sheet that is not there."""
+    def rows(self, name: str) -> list[list[Any]]:
+        """Every row of sheet `name` from row 1; [] for a sheet that is not there."""
         if name not in self.sheetnames:
             return []
         if name not in self._rows:
             from xlsx_tools.workbook.sheet_xml import check_extent
 
             check_extent(name, self.xml(name))
-        if nrows is not None and name not in self._rows:
-            return self._book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=nrows)
-        if name not in self._rows:
             self._rows[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        return self._rows[name][:nrows] if nrows is not None else self._rows[name]
+        return self._rows[name]
 
     def close(self) -> None:
         self._book.close()
@@ -76,10 +73,6 @@ class ValueBook:
 def _state(visible: Any) -> str:
     text = str(visible).rsplit(".", 1)[-1].lower()
     return {"visible": "visible", "hidden": "hidden", "veryhidden": "veryHidden"}.get(text, "visible")
-
-
-def is_blank(value: Any) -> bool:
-    return value is None or value == ""
 
 
 def blank_row(row: Iterable[Any]) -> bool:
