@@ -39,7 +39,7 @@ def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
     name = path.name
     fatal, package = inspect_file(path)
     if fatal:
-        return Refusal(name, _sha_or_blank(path), [fatal])
+        return Refusal(name, _sha_or_blank(path), [_rename(fatal, name)])
     sha = file_sha256(path)
     try:
         book = read_workbook(path, package)
