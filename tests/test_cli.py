@@ -150,3 +150,25 @@ def test_render_writes_a_png_of_page_one(master_bwp2: Path, tmp_path: Path) -> N
     result = tipwp("render", master_bwp2, "--sheet", A, "--out", tmp_path / "page1.png")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "page1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_reading_commands_never_import_openpyxl_or_pandas(master_copy: Path, tmp_path: Path) -> None:
+    """Each ribbon click starts a fresh Python: validating and a dry-run merge read with calamine only, so they do
+    not pay openpyxl's and pandas' imports (a third of a second) — those come in only to write a workbook."""
+    from tests.returns_kit import fill, issue
+
+    template = issue(master_copy, tmp_path / "t", asbs=("SOMTC",))["SOMTC"]
+    fill(template, {"A.1.1-01": {"status": "Ongoing"}})
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from xlsx_tools.validate.run import validate_files\n"
+        "from xlsx_tools.merge.run import MergeOptions, merge_returns\n"
+        f"report = validate_files([Path({str(template)!r})])\n"
+        f"result = merge_returns(Path({str(master_copy)!r}), [Path({str(template)!r})], MergeOptions(dry_run=True))\n"
+        "assert result.changes and not result.written, result.report.findings\n"
+        "print(sorted(m for m in ('openpyxl', 'pandas', 'numpy') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
