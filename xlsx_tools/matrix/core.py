@@ -193,12 +193,6 @@ def matrix_input(
     return MatrixInput(plan.title, plan.id, plan.kind, periods, str(chosen), rows, reports, audit, reported)
 
 
-def status_grid(data: MatrixInput) -> pd.DataFrame:
-    """Row id (plan order) × period → shown status."""
-    grid = data.reports.pivot(index="row_id", columns="period", values="status")
-    return grid.reindex(index=list(data.rows["row_id"]), columns=data.periods)
-
-
 @dataclass
 class Summary:
     period: str

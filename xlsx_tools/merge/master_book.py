@@ -1,4 +1,4 @@
-"""The master as the merge sees it: read its state from an openpyxl workbook, apply a plan, save it safely.
+"""The master as the merge sees it: read its state, apply a plan to the workbook, save it safely.
 
 The state is read from the values alone (python-calamine); when the merge writes, the workbook is loaded once,
 fully, with openpyxl, so that writing it back keeps its formatting, data validations, named ranges, protection and

@@ -86,13 +86,6 @@ def body_and_period(name: str, records: list[Record], context: PlanContext) -> t
     return "", "", Finding("MERGE_512", file=name, detail=detail)
 
 
-_normal = normal_text
-
-
-def _text_index(context: PlanContext) -> TextIndex:
-    return context.match_index
-
-
 def _moved_row(record: Record, row_id: str, seen: set[str], context: PlanContext, index: TextIndex) -> str:
     """The plan row whose text a row carries when that text is another row's (rows sorted without the hidden
     Row ID column): values follow the text they were typed beside, not the id left behind. "" when none."""
@@ -100,7 +93,7 @@ def _moved_row(record: Record, row_id: str, seen: set[str], context: PlanContext
     keys = context.sheet.match_on
     if not keys or any(k not in record.cells for k in keys):
         return ""
-    given = tuple(_normal(record.text(k)) for k in keys)
+    given = tuple(normal_text(record.text(k)) for k in keys)
     if given == by_id.get(row_id):
         return ""
     others = [r for r in by_all.get(given, []) if r != row_id and r not in seen]
@@ -114,7 +107,7 @@ def collect_rows(
     name = source.file
     sheet_layout = context.sheet
     errors = {(f.sheet, f.cell): f.code for f in submission.findings if f.severity is Severity.ERROR and f.cell}
-    index = _text_index(context)
+    index = context.match_index
     by_all, by_last, _ = index
     keys = sheet_layout.match_on
     seen: set[str] = set()
@@ -128,9 +121,9 @@ def collect_rows(
             row_id, how = other, "text"
         elif not row_id or row_id not in context.rows_by_id or row_id in seen:
             held_duplicate = bool(row_id) and row_id in seen
-            matched = by_all.get(tuple(_normal(record.text(k)) for k in keys), [])
+            matched = by_all.get(tuple(normal_text(record.text(k)) for k in keys), [])
             if len(matched) != 1 and keys:
-                matched = by_last.get(_normal(record.text(keys[-1])), []) if record.text(keys[-1]) else []
+                matched = by_last.get(normal_text(record.text(keys[-1])), []) if record.text(keys[-1]) else []
             if held_duplicate:
                 row_id, how = row_id, "duplicate"
             elif len(matched) == 1 and matched[0] not in seen:

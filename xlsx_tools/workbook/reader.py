@@ -110,6 +110,7 @@ def _sheet_rows(
 ) -> tuple[list[str], list[tuple[int, list[Cell]]]]:
     """(headers of row 1, the non-blank rows below as cells). Formula and error cells come from `special`."""
     from xlsx_tools.workbook.sheet_xml import column_letter, split_address
+    from xlsx_tools.workbook.values import blank_row
 
     by_row: dict[int, dict[int, tuple[str, str]]] = {}
     for address, found in special.items():
@@ -125,7 +126,7 @@ def _sheet_rows(
     for excel_row in range(1, height + 1):
         values = grid[excel_row - 1] if excel_row <= len(grid) else []
         marked = by_row.get(excel_row)
-        if marked is None and all(v is None or v == "" for v in values):
+        if marked is None and blank_row(values):
             if excel_row == 1:
                 headers = []
             continue
