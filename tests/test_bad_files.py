@@ -6,6 +6,7 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 from openpyxl import Workbook
@@ -97,6 +98,14 @@ def make_macro(tmp: Path, master: Path) -> Path:
     return rewrite_zip(master, tmp / "with-macro.xlsm", {"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0fake"})
 
 
+def make_far_cell(tmp: Path, master: Path) -> Path:
+    """One keystroke in the last cell of a sheet: its used range becomes 17 billion cells."""
+    book = openpyxl.load_workbook(master)
+    book["B. Protection"]["XFD1048576"] = "x"
+    book.save(tmp / "far-cell.xlsx")
+    return tmp / "far-cell.xlsx"
+
+
 def make_missing(tmp: Path, master: Path) -> Path:
     return tmp / "does-not-exist.xlsx"
 
@@ -113,6 +122,7 @@ CASES = [
     ("zip-bomb", make_bomb, "FILE_007"),
     ("external-entities", make_xxe, "FILE_008"),
     ("macro", make_macro, "FILE_009"),
+    ("far-cell", make_far_cell, "FILE_010"),
     ("missing", make_missing, "FILE_001"),
 ]
 

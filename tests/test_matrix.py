@@ -164,6 +164,18 @@ def test_outline_levels_group_pillar_outcome_type(open_period: MatrixResult) -> 
     assert [k for k in rows if k in set(plan_rows)] == plan_rows
     assert sheet.sheet_properties.outlinePr.summaryBelow is False
     assert sheet.freeze_panes == "D3"
+    # each level keeps its look across the row: pillar white on dark blue (its label a size larger), groups shaded
+    pillar, outcome, row = rows["A. Prevention of Trafficking in Persons"], rows["A.1"], rows[SHARED]
+    label, across = sheet.cell(row=pillar, column=1), sheet.cell(row=pillar, column=6)
+    assert (_colour(label), _colour(across)) == ("1F4E78", "1F4E78")
+    assert label.font.b and str(label.font.color.rgb).endswith("FFFFFF") and label.font.sz == 12
+    assert across.font.b and str(across.font.color.rgb).endswith("FFFFFF") and across.font.sz != 12
+    assert (
+        _colour(sheet.cell(row=outcome, column=5)) == "DDEBF7" and sheet.cell(row=outcome, column=2).alignment.wrap_text
+    )
+    activity, status = sheet.cell(row=row, column=2), sheet.cell(row=row, column=4)
+    assert activity.alignment.wrap_text and activity.border.left.style == "thin" and _colour(activity) == ""
+    assert status.alignment.horizontal == "center" and status.border.top.style == "thin"
 
 
 def test_summary_counts_of_the_open_period(open_period: MatrixResult) -> None:

@@ -4,6 +4,7 @@ idempotence, proposals, refusals, dry run, lock, backup, and a master that keeps
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -98,6 +99,45 @@ def test_conflict_coordinator_wins_and_a_decision_is_honoured(cycle: tuple[Path,
     shown = master_values(master)[SHARED_ROW]
     assert shown["status"] == "Completed" and shown["resource_needs"] == "Interpreters"
     assert logs(master)["Conflicts"][0]["decision"] == "SOM-ED"
+
+
+def test_the_decision_column_is_the_only_one_open_on_the_record_sheets(
+    soffice: str, cycle: tuple[Path, dict[str, Path]]
+) -> None:
+    """What the secretariat sees in LibreOffice after a merge with a conflict: the Conflicts sheet is protected, its
+    Decision cells (the conflict's row and the empty rows below) are open and shaded, the other cells locked."""
+    master, templates = cycle
+    fill(templates["SOM-ED"], {SHARED_ROW: {"status": "Completed", "progress": "Done.", "event_dates": "6 June 2026"}})
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
+    assert merge_returns(master, [templates["SOM-ED"], templates["SOMTC"]]).conflicts == 1
+    assert gc.isenabled()  # the merge pauses the cyclic collector only while it runs
+    probe = Path(__file__).resolve().parent / "lo_probe.py"
+    cells = ["A1", "D2", "F2", "G2", "G50", "F50"]
+    done = subprocess.run(
+        ["/usr/bin/python3", str(probe), str(master), "Conflicts", ",".join(cells)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["sheet_protected"]
+    locked = {cell: seen["cells"][cell]["locked"] for cell in cells}
+    assert locked == {"A1": True, "D2": True, "F2": True, "G2": False, "G50": False, "F50": True}
+    sheet = openpyxl.load_workbook(master)["Conflicts"]
+    assert [str(sheet[c].fill.fgColor.rgb)[-6:] for c in ("G2", "G50", "A1")] == ["FFF2CC", "FFF2CC", "404040"]
+    assert sheet["A1"].font.b and sheet["D2"].alignment.wrap_text and sheet["G2"].alignment.wrap_text
+
+
+def test_a_master_with_a_stray_far_cell_is_refused_not_crashed(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    book = openpyxl.load_workbook(master)
+    book["D. Cooperation"]["XFD1048576"] = "x"
+    book.save(master)
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
+    result = merge_returns(master, [templates["SOMTC"]])
+    assert result.report.codes() == ["MERGE_511"] and not result.written
+    assert "D. Cooperation" in result.report.findings[0].detail and "XFD" in result.report.findings[0].detail
 
 
 def test_later_return_supersedes_and_the_earlier_stays_in_history(
