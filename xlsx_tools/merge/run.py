@@ -89,6 +89,7 @@ def plan_files(
     from xlsx_tools.merge.master_book import MasterError, describe_changes, open_master
     from xlsx_tools.merge.plan import plan_merge
     from xlsx_tools.merge.read_return import MergeTarget, read_return
+    from xlsx_tools.parallel import map_in_two
 
     try:
         opened = open_master(master)
@@ -103,11 +104,16 @@ def plan_files(
         accept_period=options.accept_period,
         map_version=options.map_version,
     )
-    items: list[Submission | Refusal] = []
-    for position, path in enumerate(files, start=1):
+    paths = [Path(path) for path in files]
+    begun = iter(range(1, len(paths) + 1))
+
+    def started(path: Path) -> None:
         if progress:
-            progress(position, len(files), path)
-        items.append(read_return(Path(path), target))
+            progress(next(begun), len(paths), path)
+
+    items = map_in_two(
+        lambda path: read_return(path, target), paths, _reader_crashed, [_size(p) for p in paths], started
+    )
     if not state.period:
         items = _one_period(items, options.accept_period)
     moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
@@ -135,6 +141,24 @@ def _merge_locked(
     result.backup = save_master(planned.opened, planned.moment)
     result.written = True
     return result
+
+
+def _size(path: Path) -> float:
+    try:
+        return float(path.stat().st_size)
+    except OSError:
+        return 0.0
+
+
+def _reader_crashed(path: Path, why: str) -> Refusal:
+    from xlsx_tools.merge.read_return import file_sha256
+
+    try:
+        sha = file_sha256(path)
+    except OSError:
+        sha = ""
+    detail = f"{why}; the file may be damaged or built to break readers: ask for a fresh copy"
+    return Refusal(path.name, sha, [Finding("FILE_005", file=path.name, detail=detail)])
 
 
 def _one_period(items: list[Submission | Refusal], accept: bool) -> list[Submission | Refusal]:

@@ -38,7 +38,7 @@ def rule_errors(context: PlanContext, document: dict[str, Any]) -> list[tuple[st
         keys[field] = (field, value) if not others else (field, value, *(document.get(o) in (None, "") for o in others))
     missing = [field for field, key in keys.items() if key not in memo]
     if missing:
-        _ask_cerberus(context, document, missing, keys, memo, depends)
+        _ask_cerberus(context, document, missing, keys, memo, depends, plan)
     return [(field, error) for field, key in keys.items() for error in memo[key]]
 
 
@@ -49,6 +49,7 @@ def _ask_cerberus(
     keys: dict[str, tuple[Any, ...]],
     memo: dict[tuple[Any, ...], list[RuleError]],
     depends: dict[str, tuple[str, ...]],
+    plan: dict[str, Any],
 ) -> None:
     asked = {field: document[field] for field in missing}
     for field in missing:
@@ -57,8 +58,9 @@ def _ask_cerberus(
                 asked.setdefault(other, document[other])
     validator = context.validator
     # no normalisation: the rule sets have no coerce/default/rename rules, and cerberus' normalising pass costs
-    # five times the validation itself
-    validator.validate(asked, normalize=False)
+    # five times the validation itself. `update=True` only skips cerberus' scan for `required` fields (a loop over
+    # the whole schema on every call), so it is used when no column has a `required` rule.
+    validator.validate(asked, update=plan["no_required"], normalize=False)
     found: dict[str, list[RuleError]] = {field: [] for field in missing}
     for error in _flatten(validator._errors):
         if error.field not in found:
@@ -86,6 +88,7 @@ def _rule_plan(context: PlanContext) -> dict[str, Any]:
             "ruled": {field for field, rules in schema.items() if rules},
             "blank_matters": {field for field, rules in schema.items() if any(r in rules for r in BLANK_RULES)},
             "depends": depends,
+            "no_required": not any("required" in rules for rules in schema.values()),
         }
         context.run_cache["rule_pass"] = plan
     return plan
