@@ -196,7 +196,10 @@ def count_rows(files: list[Path]) -> int:
 # Measurements
 
 
-def run_worker(mode: str, master: Path, files: list[Path], scratch: Path, timed: bool = False) -> dict[str, Any]:
+def run_worker(
+    mode: str, master: Path, files: list[Path], scratch: Path, timed: bool = False, one_process: bool = False
+) -> dict[str, Any]:
+    """`one_process`: TIPWP_WORKERS=1, so the merge reads every return in its own process (no forked reader)."""
     job = scratch / f"job-{mode}-{len(files)}.json"
     job.write_text(json.dumps({"master": str(master), "files": [str(f) for f in files], "scratch": str(scratch)}))
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, str(job)]
@@ -204,7 +207,8 @@ def run_worker(mode: str, master: Path, files: list[Path], scratch: Path, timed:
     if use_time:
         command = [str(TIME_BIN), "-f", "TIME_MAXRSS_KB %M", *command]
     start = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    env = {**os.environ, "TIPWP_WORKERS": "1"} if one_process else None
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     wall = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"worker {mode} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -297,6 +301,7 @@ def run(root: Path, repeats: int, args: argparse.Namespace) -> int:
         peak_1x = {"peak_mb": float("nan"), "self_maxrss_mb": float("nan")}
     merge1 = [run_worker("merge", master, one_x, scratch) for _ in range(repeats)]
     plan1 = [run_worker("plan", master, one_x, scratch) for _ in range(repeats)]
+    serial1 = [run_worker("plan", master, one_x, scratch, one_process=True) for _ in range(repeats)]
     cal1 = [run_worker("calamine", master, one_x, scratch) for _ in range(repeats)]
     merge10 = [run_worker("merge", master, ten_x, scratch) for _ in range(repeats)]
     plan10 = [run_worker("plan", master, ten_x, scratch) for _ in range(repeats)]
@@ -306,7 +311,7 @@ def run(root: Path, repeats: int, args: argparse.Namespace) -> int:
     pass_times = wall_times([sys.executable, "-c", "pass"])
     import_times = wall_times([sys.executable, "-c", "import xlsx_tools.cli"])
 
-    m1, p1, c1 = medians(merge1), medians(plan1), medians(cal1)
+    m1, p1, c1, s1 = medians(merge1), medians(plan1), medians(cal1), medians(serial1)
     m10, p10, c10 = medians(merge10), medians(plan10), medians(cal10)
     for name, runs, written in (
         ("1x merge", merge1, True),
@@ -324,6 +329,7 @@ def run(root: Path, repeats: int, args: argparse.Namespace) -> int:
     for label, figures in (
         ("1x  validate+merge (write)", m1),
         ("1x  read+validate+plan (dry run)", p1),
+        ("1x  the same, in one process", s1),
         ("1x  calamine parse of the returns", c1),
         ("10x validate+merge (write)", m10),
         ("10x read+validate+plan (dry run)", p10),
@@ -380,6 +386,7 @@ def run(root: Path, repeats: int, args: argparse.Namespace) -> int:
         ("10x peak RSS (MB)", peak_10x["peak_mb"], f"< {TARGETS['peak_mb']:g} MB", peak_10x["peak_mb"] < 300),
         ("tipwp --help, median of 5 (s)", help_s, f"< {TARGETS['help_s']:g} s", help_s < TARGETS["help_s"]),
         ("python -c pass, median of 5 (s)", pass_s, "(reference)", None),
+        ("1x the same in one process / calamine, warm", s1["warm"] / c1["warm"], "(reference)", None),
         ("10x / 1x read+validate+plan, warm", p10["warm"] / p1["warm"], "(reference)", None),
         ("10x read+validate+plan / calamine, warm", p10["warm"] / c10["warm"], "(reference)", None),
     ]
@@ -393,7 +400,9 @@ def run(root: Path, repeats: int, args: argparse.Namespace) -> int:
         print()
         job = scratch / "job-profile.json"
         job.write_text(json.dumps({"master": str(master), "files": [str(f) for f in one_x], "scratch": str(scratch)}))
-        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", "profile", str(job)], check=True)
+        profile = [sys.executable, str(Path(__file__).resolve()), "--worker", "profile", str(job)]
+        # in one process, so that cProfile sees every return being read
+        subprocess.run(profile, check=True, env={**os.environ, "TIPWP_WORKERS": "1"})
     return 0
 
 

@@ -19,12 +19,13 @@ def bodies_of(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[set[str], 
     coordinating: set[str] = set()
     supporting: set[str] = set()
     for column in sheet.columns:
-        value = record.get(column.key, "")
-        if not value:
-            continue
-        names = {v.strip() for v in value.split(";") if v.strip()}
         if column.base_key in BODY_KEYS:
-            coordinating |= names
+            found = coordinating
         elif column.base_key in SUPPORT_KEYS:
-            supporting |= names
+            found = supporting
+        else:
+            continue
+        value = record.get(column.key, "")
+        if value:
+            found.update(name for v in value.split(";") if (name := v.strip()))
     return coordinating, supporting

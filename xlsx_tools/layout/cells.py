@@ -16,9 +16,7 @@ def plan_cells(sheet: SheetLayout, row: PlanRow) -> dict[str, str]:
     Reporting and previous columns are not plan text: they are left out (a fresh sheet leaves them blank).
     """
     cells: dict[str, str] = {}
-    for column in sheet.columns:
-        if column.role not in ("id", "plan"):
-            continue
+    for column in sheet.plan_text_columns:
         if column.key == "row_id":
             cells[column.key] = row.row_id
         elif column.slot:
@@ -26,8 +24,7 @@ def plan_cells(sheet: SheetLayout, row: PlanRow) -> dict[str, str]:
             cells[column.key] = items[column.slot - 1] if column.slot <= len(items) else ""
         else:
             cells[column.key] = row.text(column.key)
-    for base_key in {c.base_key for c in sheet.columns if c.slot}:
-        slots = len(sheet.slots(base_key))
+    for base_key, slots in sheet.slot_counts.items():
         if len(row.items(base_key)) > slots:
             raise PlanDataError(
                 f"row {row.row_id}",

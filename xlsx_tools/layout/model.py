@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from dataclasses import dataclass
 
 # id: the hidden, locked Row ID; plan: the plan's text, locked; previous: last period's reported value, shown
@@ -60,7 +61,7 @@ class SheetLayout:
     period_key: str = "reporting_period"  # the reporting column saying which period a row reports for
     body_key: str = "reporting_asb"  # the reporting column saying which body reports
 
-    @property
+    @cached_property
     def value_columns(self) -> tuple[Column, ...]:
         """The reported values: reporting columns other than the period and body columns (never previous ones)."""
         return tuple(c for c in self.reporting if c.key not in (self.period_key, self.body_key))
@@ -74,16 +75,31 @@ class SheetLayout:
     def slots(self, base_key: str) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.base_key == base_key)
 
-    @property
+    @cached_property
+    def plan_text_columns(self) -> tuple[Column, ...]:
+        """The id and plan columns: what a plan row puts on the sheet (layout.cells.plan_cells)."""
+        return tuple(c for c in self.columns if c.role in ("id", "plan"))
+
+    @cached_property
+    def plan_columns(self) -> tuple[Column, ...]:
+        """The plan's own text columns (locked; what a proposal may change)."""
+        return tuple(c for c in self.columns if c.role == "plan")
+
+    @cached_property
+    def slot_counts(self) -> dict[str, int]:
+        """Base key of a slotted column → how many slots the layout declares for it."""
+        return {c.base_key: len(self.slots(c.base_key)) for c in self.columns if c.slot}
+
+    @cached_property
     def headers(self) -> tuple[str, ...]:
         return tuple(c.header for c in self.columns)
 
-    @property
+    @cached_property
     def reporting(self) -> tuple[Column, ...]:
         """The columns a body fills in (unlocked); previous columns are not among them."""
         return tuple(c for c in self.columns if c.role == "reporting")
 
-    @property
+    @cached_property
     def previous(self) -> tuple[Column, ...]:
         """The read-only columns showing last period's values, each naming its reporting column in `source`."""
         return tuple(c for c in self.columns if c.role == "previous")

@@ -13,6 +13,7 @@ nothing is ever lost.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -96,8 +97,9 @@ def plan_merge(state: MasterState, items: Sequence[Submission | Refusal], merged
         state.audit.append(_audit(merged_at, outcome, item))
         outcomes.append(outcome)
     changes, conflicts = _consolidate(state, merged_at)
+    in_conflict = Counter(asb for c in conflicts for asb in dict(c.candidates))
     for position, outcome in merged_lines:
-        outcome.conflicts = sum(1 for c in conflicts if outcome.asb in dict(c.candidates))
+        outcome.conflicts = in_conflict[outcome.asb]
         state.audit[position] = dataclasses.replace(state.audit[position], conflicts=outcome.conflicts)
     for outcome, refusal in pending:
         state.audit.append(_audit(merged_at, outcome, refusal))
@@ -263,6 +265,8 @@ def _rank(
     candidates: dict[str, str], coordinators: Iterable[str], latest: dict[str, str], order: dict[str, int]
 ) -> list[str]:
     """Bodies with a value, best first: coordinating bodies in plan order, then the most recent return."""
+    if len(candidates) < 2:
+        return list(candidates)
     coordinating = [a for a in coordinators if a in candidates]
     others = sorted(
         (a for a in candidates if a not in coordinating),

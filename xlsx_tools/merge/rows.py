@@ -93,6 +93,9 @@ def _moved_row(record: Record, row_id: str, seen: set[str], context: PlanContext
     keys = context.sheet.match_on
     if not keys or any(k not in record.cells for k in keys):
         return ""
+    expected = context.plan_texts[row_id]
+    if all(record.text(k) == expected.get(k, "") for k in keys):
+        return ""  # the row's own text, as issued (most rows): no need to compare normalised words
     given = tuple(normal_text(record.text(k)) for k in keys)
     if given == by_id.get(row_id):
         return ""
@@ -194,8 +197,9 @@ def collect_rows(
 
 def _propose_edits(submission: Submission, record: Record, row_id: str, context: PlanContext) -> None:
     expected = context.plan_texts[row_id]
-    for column in context.sheet.columns:
-        if column.role != "plan" or column.key not in record.cells:
+    cells = record.cells
+    for column in context.sheet.plan_columns:
+        if column.key not in cells:
             continue
         given = record.text(column.key)
         if given != expected.get(column.key, ""):

@@ -80,10 +80,13 @@ class PlanContext:
         """Row id → (coordinating, supporting) sectoral bodies of the plan, as registry codes; collective terms
         ("Relevant ASBs") are left out, and a body that coordinates is not listed again as supporting."""
         registry = self.references.registry
+        code_of: dict[str, str] = {}  # a written name → its body's code ("" for a collective term); names repeat
 
         def codes(names: set[str]) -> tuple[str, ...]:
-            found = (registry.resolve(n) for n in sorted(names))
-            return tuple(dict.fromkeys(b.code for b in found if b is not None and b.kind == "body"))
+            for name in names - code_of.keys():
+                body = registry.resolve(name)
+                code_of[name] = body.code if body is not None and body.kind == "body" else ""
+            return tuple(dict.fromkeys(code for n in sorted(names) if (code := code_of[n])))
 
         out = {}
         for row_id, cells in self.plan_texts.items():

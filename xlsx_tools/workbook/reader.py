@@ -108,9 +108,10 @@ def read_workbook(path: Path, package: Package | None = None) -> WorkbookData:
 def _sheet_rows(
     grid: list[list[Any]], special: dict[str, tuple[str, str]]
 ) -> tuple[list[str], list[tuple[int, list[Cell]]]]:
-    """(headers of row 1, the non-blank rows below as cells). Formula and error cells come from `special`."""
-    from xlsx_tools.workbook.sheet_xml import column_letter, split_address
-    from xlsx_tools.workbook.values import blank_row
+    """(headers of row 1, the non-blank rows below as cells). Formula and error cells come from `special`.
+
+    The reader's inner loop (every cell of every return): text cells, most of them, are normalised inline."""
+    from xlsx_tools.workbook.sheet_xml import column_letters, split_address
 
     by_row: dict[int, dict[int, tuple[str, str]]] = {}
     for address, found in special.items():
@@ -119,29 +120,33 @@ def _sheet_rows(
             by_row.setdefault(place[0], {})[place[1] - 1] = found
     width = max((len(r) for r in grid), default=0)
     width = max([width, *(max(c) + 1 for c in by_row.values())]) if by_row else width
-    letters = [column_letter(i + 1) for i in range(width)]
+    letters = column_letters(width)
     height = max(len(grid), max(by_row, default=0))
+    make = tuple.__new__
     headers: list[str] = []
     rows: list[tuple[int, list[Cell]]] = []
     for excel_row in range(1, height + 1):
         values = grid[excel_row - 1] if excel_row <= len(grid) else []
         marked = by_row.get(excel_row)
-        if marked is None and blank_row(values):
-            if excel_row == 1:
-                headers = []
+        if marked is None and values.count("") + values.count(None) == len(values):
             continue
+        number = str(excel_row)
         cells = []
         for index in range(width if marked else len(values)):
             raw = values[index] if index < len(values) else ""
-            address = f"{letters[index]}{excel_row}"
             if marked and index in marked:
                 kind, text = marked[index]
-                cells.append(Cell(address, text, kind, text))
+                cells.append(make(Cell, (letters[index] + number, text, kind, text)))
             elif raw == "" or raw is None:
-                cells.append(Cell(address, "", "empty", None))
+                cells.append(make(Cell, (letters[index] + number, "", "empty", None)))
+            elif type(raw) is str:
+                text = raw.replace("\u00a0", " ").replace("\r\n", "\n").strip()
+                cells.append(
+                    make(Cell, (letters[index] + number, text, "text" if text else "empty", raw if text else None))
+                )
             else:
                 value, kind = normalise(raw)
-                cells.append(Cell(address, value, kind, None if kind == "empty" else raw))
+                cells.append(make(Cell, (letters[index] + number, value, kind, None if kind == "empty" else raw)))
         if excel_row == 1:
             headers = [str(c.value) if c.kind != "empty" else "" for c in cells]
         else:

@@ -155,6 +155,16 @@ def _column_number(letters: str) -> int:
     return number
 
 
+_LETTERS: list[str] = []
+
+
+def column_letters(count: int) -> list[str]:
+    """The letters of the first `count` columns ("A", "B", …), worked out once per process."""
+    while len(_LETTERS) < count:
+        _LETTERS.append(column_letter(len(_LETTERS) + 1))
+    return _LETTERS[:count] if count < len(_LETTERS) else _LETTERS
+
+
 def column_letter(number: int) -> str:
     text = ""
     while number:
