@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from xlsx_tools.merge.run import MergeOptions, merge_returns
-from xlsx_tools.parallel import can_fork, map_in_two
+from xlsx_tools.parallel import SharedWork, can_fork
 
 PARENT = os.getpid()
 forking = pytest.mark.skipif(not can_fork(), reason="needs Linux, two CPUs and no other thread running")
 
 
 def tagged(item: int) -> tuple[int, int]:
+    time.sleep(0.005)  # long enough for both processes to take tickets
     return item * item, os.getpid()
 
 
@@ -24,32 +28,47 @@ def crashed(item: int, why: str) -> tuple[int, int]:
     return -item, 0
 
 
+def shared(function: Callable[[int], Any], items: list[int], first: float = 0.0, **options: Any) -> list[Any]:
+    """Run SharedWork as the merge does: other work first (`first` seconds), then the results."""
+    with SharedWork(function, items, options.pop("crashed", crashed), **options) as work:
+        time.sleep(first)
+        return work.results()
+
+
 @forking
-def test_the_child_takes_about_half_and_results_keep_their_order() -> None:
-    items = list(range(9))
-    results = map_in_two(tagged, items, crashed, weights=[1, 1, 1, 1, 1, 1, 1, 1, 20])
+def test_both_processes_take_files_and_results_keep_their_order() -> None:
+    items = list(range(10))
+    started: list[int] = []
+    with SharedWork(tagged, items, crashed, weights=[float(i) for i in items]) as work:
+        results = work.results(started.append)
     assert [value for value, _ in results] == [i * i for i in items]
-    by_child = [i for i, (_, pid) in zip(items, results, strict=True) if pid != PARENT]
+    by_child = {i for i, (_, pid) in zip(items, results, strict=True) if pid != PARENT}
     assert by_child and len(by_child) < len(items)
-    heavy_side = 8 in by_child
-    assert len(by_child) == (1 if heavy_side else 8)  # the heavy item alone balances the eight light ones
+    assert sorted(started) == items  # progress hears of every item, here or from the child
+
+
+@forking
+def test_the_child_works_while_this_process_does_something_else() -> None:
+    results = shared(tagged, list(range(8)), first=0.2)  # the child has taken every ticket by then
+    assert {pid for _, pid in results} - {PARENT}
+    assert [value for value, _ in results] == [i * i for i in range(8)]
 
 
 def test_few_items_or_one_worker_stay_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert {pid for _, pid in map_in_two(tagged, [1, 2, 3], crashed)} == {PARENT}
+    assert {pid for _, pid in shared(tagged, [1, 2, 3])} == {PARENT}
     monkeypatch.setenv("TIPWP_WORKERS", "1")
     assert not can_fork()
-    assert {pid for _, pid in map_in_two(tagged, list(range(8)), crashed)} == {PARENT}
+    assert {pid for _, pid in shared(tagged, list(range(8)))} == {PARENT}
 
 
-def die_on_seven(item: int) -> tuple[int, int]:
-    if item == 7 and os.getpid() != PARENT:
+def die_in_the_child(item: int) -> tuple[int, int]:
+    if os.getpid() != PARENT:
         os.kill(os.getpid(), signal.SIGKILL)
     return tagged(item)
 
 
 @forking
-def test_a_child_killed_on_one_item_costs_that_item_only() -> None:
+def test_a_child_killed_on_an_item_costs_that_item_only() -> None:
     seen: list[str] = []
 
     def note_crash(item: int, why: str) -> tuple[int, int]:
@@ -57,14 +76,14 @@ def test_a_child_killed_on_one_item_costs_that_item_only() -> None:
         return crashed(item, why)
 
     items = list(range(12))
-    results = map_in_two(die_on_seven, items, note_crash)  # no weights: the child takes the odd positions
-    assert results[7] == (-7, 0)
-    assert [value for i, (value, _) in enumerate(results) if i != 7] == [i * i for i in items if i != 7]
-    assert seen and "SIGKILL" in seen[0]
-    assert all(pid == PARENT for _, pid in results[8:])  # the child's remaining items were read here
+    results = shared(die_in_the_child, items, first=0.1, crashed=note_crash)  # the child dies on its first item
+    lost = [i for i, (_, pid) in enumerate(results) if pid == 0]  # crashed() marks its stand-in with pid 0
+    assert len(lost) == 1 and len(seen) == 1 and "SIGKILL" in seen[0]
+    assert all(results[i] == (i * i, PARENT) for i in items if i not in lost)  # the rest were read here
 
 
 def fails_on_three(item: int) -> int:
+    time.sleep(0.002)
     if item == 3:
         raise RuntimeError("three")
     return item
@@ -73,7 +92,7 @@ def fails_on_three(item: int) -> int:
 @forking
 def test_an_exception_in_the_child_is_raised_here_as_a_plain_loop_would() -> None:
     with pytest.raises(RuntimeError, match="three"):
-        map_in_two(fails_on_three, list(range(8)), lambda item, why: -1)
+        shared(fails_on_three, list(range(8)), first=0.1, crashed=lambda item, why: -1)
 
 
 @pytest.fixture
@@ -109,22 +128,19 @@ def test_a_file_that_kills_the_reader_is_refused_and_the_rest_merge(
     master_copy: Path, filled_returns: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import xlsx_tools.merge.read_return as read_return_module
-    from xlsx_tools.parallel import _share
 
-    _, childs = _share(len(filled_returns), [float(p.stat().st_size) for p in filled_returns])
-    victim = filled_returns[childs[0]]  # the first file the child reads
     real = read_return_module.read_return
 
     def reader(path: Path, target: object) -> object:
-        if path == victim and os.getpid() != PARENT:
+        if os.getpid() != PARENT:  # whatever file the child takes first kills it
             os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(0.02)  # so that the child surely takes one
         return real(path, target)  # type: ignore[arg-type]
 
     monkeypatch.setattr(read_return_module, "read_return", reader)
     result = merge_returns(master_copy, filled_returns, MergeOptions(dry_run=True))
-    outcomes = {o.file: o for o in result.outcomes}
-    refused = outcomes.pop(victim.name)
-    assert refused.outcome == "refused"
-    assert [f.code for f in refused.findings] == ["FILE_005"]
-    assert "SIGKILL" in refused.findings[0].detail and victim.name == refused.findings[0].file
-    assert all(o.outcome == "merged" for o in outcomes.values()) and len(outcomes) == len(filled_returns) - 1
+    refused = [o for o in result.outcomes if o.outcome == "refused"]
+    assert len(refused) == 1, [(o.file, o.outcome) for o in result.outcomes]
+    assert [f.code for f in refused[0].findings] == ["FILE_005"]
+    assert "SIGKILL" in refused[0].findings[0].detail and refused[0].findings[0].file == refused[0].file
+    assert sum(o.outcome == "merged" for o in result.outcomes) == len(filled_returns) - 1

@@ -1,14 +1,16 @@
-"""Read a batch of returns on two CPU cores: a forked child process takes every second file.
+"""Read a batch of returns on two CPU cores: a forked child process shares the files with this one.
 
 Reading a return is CPU work in one process (python-calamine holds the interpreter lock while it parses, and the
 checks are Python), so a second core helps only as a second process. On Linux a forked child starts in about a
-millisecond with everything already loaded (the plan, the rules, the master's context), reads its half of the
-files and sends back plain results (pickled `Submission`/`Refusal` data); the parent reads the other half at the
-same time and hands all results on in the files' order, as a serial loop would.
+millisecond with everything already loaded (the plan, the rules, the master's plan context) and starts reading at
+once, while this process goes on with its own work (reading the master's state) and then joins in. Each takes the
+next file from a shared pipe of tickets, largest file first, so the two finish together whatever each had to do
+first; the child sends back plain results (pickled `Submission`/`Refusal` data), and `results()` hands them all on
+in the files' order, as a serial loop would.
 
 The child is also a fence around untrusted input: if reading a file kills it (a parser crash, the kernel's
-out-of-memory killer), the parent is unharmed, that one file is reported through `crashed`, and the parent reads
-the child's remaining files itself.
+out-of-memory killer), this process is unharmed, that one file is reported through `crashed`, and the files left
+are read here.
 
 Everywhere else it is a plain loop: on Windows and macOS (no safe fork, and a spawned interpreter would cost more
 than it saves), when another thread is running (forking a threaded process is unsafe), for fewer than
@@ -18,15 +20,19 @@ than it saves), when another thread is running (forking a threaded process is un
 from __future__ import annotations
 
 import os
+import struct
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 MIN_ITEMS = 4  # below this the fork and the pickling are not paid back
+TICKET = struct.Struct("<I")  # 4 bytes: a pipe read of at most PIPE_BUF bytes is atomic, so no ticket is read twice
+MAX_TICKETS = 60_000 // TICKET.size  # they must all fit in the pipe's buffer (64 KiB on Linux) before the fork
 
 
 def can_fork() -> bool:
@@ -37,80 +43,105 @@ def can_fork() -> bool:
     return len(os.sched_getaffinity(0)) >= 2
 
 
-def map_in_two(
-    function: Callable[[Item], Result],
-    items: Sequence[Item],
-    crashed: Callable[[Item, str], Result],
-    weights: Sequence[float] | None = None,
-    started: Callable[[Item], None] | None = None,
-) -> list[Result]:
-    """[function(item) for item in items], with a forked child computing about half of them when it pays.
+class SharedWork(Generic[Item, Result]):
+    """function(item) for every item, shared with a forked child from the moment the `with` block is entered.
 
-    `weights` (file sizes, say) share the work out evenly: heaviest first, each to the side with less so far.
-    `started(item)` is called in this process as each item is begun here or arrives from the child (progress).
-    `crashed(item, why)` stands in for the result of the item the child died on. `function` must not raise for
-    the child's sake (an exception there makes the parent compute that item itself, raising the same way)."""
-    if len(items) < MIN_ITEMS or not can_fork():
-        return [_run(function, item, started) for item in items]
-    import multiprocessing
+    Usage: `with SharedWork(read, files, crashed, sizes) as work: other_work(); results = work.results()`.
+    `weights` (file sizes, say) set the order the files are taken in, heaviest first. `crashed(item, why)` stands
+    in for the result of the item the child died on. `function` must not raise for the child's sake (if it does
+    there, this process computes that item itself, raising the same way)."""
 
-    mine, theirs = _share(len(items), weights)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child, args=(function, [items[i] for i in theirs], sender), daemon=True)
-    child.start()
-    sender.close()
-    results: dict[int, Result] = {}
-    try:
-        for index in mine:
-            results[index] = _run(function, items[index], started)
-        for done, index in enumerate(theirs):
+    def __init__(
+        self,
+        function: Callable[[Item], Result],
+        items: Sequence[Item],
+        crashed: Callable[[Item, str], Result],
+        weights: Sequence[float] | None = None,
+    ) -> None:
+        self.function = function
+        self.items = list(items)
+        self.crashed = crashed
+        order = range(len(self.items))
+        self.order = sorted(order, key=lambda i: -weights[i]) if weights is not None else list(order)
+        self._child: Any = None
+        self._receiver: Any = None
+        self._tickets = -1
+
+    def __enter__(self) -> SharedWork[Item, Result]:
+        if MIN_ITEMS <= len(self.items) <= MAX_TICKETS and can_fork():
+            self._start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self._stop()
+
+    def results(self, started: Callable[[Item], None] | None = None) -> list[Result]:
+        """Every result in the items' order. `started(item)` is called here as each item is begun here or arrives
+        from the child (progress)."""
+        done: dict[int, Result] = {}
+        if self._child is None:
+            for index in self.order:
+                done[index] = self._here(index, started)
+            return [done[i] for i in range(len(self.items))]
+        while ticket := os.read(self._tickets, TICKET.size):
+            (index,) = TICKET.unpack(ticket)
+            done[index] = self._here(index, started)
+        while len(done) < len(self.items):
             try:
-                status, payload = receiver.recv()
-            except (EOFError, OSError):
-                child.join(5)
-                results[index] = crashed(items[index], _exit_reason(child.exitcode))
-                for rest in theirs[done + 1 :]:
-                    results[rest] = _run(function, items[rest], started)
+                status, index, payload = self._receiver.recv()
+            except (EOFError, OSError):  # the child died: the ticket it held is the file it died on
+                self._child.join(5)
+                why = _exit_reason(self._child.exitcode)
+                for index in self.order:
+                    if index not in done:
+                        done[index] = self.crashed(self.items[index], why)
+                        why = "the reader process had stopped"  # (never more than one ticket is held)
                 break
             if started:
-                started(items[index])
-            results[index] = payload if status == "ok" else function(items[index])
-    finally:
-        receiver.close()
-        child.join(5)
-        if child.is_alive():
-            child.kill()
-            child.join()
-    return [results[index] for index in range(len(items))]
+                started(self.items[index])
+            done[index] = payload if status == "ok" else self.function(self.items[index])
+        return [done[i] for i in range(len(self.items))]
+
+    def _here(self, index: int, started: Callable[[Item], None] | None) -> Result:
+        item = self.items[index]
+        if started:
+            started(item)
+        return self.function(item)
+
+    def _start(self) -> None:
+        import multiprocessing
+
+        tickets, writer = os.pipe()
+        os.write(writer, b"".join(TICKET.pack(i) for i in self.order))
+        os.close(writer)
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_child, args=(self.function, self.items, tickets, sender), daemon=True)
+        child.start()
+        sender.close()
+        self._child, self._receiver, self._tickets = child, receiver, tickets
+
+    def _stop(self) -> None:
+        if self._child is None:
+            return
+        os.close(self._tickets)
+        self._receiver.close()
+        self._child.join(5)
+        if self._child.is_alive():
+            self._child.kill()
+            self._child.join()
+        self._child = None
 
 
-def _run(function: Callable[[Item], Result], item: Item, started: Callable[[Item], None] | None) -> Result:
-    if started:
-        started(item)
-    return function(item)
-
-
-def _share(count: int, weights: Sequence[float] | None) -> tuple[list[int], list[int]]:
-    """(this process's positions, the child's), each in the items' order, balanced by weight."""
-    if weights is None:
-        return list(range(0, count, 2)), list(range(1, count, 2))
-    sides: tuple[list[int], list[int]] = ([], [])
-    loads = [0.0, 0.0]
-    for index in sorted(range(count), key=lambda i: -weights[i]):
-        side = 0 if loads[0] <= loads[1] else 1
-        sides[side].append(index)
-        loads[side] += weights[index]
-    return sorted(sides[0]), sorted(sides[1])
-
-
-def _child(function: Callable[[Any], Any], items: Sequence[Any], sender: Any) -> None:
-    for item in items:
+def _child(function: Callable[[Any], Any], items: Sequence[Any], tickets: int, sender: Any) -> None:
+    while ticket := os.read(tickets, TICKET.size):
+        (index,) = TICKET.unpack(ticket)
         try:
-            result = function(item)
-            sender.send(("ok", result))
-        except Exception as exc:  # the parent computes this item itself and sees the same problem
-            sender.send(("error", repr(exc)))
+            sender.send(("ok", index, function(items[index])))
+        except Exception as exc:  # this process computes the item itself and sees the same problem
+            sender.send(("error", index, repr(exc)))
     sender.close()
 
 

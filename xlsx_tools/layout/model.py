@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from dataclasses import dataclass
+from functools import cached_property
 
 # id: the hidden, locked Row ID; plan: the plan's text, locked; previous: last period's reported value, shown
 # read-only in return templates; reporting: what a body fills in, unlocked.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,37 +64,71 @@ class OpenMaster:
 
 
 def open_master(path: Path) -> OpenMaster:
-    from xlsx_tools.workbook.safety import inspect_file
-
-    problem, package = inspect_file(path)
-    if problem:
-        raise MasterError(Finding("MERGE_511", file=path.name, detail=problem.message))
-    book: ValueBook | None = None
-    try:
-        book = ValueBook(path, package)
-        state, places, columns, identity, context = _read_state(path, book)
-    except MasterError:
-        raise
-    except Exception as exc:  # a damaged master (or a sheet far too large): say so, with the file named
-        raise MasterError(Finding("MERGE_511", file=path.name, detail=f"it could not be read ({exc})")) from None
-    finally:
-        if book is not None:
-            book.close()
-    return OpenMaster(path, context, identity, state, places, columns)
+    """The master's state (MasterError when it cannot be merged into)."""
+    with MasterReader(path) as reader:
+        return reader.finish()
 
 
-def _read_state(
-    path: Path, book: ValueBook
-) -> tuple[MasterState, dict[str, tuple[str, int]], dict[str, dict[str, int]], dict[str, str], PlanContext]:
-    identity = identity_from_rows(book.rows(IDENTITY_SHEET))
+class MasterReader:
+    """Opening the master in two steps: first the file is checked and its identity and plan read (what reading the
+    returns needs: `context`, `identity`), then `finish` reads the state, so the returns can be read meanwhile
+    (xlsx_tools.parallel). Raises MasterError, with the file named, for a master that cannot be used."""
+
+    def __init__(self, path: Path) -> None:
+        from xlsx_tools.workbook.safety import inspect_file
+
+        self.path = path
+        problem, package = inspect_file(path)
+        if problem:
+            raise MasterError(Finding("MERGE_511", file=path.name, detail=problem.message))
+        self._book: ValueBook | None = None
+        with self._reading():
+            self._book = ValueBook(path, package)
+            self.identity = identity_from_rows(self._book.rows(IDENTITY_SHEET))
+            self.context = _plan_of(path, self.identity)
+
+    def finish(self) -> OpenMaster:
+        assert self._book is not None
+        with self._reading():
+            state, places, columns = _read_state(self.path, self._book, self.identity, self.context)
+        return OpenMaster(self.path, self.context, self.identity, state, places, columns)
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except MasterError:
+            raise
+        except Exception as exc:  # a damaged master (or a sheet far too large): say so, with the file named
+            detail = f"it could not be read ({exc})"
+            raise MasterError(Finding("MERGE_511", file=self.path.name, detail=detail)) from None
+
+    def close(self) -> None:
+        if self._book is not None:
+            self._book.close()
+            self._book = None
+
+    def __enter__(self) -> MasterReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _plan_of(path: Path, identity: dict[str, str]) -> PlanContext:
     if identity.get("kind") != "master":
         detail = f"{path.name} is not a master workbook (its identity says {identity.get('kind') or 'nothing'})"
         raise MasterError(Finding("MERGE_511", file=path.name, detail=detail))
     try:
-        context = plan_context(identity.get("plan_id", ""))
+        return plan_context(identity.get("plan_id", ""))
     except ValueError:
         detail = f"unknown plan {identity.get('plan_id')!r}"
         raise MasterError(Finding("MERGE_511", file=path.name, detail=detail)) from None
+
+
+def _read_state(
+    path: Path, book: ValueBook, identity: dict[str, str], context: PlanContext
+) -> tuple[MasterState, dict[str, tuple[str, int]], dict[str, dict[str, int]]]:
     layout = context.sheet
     cells: dict[str, dict[str, str]] = {}
     places: dict[str, tuple[str, int]] = {}
@@ -132,7 +167,7 @@ def _read_state(
         name=path.name,
     )
     read_logs(book, state, {c.header: c.key for c in layout.columns})
-    return state, places, columns, identity, context
+    return state, places, columns
 
 
 def _text(value: Any) -> str:

@@ -86,24 +86,11 @@ def plan_files(
 ) -> PlannedMerge | MergeResult:
     """Open the master, read every return and plan the merge; a master that cannot be used gives a MergeResult
     carrying its finding. The caller holds the lock."""
-    from xlsx_tools.merge.master_book import MasterError, describe_changes, open_master
+    from xlsx_tools.merge.master_book import MasterError, MasterReader, describe_changes
     from xlsx_tools.merge.plan import plan_merge
     from xlsx_tools.merge.read_return import MergeTarget, read_return
-    from xlsx_tools.parallel import map_in_two
+    from xlsx_tools.parallel import SharedWork
 
-    try:
-        opened = open_master(master)
-    except MasterError as exc:
-        report.add(exc.finding)
-        return MergeResult(report)
-    state = opened.state
-    target = MergeTarget(
-        context=opened.context,
-        plan_version=state.plan_version,
-        period=state.period,
-        accept_period=options.accept_period,
-        map_version=options.map_version,
-    )
     paths = [Path(path) for path in files]
     begun = iter(range(1, len(paths) + 1))
 
@@ -111,9 +98,23 @@ def plan_files(
         if progress:
             progress(next(begun), len(paths), path)
 
-    items = map_in_two(
-        lambda path: read_return(path, target), paths, _reader_crashed, [_size(p) for p in paths], started
-    )
+    try:
+        with MasterReader(master) as reader:
+            target = MergeTarget(
+                context=reader.context,
+                plan_version=reader.context.plan.version,
+                period=reader.identity.get("period", ""),
+                accept_period=options.accept_period,
+                map_version=options.map_version,
+            )
+            reading = SharedWork(lambda path: read_return(path, target), paths, _reader_crashed, _sizes(paths))
+            with reading:  # a forked child starts on the returns (where it pays) while the state is read
+                opened = reader.finish()
+                items = reading.results(started)
+    except MasterError as exc:
+        report.add(exc.finding)
+        return MergeResult(report)
+    state = opened.state
     if not state.period:
         items = _one_period(items, options.accept_period)
     moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
@@ -143,11 +144,14 @@ def _merge_locked(
     return result
 
 
-def _size(path: Path) -> float:
-    try:
-        return float(path.stat().st_size)
-    except OSError:
-        return 0.0
+def _sizes(paths: list[Path]) -> list[float]:
+    sizes = []
+    for path in paths:
+        try:
+            sizes.append(float(path.stat().st_size))
+        except OSError:
+            sizes.append(0.0)
+    return sizes
 
 
 def _reader_crashed(path: Path, why: str) -> Refusal:
