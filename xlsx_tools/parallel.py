@@ -136,13 +136,23 @@ class SharedWork(Generic[Item, Result]):
 
 
 def _child(function: Callable[[Any], Any], items: Sequence[Any], tickets: int, sender: Any) -> None:
-    while ticket := os.read(tickets, TICKET.size):
-        (index,) = TICKET.unpack(ticket)
-        try:
-            sender.send(("ok", index, function(items[index])))
-        except Exception as exc:  # this process computes the item itself and sees the same problem
-            sender.send(("error", index, repr(exc)))
-    sender.close()
+    try:
+        while ticket := os.read(tickets, TICKET.size):
+            (index,) = TICKET.unpack(ticket)
+            try:
+                answer = ("ok", index, function(items[index]))
+            except Exception as exc:  # the parent computes the item itself and sees the same problem
+                answer = ("error", index, repr(exc))
+            try:
+                sender.send(answer)
+            except OSError:
+                raise
+            except Exception as exc:  # a result that cannot be pickled: the parent computes it itself
+                sender.send(("error", index, repr(exc)))
+    except OSError:  # the parent has gone (or stopped listening): nothing is left to do
+        pass
+    finally:
+        sender.close()
 
 
 def _exit_reason(code: int | None) -> str:
