@@ -107,6 +107,8 @@ def _worker(mode: str, job_file: Path) -> None:
         stats.sort_stats("tottime").print_stats(15)
         return
     out["self_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # the merge's forked reader (xlsx_tools.parallel), if it ran: its peak, shared pages counted again
+    out["reader_maxrss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print("RESULT " + json.dumps(out))
 
 
@@ -298,7 +300,7 @@ def run(root: Path, repeats: int, args: argparse.Namespace) -> int:
         peak_1x = run_worker("once", master, one_x, scratch, timed=True)
     else:
         peak_10x = peak_rss_without_time(master, ten_x, scratch)
-        peak_1x = {"peak_mb": float("nan"), "self_maxrss_mb": float("nan")}
+        peak_1x = {"peak_mb": float("nan"), "self_maxrss_mb": float("nan"), "reader_maxrss_mb": float("nan")}
     merge1 = [run_worker("merge", master, one_x, scratch) for _ in range(repeats)]
     plan1 = [run_worker("plan", master, one_x, scratch) for _ in range(repeats)]
     serial1 = [run_worker("plan", master, one_x, scratch, one_process=True) for _ in range(repeats)]
@@ -347,6 +349,10 @@ def run(root: Path, repeats: int, args: argparse.Namespace) -> int:
     print(
         f"  peak RSS ({peak_10x['peak_source']}): 1x {peak_1x['peak_mb']:.0f} MB, 10x {peak_10x['peak_mb']:.0f} MB "
         f"(the worker's own ru_maxrss: 1x {peak_1x['self_maxrss_mb']:.0f} MB, 10x {peak_10x['self_maxrss_mb']:.0f} MB)"
+    )
+    print(
+        f"  the forked reader's own peak RSS: 1x {peak_1x['reader_maxrss_mb']:.0f} MB, "
+        f"10x {peak_10x['reader_maxrss_mb']:.0f} MB (its pages are mostly shared with the merge process)"
     )
     print(
         "  tipwp --help runs: "
