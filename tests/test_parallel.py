@@ -144,3 +144,21 @@ def test_a_file_that_kills_the_reader_is_refused_and_the_rest_merge(
     assert [f.code for f in refused[0].findings] == ["FILE_005"]
     assert "SIGKILL" in refused[0].findings[0].detail and refused[0].findings[0].file == refused[0].file
     assert sum(o.outcome == "merged" for o in result.outcomes) == len(filled_returns) - 1
+
+
+def slow(item: int) -> int:
+    time.sleep(0.5)
+    return item
+
+
+@forking
+def test_a_block_that_fails_before_the_results_stops_the_child_at_once() -> None:
+    """A master that cannot be read ends the merge: the child's work is not waited for."""
+    start = time.perf_counter()
+    work = SharedWork(slow, list(range(20)), lambda item, why: -1)
+    with pytest.raises(ValueError, match="master"), work:
+        child = work._child
+        assert child is not None and child.is_alive()
+        raise ValueError("the master could not be read")
+    assert time.perf_counter() - start < 2  # not 20 x 0.5 s, nor the 5 s grace of a finished child
+    assert not child.is_alive()

@@ -66,6 +66,7 @@ class SharedWork(Generic[Item, Result]):
         self._child: Any = None
         self._receiver: Any = None
         self._tickets = -1
+        self._collected = False
 
     def __enter__(self) -> SharedWork[Item, Result]:
         if MIN_ITEMS <= len(self.items) <= MAX_TICKETS and can_fork():
@@ -102,6 +103,7 @@ class SharedWork(Generic[Item, Result]):
             if started:
                 started(self.items[index])
             done[index] = payload if status == "ok" else self.function(self.items[index])
+        self._collected = True
         return [done[i] for i in range(len(self.items))]
 
     def _here(self, index: int, started: Callable[[Item], None] | None) -> Result:
@@ -124,14 +126,17 @@ class SharedWork(Generic[Item, Result]):
         self._child, self._receiver, self._tickets = child, receiver, tickets
 
     def _stop(self) -> None:
+        """After `results()` the child has finished (or is finishing); otherwise (the block raised, the master
+        could not be read) its work is not wanted and it is stopped at once."""
         if self._child is None:
             return
         os.close(self._tickets)
         self._receiver.close()
-        self._child.join(5)
+        if self._collected:
+            self._child.join(5)
         if self._child.is_alive():
             self._child.kill()
-            self._child.join()
+        self._child.join()
         self._child = None
 
 
