@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import struct
 import subprocess
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -106,6 +108,37 @@ def make_far_cell(tmp: Path, master: Path) -> Path:
     return tmp / "far-cell.xlsx"
 
 
+def _patched_directory(source: Path, target: Path, part: str, offset: int, change: Callable[[int], int]) -> Path:
+    """A copy of `source` whose central directory entry for `part` has the 32- or 16-bit field at `offset` (from
+    the entry's signature) changed: what a damaged or doctored zip looks like to a reader."""
+    data = bytearray(source.read_bytes())
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        name_length = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46 : at + 46 + name_length].decode() == part:
+            width = "<H" if offset == 8 else "<I"
+            struct.pack_into(width, data, at + offset, change(struct.unpack_from(width, data, at + offset)[0]))
+            target.write_bytes(bytes(data))
+            return target
+        at = data.find(b"PK\x01\x02", at + 46)
+    raise AssertionError(f"{part} is not in {source}")
+
+
+def make_zip_encrypted_part(tmp: Path, master: Path) -> Path:
+    """A part flagged as encrypted with zip's own (weak) encryption, which Office never uses."""
+    return _patched_directory(master, tmp / "zip-encrypted.xlsx", "xl/workbook.xml", 8, lambda flags: flags | 0x1)
+
+
+def make_wrong_checksum(tmp: Path, master: Path) -> Path:
+    """A bit flipped in transit: the sheet's CRC in the zip directory no longer matches its bytes."""
+    return _patched_directory(master, tmp / "bad-crc.xlsx", "xl/worksheets/sheet2.xml", 16, lambda crc: crc ^ 0x10)
+
+
+def make_size_lie(tmp: Path, master: Path) -> Path:
+    """The zip directory says a sheet unpacks to 100 bytes: it holds more, and no more than 100 may come out."""
+    return _patched_directory(master, tmp / "size-lie.xlsx", "xl/worksheets/sheet2.xml", 24, lambda size: 100)
+
+
 def make_missing(tmp: Path, master: Path) -> Path:
     return tmp / "does-not-exist.xlsx"
 
@@ -123,6 +156,9 @@ CASES = [
     ("external-entities", make_xxe, "FILE_008"),
     ("macro", make_macro, "FILE_009"),
     ("far-cell", make_far_cell, "FILE_010"),
+    ("zip-encrypted-part", make_zip_encrypted_part, "FILE_004"),
+    ("wrong-checksum", make_wrong_checksum, "FILE_005"),
+    ("size-lie", make_size_lie, "FILE_005"),
     ("missing", make_missing, "FILE_001"),
 ]
 

@@ -38,7 +38,18 @@ from openpyxl.utils import get_column_letter
 
 from tests.helpers import rewrite_zip
 from tests.returns_kit import fill, headers, issue, logs, master_values, row_places
-from tests.test_bad_files import make_bomb, make_empty, make_encrypted, make_macro, make_text, make_truncated, make_xlsb
+from tests.test_bad_files import (
+    make_bomb,
+    make_empty,
+    make_encrypted,
+    make_macro,
+    make_size_lie,
+    make_text,
+    make_truncated,
+    make_wrong_checksum,
+    make_xlsb,
+    make_zip_encrypted_part,
+)
 from xlsx_tools.findings import Finding, Severity
 from xlsx_tools.merge.run import MergeResult, merge_returns
 from xlsx_tools.office import convert
@@ -714,6 +725,9 @@ add("xlsm-with-macro-refused", fatal(make_macro), "FILE_009")
 add("password-encrypted-refused", fatal(make_encrypted), "FILE_004")
 add("zero-bytes-refused", fatal(make_empty), "FILE_002")
 add("truncated-zip-refused", fatal(make_truncated), "FILE_005")
+add("part-checksum-wrong-refused", fatal(make_wrong_checksum), "FILE_005")
+add("part-bigger-than-declared-refused", fatal(make_size_lie), "FILE_005")
+add("zip-encrypted-part-refused", fatal(make_zip_encrypted_part), "FILE_004")
 add("not-a-zip-refused", fatal(make_text), "FILE_003")
 add("zip-bomb-refused", fatal(make_bomb), "FILE_007")
 add("external-entity-in-sheet-refused", repacked("entity.xlsx", doctype()), "FILE_008")
