@@ -139,6 +139,11 @@ def make_size_lie(tmp: Path, master: Path) -> Path:
     return _patched_directory(master, tmp / "size-lie.xlsx", "xl/worksheets/sheet2.xml", 24, lambda size: 100)
 
 
+def make_part_outside(tmp: Path, master: Path) -> Path:
+    """The zip directory places a sheet beyond the end of the file."""
+    return _patched_directory(master, tmp / "part-outside.xlsx", "xl/worksheets/sheet2.xml", 42, lambda at: 1 << 30)
+
+
 def make_missing(tmp: Path, master: Path) -> Path:
     return tmp / "does-not-exist.xlsx"
 
@@ -159,6 +164,7 @@ CASES = [
     ("zip-encrypted-part", make_zip_encrypted_part, "FILE_004"),
     ("wrong-checksum", make_wrong_checksum, "FILE_005"),
     ("size-lie", make_size_lie, "FILE_005"),
+    ("part-outside", make_part_outside, "FILE_005"),
     ("missing", make_missing, "FILE_001"),
 ]
 

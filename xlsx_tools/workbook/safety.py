@@ -58,7 +58,10 @@ def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None
             detail=f"the file's content is not an Excel workbook (it is named {path.suffix or 'without extension'})",
         )
         return finding, None
-    return _zip_finding(path, allow_macros)
+    try:
+        return _zip_finding(path, allow_macros)
+    except Exception as exc:  # whatever else a doctored zip makes zipfile raise: the file is damaged, not the run
+        return Finding("FILE_005", file=name, detail=f"the zip could not be read ({type(exc).__name__}: {exc})"), None
 
 
 def _ole_finding(path: Path) -> Finding:
@@ -133,9 +136,10 @@ def _unpack(archive: zipfile.ZipFile, handle: BinaryIO, info: zipfile.ZipInfo) -
     if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
         return archive.read(info)
     handle.seek(info.header_offset)
-    signature, name_length, extra_length = _LOCAL_HEADER.unpack(handle.read(_LOCAL_HEADER.size))
-    if signature != ZIP_MAGIC:
+    header = handle.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size or not header.startswith(ZIP_MAGIC):
         raise ValueError("its local header is missing")
+    _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
     handle.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
     raw = handle.read(info.compress_size)
     if len(raw) != info.compress_size:
