@@ -144,6 +144,14 @@ def make_part_outside(tmp: Path, master: Path) -> Path:
     return _patched_directory(master, tmp / "part-outside.xlsx", "xl/worksheets/sheet2.xml", 42, lambda at: 1 << 30)
 
 
+def make_lost_part(tmp: Path, master: Path) -> Path:
+    """A damaged name in the zip directory: the workbook's [Content_Types].xml can no longer be found."""
+    data = master.read_bytes()
+    at = data.rfind(b"[Content_Types].xml")  # its central directory entry comes last
+    (tmp / "lost-part.xlsx").write_bytes(data[:at] + b"[Content_Typez].xml" + data[at + 19 :])
+    return tmp / "lost-part.xlsx"
+
+
 def make_missing(tmp: Path, master: Path) -> Path:
     return tmp / "does-not-exist.xlsx"
 
@@ -165,6 +173,7 @@ CASES = [
     ("wrong-checksum", make_wrong_checksum, "FILE_005"),
     ("size-lie", make_size_lie, "FILE_005"),
     ("part-outside", make_part_outside, "FILE_005"),
+    ("lost-part", make_lost_part, "FILE_005"),
     ("missing", make_missing, "FILE_001"),
 ]
 

@@ -88,11 +88,15 @@ def _zip_finding(path: Path, allow_macros: bool) -> tuple[Finding | None, Packag
             names = {info.filename for info in infos}
             if "mimetype" in names and "content.xml" in names:
                 return Finding("FILE_006", file=name, detail="this is an OpenDocument (.ods) spreadsheet"), None
-            if "[Content_Types].xml" not in names:
-                return Finding("FILE_003", file=name, detail="the file is a zip archive, not a workbook"), None
             if "xl/workbook.bin" in names:
                 return Finding("FILE_006", file=name, detail="this is an Excel binary (.xlsb) workbook"), None
-            if "xl/workbook.xml" not in names:
+            missing = [part for part in ("[Content_Types].xml", "xl/workbook.xml") if part not in names]
+            if missing and any(n.startswith("xl/") for n in names):  # a workbook with a part lost or misnamed
+                detail = f"the workbook's part {missing[0]} is missing (or its name in the zip is damaged)"
+                return Finding("FILE_005", file=name, detail=detail), None
+            if "[Content_Types].xml" in missing:
+                return Finding("FILE_003", file=name, detail="the file is a zip archive, not a workbook"), None
+            if missing:
                 return Finding("FILE_003", file=name, detail="the package holds no Excel workbook part"), None
             unpacked = sum(info.file_size for info in infos)
             packed = max(1, sum(info.compress_size for info in infos))
