@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from tests.returns_kit import fill_every_row, issue
 from xlsx_tools.findings import CATALOGUE
-from xlsx_tools.merge.master_book import open_master
+from xlsx_tools.merge.master_book import MasterError, open_master
 from xlsx_tools.merge.model import Refusal, Submission
 from xlsx_tools.merge.read_return import MergeTarget, read_return
 from xlsx_tools.validate.checks import validate_file
@@ -119,3 +119,30 @@ def test_mangled_xml_in_a_valid_zip_is_refused_or_read_never_raised(
                     data = bytes(text)
                 outer.writestr(info.filename, data)
         check(path, target)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damage=byte_damage)
+def test_a_damaged_master_is_refused_with_merge_511_never_raised(master_bwp2: Path, damage: list) -> None:
+    """The master gets the same treatment: a merge into a damaged one stops with MERGE_511 and writes nothing."""
+    from xlsx_tools.merge.run import MergeOptions, merge_returns
+
+    data = bytearray(master_bwp2.read_bytes())
+    for kind, where, value in damage:
+        at = int(where * (len(data) - 1))
+        if kind == "flip":
+            data[at] ^= value
+        elif kind == "zero":
+            data[at : at + value] = bytes(len(data[at : at + value]))
+        else:
+            del data[max(at, 1) :]
+    with tempfile.TemporaryDirectory() as folder:
+        master = Path(folder) / "master.xlsx"
+        master.write_bytes(bytes(data))
+        try:
+            open_master(master)
+        except MasterError as exc:
+            assert exc.finding.code == "MERGE_511" and exc.finding.file == "master.xlsx"
+            result = merge_returns(master, [], MergeOptions())
+            assert [f.code for f in result.report.findings] == ["MERGE_511"] and not result.written
+            assert master.read_bytes() == bytes(data)
