@@ -162,3 +162,26 @@ def test_a_block_that_fails_before_the_results_stops_the_child_at_once() -> None
         raise ValueError("the master could not be read")
     assert time.perf_counter() - start < 2  # not 20 x 0.5 s, nor the 5 s grace of a finished child
     assert not child.is_alive()
+
+
+def pid_of(item: int) -> int:
+    return os.getpid()
+
+
+@forking
+def test_a_pipe_too_small_for_the_tickets_keeps_the_work_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user over the kernel's pipe quota gets one-page pipes: no fork then, rather than a write that never ends."""
+    import fcntl
+
+    real_pipe = os.pipe
+
+    def one_page_pipe() -> tuple[int, int]:
+        read_end, write_end = real_pipe()
+        fcntl.fcntl(write_end, 1031, 4096)  # F_SETPIPE_SZ
+        return read_end, write_end
+
+    monkeypatch.setattr(os, "pipe", one_page_pipe)
+    items = list(range(2_000))  # 8,000 bytes of tickets
+    with SharedWork(pid_of, items, lambda item, why: -1) as work:
+        assert work._child is None
+        assert set(work.results()) == {PARENT}

@@ -70,7 +70,9 @@ class SharedWork(Generic[Item, Result]):
 
     def __enter__(self) -> SharedWork[Item, Result]:
         if MIN_ITEMS <= len(self.items) <= MAX_TICKETS and can_fork():
-            self._start()
+            tickets = self._tickets_pipe()
+            if tickets is not None:
+                self._start(tickets)
         return self
 
     def __exit__(
@@ -112,12 +114,25 @@ class SharedWork(Generic[Item, Result]):
             started(item)
         return self.function(item)
 
-    def _start(self) -> None:
+    def _tickets_pipe(self) -> int | None:
+        """A pipe holding one ticket per item and closed for writing (its read end), or None when the pipe cannot
+        hold them all (a user over the kernel's pipe quota gets one-page pipes): then the work stays here."""
+        tickets, writer = os.pipe()
+        data = b"".join(TICKET.pack(i) for i in self.order)
+        os.set_blocking(writer, False)
+        try:
+            written = os.write(writer, data)
+        except BlockingIOError:
+            written = 0
+        os.close(writer)
+        if written == len(data):
+            return tickets
+        os.close(tickets)
+        return None
+
+    def _start(self, tickets: int) -> None:
         import multiprocessing
 
-        tickets, writer = os.pipe()
-        os.write(writer, b"".join(TICKET.pack(i) for i in self.order))
-        os.close(writer)
         context = multiprocessing.get_context("fork")
         receiver, sender = context.Pipe(duplex=False)
         child = context.Process(target=_child, args=(self.function, self.items, tickets, sender), daemon=True)
