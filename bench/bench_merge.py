@@ -114,7 +114,8 @@ def _worker(mode: str, job_file: Path) -> None:
 
 PHASES = (  # (label, path fragment of the function's file, function name, only when called from this function)
     ("merge_returns (total)", "merge/run.py", "merge_returns", ""),
-    ("open_master (the master's values and state, calamine)", "merge/master_book.py", "open_master", ""),
+    ("opening the master: safety check, identity, plan context", "merge/master_book.py", "__init__", "plan_files"),
+    ("the master's state (pillar sheets and record sheets, calamine)", "merge/master_book.py", "finish", ""),
     ("  read_logs (record sheets into plain data)", "merge/log_sheets.py", "read_logs", ""),
     ("plan_context (plan YAML, layout, schema)", "validate/context.py", "plan_context", ""),
     ("read_return x files (read + validate + collect)", "merge/read_return.py", "read_return", ""),
