@@ -50,15 +50,8 @@ def check(path: Path, target: MergeTarget) -> None:
         assert finding.code in CATALOGUE
 
 
-byte_damage = st.lists(
-    st.tuples(st.sampled_from(["flip", "zero", "cut"]), st.floats(0, 1), st.integers(1, 255)), min_size=1, max_size=6
-)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(damage=byte_damage)
-def test_damaged_bytes_are_refused_or_read_never_raised(setting: tuple[MergeTarget, bytes], damage: list) -> None:
-    target, clean = setting
+def damaged(clean: bytes, damage: list) -> bytes:
+    """`clean` with bytes flipped, runs zeroed, or the rest cut off, at the given fractions of its length."""
     data = bytearray(clean)
     for kind, where, value in damage:
         at = int(where * (len(data) - 1))
@@ -68,9 +61,22 @@ def test_damaged_bytes_are_refused_or_read_never_raised(setting: tuple[MergeTarg
             data[at : at + value] = bytes(len(data[at : at + value]))
         else:
             del data[max(at, 1) :]
+    return bytes(data)
+
+
+byte_damage = st.lists(
+    st.tuples(st.sampled_from(["flip", "zero", "cut"]), st.floats(0, 1), st.integers(1, 255)), min_size=1, max_size=6
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(damage=byte_damage)
+def test_damaged_bytes_are_refused_or_read_never_raised(setting: tuple[MergeTarget, bytes], damage: list) -> None:
+    target, clean = setting
+    data = damaged(clean, damage)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "2026-H2_ACWC_return.xlsx"
-        path.write_bytes(bytes(data))
+        path.write_bytes(data)
         check(path, target)
 
 
@@ -127,22 +133,14 @@ def test_a_damaged_master_is_refused_with_merge_511_never_raised(master_bwp2: Pa
     """The master gets the same treatment: a merge into a damaged one stops with MERGE_511 and writes nothing."""
     from xlsx_tools.merge.run import MergeOptions, merge_returns
 
-    data = bytearray(master_bwp2.read_bytes())
-    for kind, where, value in damage:
-        at = int(where * (len(data) - 1))
-        if kind == "flip":
-            data[at] ^= value
-        elif kind == "zero":
-            data[at : at + value] = bytes(len(data[at : at + value]))
-        else:
-            del data[max(at, 1) :]
+    data = damaged(master_bwp2.read_bytes(), damage)
     with tempfile.TemporaryDirectory() as folder:
         master = Path(folder) / "master.xlsx"
-        master.write_bytes(bytes(data))
+        master.write_bytes(data)
         try:
             open_master(master)
         except MasterError as exc:
             assert exc.finding.code == "MERGE_511" and exc.finding.file == "master.xlsx"
             result = merge_returns(master, [], MergeOptions())
             assert [f.code for f in result.report.findings] == ["MERGE_511"] and not result.written
-            assert master.read_bytes() == bytes(data)
+            assert master.read_bytes() == data
