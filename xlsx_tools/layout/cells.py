@@ -41,7 +41,7 @@ def fingerprint(sheet: SheetLayout, cells: Mapping[str, str]) -> str:
     """
     import hashlib
 
-    text = "\x1f".join(str(cells.get(c.key, "")) for c in sheet.columns if c.role == "plan")
+    text = "\x1f".join(str(cells.get(c.key, "")) for c in sheet.plan_columns)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 

@@ -19,7 +19,7 @@ from xlsx_tools.returns.manifest import MANIFEST_SHEET, read_manifest
 from xlsx_tools.validate.context import PlanContext
 from xlsx_tools.workbook.reader import WorkbookData
 
-__all__ = ["MergeTarget", "file_sha256", "read_return", "submission_from_book", "validate_return"]
+__all__ = ["MergeTarget", "file_sha256", "read_return", "reader_crashed", "submission_from_book", "validate_return"]
 
 
 def file_sha256(path: Path) -> str:
@@ -61,6 +61,12 @@ def validate_return(book: WorkbookData, context: PlanContext) -> list[Finding]:
         if sheet.name not in pillars:
             findings.extend(validate_sheet(str(book.path), sheet, context, seen_ids, plan_checked=True))
     return findings
+
+
+def reader_crashed(path: Path, why: str) -> Refusal:
+    """The refusal of a file whose reading killed the reader process (xlsx_tools.parallel says `why`)."""
+    detail = f"{why}; the file may be damaged or built to break readers: ask for a fresh copy"
+    return Refusal(path.name, _sha_or_blank(path), [Finding("FILE_005", file=path.name, detail=detail)])
 
 
 def _sha_or_blank(path: Path) -> str:

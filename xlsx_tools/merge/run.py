@@ -88,7 +88,7 @@ def plan_files(
     carrying its finding. The caller holds the lock."""
     from xlsx_tools.merge.master_book import MasterError, MasterReader, describe_changes
     from xlsx_tools.merge.plan import plan_merge
-    from xlsx_tools.merge.read_return import MergeTarget, read_return
+    from xlsx_tools.merge.read_return import MergeTarget, read_return, reader_crashed
     from xlsx_tools.parallel import SharedWork
 
     paths = [Path(path) for path in files]
@@ -107,7 +107,7 @@ def plan_files(
                 accept_period=options.accept_period,
                 map_version=options.map_version,
             )
-            reading = SharedWork(lambda path: read_return(path, target), paths, _reader_crashed, _sizes(paths))
+            reading = SharedWork(lambda path: read_return(path, target), paths, reader_crashed, _sizes(paths))
             with reading:  # a forked child starts on the returns (where it pays) while the state is read
                 opened = reader.finish()
                 items = reading.results(started)
@@ -152,17 +152,6 @@ def _sizes(paths: list[Path]) -> list[float]:
         except OSError:
             sizes.append(0.0)
     return sizes
-
-
-def _reader_crashed(path: Path, why: str) -> Refusal:
-    from xlsx_tools.merge.read_return import file_sha256
-
-    try:
-        sha = file_sha256(path)
-    except OSError:
-        sha = ""
-    detail = f"{why}; the file may be damaged or built to break readers: ask for a fresh copy"
-    return Refusal(path.name, sha, [Finding("FILE_005", file=path.name, detail=detail)])
 
 
 def _one_period(items: list[Submission | Refusal], accept: bool) -> list[Submission | Refusal]:

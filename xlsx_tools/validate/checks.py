@@ -126,7 +126,7 @@ def validate_sheet(
     letters = {key: column_letter(i + 1) for key, i in index.items()}
     for merged in sheet.merged:
         findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
-    plan_keys = [c.key for c in context.sheet.columns if c.role == "plan"]
+    plan_keys = [c.key for c in context.sheet.plan_columns]
     for excel_row, cells in sheet.rows:
         document, located = _document(cells, index)
         row_id = str(document.get("row_id") or "")

@@ -38,7 +38,7 @@ def rule_errors(context: PlanContext, document: dict[str, Any]) -> list[tuple[st
         keys[field] = (field, value) if not others else (field, value, *(document.get(o) in (None, "") for o in others))
     missing = [field for field, key in keys.items() if key not in memo]
     if missing:
-        _ask_cerberus(context, document, missing, keys, memo, depends, plan)
+        _ask_cerberus(context, document, missing, keys, plan)
     return [(field, error) for field, key in keys.items() for error in memo[key]]
 
 
@@ -47,10 +47,10 @@ def _ask_cerberus(
     document: dict[str, Any],
     missing: list[str],
     keys: dict[str, tuple[Any, ...]],
-    memo: dict[tuple[Any, ...], list[RuleError]],
-    depends: dict[str, tuple[str, ...]],
     plan: dict[str, Any],
 ) -> None:
+    memo: dict[tuple[Any, ...], list[RuleError]] = plan["memo"]
+    depends: dict[str, tuple[str, ...]] = plan["depends"]
     asked = {field: document[field] for field in missing}
     for field in missing:
         for other in depends.get(field, ()):
