@@ -116,7 +116,7 @@ def _patched_directory(source: Path, target: Path, part: str, offset: int, chang
     while at >= 0:
         name_length = struct.unpack_from("<H", data, at + 28)[0]
         if data[at + 46 : at + 46 + name_length].decode() == part:
-            width = "<H" if offset == 8 else "<I"
+            width = "<H" if offset in (8, 10) else "<I"
             struct.pack_into(width, data, at + offset, change(struct.unpack_from(width, data, at + offset)[0]))
             target.write_bytes(bytes(data))
             return target
@@ -152,6 +152,12 @@ def make_lost_part(tmp: Path, master: Path) -> Path:
     return tmp / "lost-part.xlsx"
 
 
+def make_unknown_packing(tmp: Path, master: Path) -> Path:
+    """A part said to be LZMA-packed (method 14) that is not: read by zipfile's own reader (the methods libdeflate
+    does not do), whose damage is reported the same way."""
+    return _patched_directory(master, tmp / "lzma.xlsx", "xl/styles.xml", 10, lambda method: 14)
+
+
 def make_missing(tmp: Path, master: Path) -> Path:
     return tmp / "does-not-exist.xlsx"
 
@@ -174,6 +180,7 @@ CASES = [
     ("size-lie", make_size_lie, "FILE_005"),
     ("part-outside", make_part_outside, "FILE_005"),
     ("lost-part", make_lost_part, "FILE_005"),
+    ("unknown-packing", make_unknown_packing, "FILE_005"),
     ("missing", make_missing, "FILE_001"),
 ]
 

@@ -16,7 +16,14 @@ from xlsx_tools.merge.run import MergeOptions, merge_returns
 from xlsx_tools.parallel import SharedWork, can_fork
 
 PARENT = os.getpid()
-forking = pytest.mark.skipif(not can_fork(), reason="needs Linux, two CPUs and no other thread running")
+
+
+@pytest.fixture(autouse=True)
+def two_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test here runs with the forked reader asked for (TIPWP_WORKERS=2: even on one CPU). Where forking is
+    not safe (not Linux, another thread running) that fails here, loudly, rather than skipping the tests."""
+    monkeypatch.setenv("TIPWP_WORKERS", "2")
+    assert can_fork(), "the forked reader needs Linux and no other thread running"
 
 
 def tagged(item: int) -> tuple[int, int]:
@@ -35,7 +42,6 @@ def shared(function: Callable[[int], Any], items: list[int], first: float = 0.0,
         return work.results()
 
 
-@forking
 def test_both_processes_take_files_and_results_keep_their_order() -> None:
     items = list(range(10))
     started: list[int] = []
@@ -47,7 +53,6 @@ def test_both_processes_take_files_and_results_keep_their_order() -> None:
     assert sorted(started) == items  # progress hears of every item, here or from the child
 
 
-@forking
 def test_the_child_works_while_this_process_does_something_else() -> None:
     results = shared(tagged, list(range(8)), first=0.2)  # the child has taken every ticket by then
     assert {pid for _, pid in results} - {PARENT}
@@ -67,7 +72,6 @@ def die_in_the_child(item: int) -> tuple[int, int]:
     return tagged(item)
 
 
-@forking
 def test_a_child_killed_on_an_item_costs_that_item_only() -> None:
     seen: list[str] = []
 
@@ -89,7 +93,6 @@ def fails_on_three(item: int) -> int:
     return item
 
 
-@forking
 def test_an_exception_in_the_child_is_raised_here_as_a_plain_loop_would() -> None:
     with pytest.raises(RuntimeError, match="three"):
         shared(fails_on_three, list(range(8)), first=0.1, crashed=lambda item, why: -1)
@@ -108,7 +111,6 @@ def filled_returns(master_copy: Path, tmp_path: Path) -> list[Path]:
     return [fill_every_row(path, rng, out=tmp_path / "filled" / path.name) for path in templates.values()]
 
 
-@forking
 def test_a_forked_merge_equals_a_serial_one(
     master_copy: Path, filled_returns: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -123,7 +125,6 @@ def test_a_forked_merge_equals_a_serial_one(
     assert [f.code for f in forked.report.findings] == [f.code for f in serial.report.findings]
 
 
-@forking
 def test_a_file_that_kills_the_reader_is_refused_and_the_rest_merge(
     master_copy: Path, filled_returns: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -151,7 +152,6 @@ def slow(item: int) -> int:
     return item
 
 
-@forking
 def test_a_block_that_fails_before_the_results_stops_the_child_at_once() -> None:
     """A master that cannot be read ends the merge: the child's work is not waited for."""
     start = time.perf_counter()
@@ -168,7 +168,6 @@ def pid_of(item: int) -> int:
     return os.getpid()
 
 
-@forking
 def test_a_pipe_too_small_for_the_tickets_keeps_the_work_here(monkeypatch: pytest.MonkeyPatch) -> None:
     """A user over the kernel's pipe quota gets one-page pipes: no fork then, rather than a write that never ends."""
     import fcntl
@@ -185,3 +184,37 @@ def test_a_pipe_too_small_for_the_tickets_keeps_the_work_here(monkeypatch: pytes
     with SharedWork(pid_of, items, lambda item, why: -1) as work:
         assert work._child is None
         assert set(work.results()) == {PARENT}
+
+
+def test_one_cpu_keeps_the_work_here_unless_two_processes_are_asked_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    monkeypatch.delenv("TIPWP_WORKERS")
+    assert not can_fork()
+    assert {pid for _, pid in shared(tagged, list(range(8)), first=0.2)} == {PARENT}
+    monkeypatch.setenv("TIPWP_WORKERS", "2")
+    assert can_fork()
+    assert {pid for _, pid in shared(tagged, list(range(8)), first=0.2)} - {PARENT}
+
+
+def a_little_slow(item: int) -> int:
+    time.sleep(0.05)
+    return item
+
+
+def test_a_child_whose_parent_stops_listening_ends_quietly(capfd: pytest.CaptureFixture[str]) -> None:
+    with SharedWork(a_little_slow, list(range(8)), lambda item, why: -1) as work:
+        child = work._child
+        work._receiver.close()  # as when the merge process has gone
+        child.join(5)
+        assert child.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def unpicklable(item: int) -> Callable[[], tuple[int, int]]:
+    pid = os.getpid()
+    return lambda: (item, pid)  # a local function: pickle cannot send it back
+
+
+def test_a_result_that_cannot_be_sent_back_is_computed_here() -> None:
+    results = shared(unpicklable, list(range(8)), first=0.2)  # the child has taken tickets by then
+    assert [result() for result in results] == [(i, PARENT) for i in range(8)]

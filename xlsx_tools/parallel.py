@@ -14,7 +14,8 @@ are read here.
 
 Everywhere else it is a plain loop: on Windows and macOS (no safe fork, and a spawned interpreter would cost more
 than it saves), when another thread is running (forking a threaded process is unsafe), for fewer than
-`MIN_ITEMS` items, with one CPU, or when TIPWP_WORKERS=1 is set.
+`MIN_ITEMS` items, with one CPU, or when TIPWP_WORKERS=1 is set. TIPWP_WORKERS=2 asks for the two processes even
+on one CPU (wherever forking is safe: Linux, no other thread), so that the tests always exercise them.
 """
 
 from __future__ import annotations
@@ -36,11 +37,14 @@ MAX_TICKETS = 60_000 // TICKET.size  # they must all fit in the pipe's buffer (6
 
 
 def can_fork() -> bool:
-    if os.environ.get("TIPWP_WORKERS", "").strip() == "1":
+    """Whether a batch is shared with a forked child here: TIPWP_WORKERS "1" never, "2" wherever forking is safe,
+    otherwise (unset) when it is safe and pays (two CPUs or more)."""
+    workers = os.environ.get("TIPWP_WORKERS", "").strip()
+    if workers == "1":
         return False
     if not sys.platform.startswith("linux") or threading.active_count() > 1:
         return False
-    return len(os.sched_getaffinity(0)) >= 2
+    return workers == "2" or len(os.sched_getaffinity(0)) >= 2
 
 
 class SharedWork(Generic[Item, Result]):
