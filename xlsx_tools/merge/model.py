@@ -1,12 +1,15 @@
 """Plain data of a merge: what a return submitted, what the master holds, and what a merge will change.
 
 Nothing here touches a file. The reader turns a return into a `Submission` (or a `Refusal`), the master adapter turns
-the master into a `MasterState`, and `xlsx_tools.merge.plan.plan_merge` computes the next state from both.
+the master into a `MasterState`, and `xlsx_tools.merge.plan.plan_merge` computes the next state from both. The
+records a merge makes by the thousand (submitted values, history lines, cell changes, conflicts) are named tuples:
+as immutable as frozen dataclasses, and four times cheaper to make.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from xlsx_tools.findings import Finding
 
@@ -26,8 +29,7 @@ class Source:
     due: str = ""  # the due date printed in the template, if any
 
 
-@dataclass(frozen=True)
-class SubmittedValue:
+class SubmittedValue(NamedTuple):
     """One non-empty reported cell of a return."""
 
     row_id: str
@@ -74,8 +76,7 @@ class Refusal:
     template_id: str = ""
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(NamedTuple):
     """One value as submitted, for ever: the long-format history of the master."""
 
     merged_at: str
@@ -118,8 +119,7 @@ class AuditEntry:
     due: str = ""  # the template's due date, so completeness can tell on time from late
 
 
-@dataclass(frozen=True)
-class Conflict:
+class Conflict(NamedTuple):
     period: str
     row_id: str
     field: str
@@ -148,8 +148,7 @@ class MasterState:
     name: str = "master.xlsx"
 
 
-@dataclass(frozen=True)
-class CellChange:
+class CellChange(NamedTuple):
     row_id: str
     field: str
     old: str

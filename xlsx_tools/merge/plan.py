@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from xlsx_tools.findings import Finding
 from xlsx_tools.merge.model import (
@@ -154,8 +154,7 @@ def entry_status(entry: HistoryEntry, latest: dict[str, str], period: str) -> st
     return "current" if latest.get(entry.asb) == entry.sha256 else "superseded"
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     """The value a period shows for one reported cell, and which body it came from ("" for a typed decision)."""
 
     value: str

@@ -14,7 +14,7 @@ from xlsx_tools.findings import Finding, Severity
 from xlsx_tools.layout.cells import normal_text
 from xlsx_tools.merge.model import Proposal, Submission, SubmittedValue
 from xlsx_tools.returns.manifest import Manifest
-from xlsx_tools.validate.context import PlanContext, TextIndex
+from xlsx_tools.validate.context import PlanContext
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData
@@ -38,10 +38,10 @@ class Record:
     excel_row: int
     cells: dict[str, Cell]  # layout key → cell
     extra: dict[str, Cell] = field(default_factory=dict)  # header (or "column X") → a filled cell of another column
+    texts: dict[str, str] = field(default_factory=dict)  # layout key → cell_text of each filled cell
 
     def text(self, key: str) -> str:
-        cell = self.cells.get(key)
-        return "" if cell is None or cell.kind == "empty" else cell_text(cell)
+        return self.texts.get(key, "")
 
 
 def cell_text(cell: Cell) -> str:
@@ -56,14 +56,24 @@ def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
     for sheet in row_sheets(book, context):
         positions = {headers[label]: i for i, label in enumerate(sheet.headers) if label in headers}
         known = set(positions.values())
+        others: list[int] = []  # the positions of other columns, up to the widest row so far (`scanned`)
+        scanned = 0
         for excel_row, cells in sheet.rows:
-            located = {key: cells[i] for key, i in positions.items() if i < len(cells)}
-            extra = {
-                _extra_label(sheet.headers, i, cell): cell
-                for i, cell in enumerate(cells)
-                if i not in known and cell.kind != "empty"
+            width = len(cells)
+            located = {key: cells[i] for key, i in positions.items() if i < width}
+            texts = {
+                key: value if type(value := cell.value) is str else cell_text(cell)
+                for key, cell in located.items()
+                if cell.kind != "empty"
             }
-            out.append(Record(sheet.name, excel_row, located, extra))
+            if width > scanned:
+                others, scanned = [i for i in range(width) if i not in known], width
+            extra = {
+                _extra_label(sheet.headers, i, cells[i]): cells[i]
+                for i in others
+                if i < width and cells[i].kind != "empty"
+            }
+            out.append(Record(sheet.name, excel_row, located, extra, texts))
     return out
 
 
@@ -86,16 +96,16 @@ def body_and_period(name: str, records: list[Record], context: PlanContext) -> t
     return "", "", Finding("MERGE_512", file=name, detail=detail)
 
 
-def _moved_row(record: Record, row_id: str, seen: set[str], context: PlanContext, index: TextIndex) -> str:
+def _moved_row(record: Record, row_id: str, seen: set[str], context: PlanContext) -> str:
     """The plan row whose text a row carries when that text is another row's (rows sorted without the hidden
     Row ID column): values follow the text they were typed beside, not the id left behind. "" when none."""
-    by_all, _, by_id = index
     keys = context.sheet.match_on
     if not keys or any(k not in record.cells for k in keys):
         return ""
     expected = context.plan_texts[row_id]
     if all(record.text(k) == expected.get(k, "") for k in keys):
         return ""  # the row's own text, as issued (most rows): no need to compare normalised words
+    by_all, _, by_id = context.match_index
     given = tuple(normal_text(record.text(k)) for k in keys)
     if given == by_id.get(row_id):
         return ""
@@ -110,20 +120,19 @@ def collect_rows(
     name = source.file
     sheet_layout = context.sheet
     errors = {(f.sheet, f.cell): f.code for f in submission.findings if f.severity is Severity.ERROR and f.cell}
-    index = context.match_index
-    by_all, by_last, _ = index
     keys = sheet_layout.match_on
     seen: set[str] = set()
     moved: set[tuple[str, int]] = set()  # (sheet, excel row) of rows matched by text despite a valid Row ID
     for record in records:
         row_id = record.text("row_id")
         how = "id"
-        other = _moved_row(record, row_id, seen, context, index) if row_id in context.rows_by_id else ""
+        other = _moved_row(record, row_id, seen, context) if row_id in context.rows_by_id else ""
         if other:
             moved.add((record.sheet, record.excel_row))
             row_id, how = other, "text"
         elif not row_id or row_id not in context.rows_by_id or row_id in seen:
             held_duplicate = bool(row_id) and row_id in seen
+            by_all, by_last, _ = context.match_index  # worked out once, on the first row that needs it
             matched = by_all.get(tuple(normal_text(record.text(k)) for k in keys), [])
             if len(matched) != 1 and keys:
                 matched = by_last.get(normal_text(record.text(keys[-1])), []) if record.text(keys[-1]) else []
@@ -152,20 +161,21 @@ def collect_rows(
             submission.rows += 1
             _propose_edits(submission, record, row_id, context)
         _propose_extra(submission, record, row_id)
+        texts = record.texts
         for column in sheet_layout.value_columns:
-            cell = record.cells.get(column.key)
-            if cell is None or cell.kind == "empty":
+            text = texts.get(column.key)
+            if text is None:
+                continue  # an empty cell, or no such column
+            address = record.cells[column.key].address
+            held = "ROW_202" if how == "duplicate" else errors.get((record.sheet, address), "")
+            if len(text) <= EXCEL_CELL_LIMIT:
+                submission.values.append(SubmittedValue(row_id, column.key, text, record.sheet, address, held))
                 continue
-            held = errors.get((record.sheet, cell.address), "")
-            if how == "duplicate":
-                held = "ROW_202"
-            text = record.text(column.key)
-            if len(text) > EXCEL_CELL_LIMIT:  # kept whole in the History, in parts a cell can hold
-                held = held or "CELL_304"
+            held = held or "CELL_304"  # kept whole in the History, in parts a cell can hold
             pieces = _pieces(text)
             for part, piece in enumerate(pieces, start=1):
-                note = f"{held}, part {part} of {len(pieces)}" if len(pieces) > 1 else held
-                submission.values.append(SubmittedValue(row_id, column.key, piece, record.sheet, cell.address, note))
+                note = f"{held}, part {part} of {len(pieces)}"
+                submission.values.append(SubmittedValue(row_id, column.key, piece, record.sheet, address, note))
     if moved:  # their plan text is the plan's, only the Row ID was left behind: not an edit
         submission.findings = [
             f
@@ -198,10 +208,11 @@ def collect_rows(
 def _propose_edits(submission: Submission, record: Record, row_id: str, context: PlanContext) -> None:
     expected = context.plan_texts[row_id]
     cells = record.cells
+    texts = record.texts
     for column in context.sheet.plan_columns:
         if column.key not in cells:
             continue
-        given = record.text(column.key)
+        given = texts.get(column.key, "")
         if given != expected.get(column.key, ""):
             cell = record.cells[column.key]
             _propose(

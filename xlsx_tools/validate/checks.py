@@ -97,17 +97,23 @@ def _header_map(name: str, sheet: SheetData, context: PlanContext) -> tuple[dict
     return index, findings
 
 
-def _document(cells: list[Cell], index: dict[str, int]) -> tuple[dict[str, Any], dict[str, Cell]]:
+def _document(cells: list[Cell], index: list[tuple[str, int]]) -> tuple[dict[str, Any], list[tuple[str, Cell]]]:
+    """(the row as cerberus sees it, the cells that are neither plain text nor empty, by key)."""
     document: dict[str, Any] = {}
-    located: dict[str, Cell] = {}
-    for key, i in index.items():
-        cell = cells[i] if i < len(cells) else None
-        if cell is None:
+    odd: list[tuple[str, Cell]] = []
+    width = len(cells)
+    for key, i in index:
+        if i >= width:
             document[key] = ""
             continue
-        located[key] = cell
-        document[key] = "" if cell.kind in ("formula", "error") else cell.value
-    return document, located
+        cell = cells[i]
+        kind = cell.kind
+        if kind == "text" or kind == "empty":
+            document[key] = cell.value
+        else:
+            odd.append((key, cell))
+            document[key] = "" if kind in ("formula", "error") else cell.value
+    return document, odd
 
 
 def validate_sheet(
@@ -126,9 +132,10 @@ def validate_sheet(
     letters = {key: column_letter(i + 1) for key, i in index.items()}
     for merged in sheet.merged:
         findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
-    plan_keys = [c.key for c in context.sheet.plan_columns]
+    plan_keys = [c.key for c in context.sheet.plan_columns if c.key in index]
+    columns = list(index.items())
     for excel_row, cells in sheet.rows:
-        document, located = _document(cells, index)
+        document, odd = _document(cells, columns)
         row_id = str(document.get("row_id") or "")
 
         def at(key: str, code: str, row_id: str = row_id, excel_row: int = excel_row, **extra: str) -> Finding:
@@ -142,7 +149,7 @@ def validate_sheet(
                 **extra,
             )
 
-        for key, cell in located.items():
+        for key, cell in odd:
             if cell.kind == "formula":
                 findings.append(at(key, "CELL_301", value=str(cell.value)))
             elif cell.kind == "error":
@@ -167,8 +174,6 @@ def validate_sheet(
                 seen_ids[row_id] = f"'{sheet.name}'!{letters['row_id']}{excel_row}"
                 expected = context.plan_texts[row_id]
                 for key in plan_keys:
-                    if key not in index:
-                        continue
                     if str(document.get(key, "")) != expected.get(key, ""):
                         findings.append(at(key, "ROW_204", value=str(document.get(key, ""))))
                     elif plan_checked:

@@ -43,6 +43,21 @@ def _items(value: str) -> list[str]:
     return [part.strip() for part in re.split(r"[;\n]+", value) if part.strip()]
 
 
+def text_problems(value: Any) -> list[tuple[str, dict[str, str]]]:
+    """What the `text` rule says of a cell: (code, details) for each problem. The rule's one implementation: the
+    validator's `text` rule calls it, and so does validate.rule_pass for a column with no other rule."""
+    if not isinstance(value, str) or not value:
+        return []
+    problems: list[tuple[str, dict[str, str]]] = []
+    if len(value) > EXCEL_CELL_LIMIT:
+        problems.append(("CELL_304", {"detail": f"the text has {len(value):,} characters; Excel allows 32,767"}))
+    if value.startswith(FORMULA_LEADS):
+        problems.append(("CELL_303", {}))
+    if _CONTROL.search(value):
+        problems.append(("CELL_305", {}))
+    return problems
+
+
 class PlanValidator(Validator):
     """Custom rules; the docstrings are cerberus' schemas for the rules' constraints."""
 
@@ -59,14 +74,9 @@ class PlanValidator(Validator):
 
     def _validate_text(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
-        if not constraint or not isinstance(value, str) or not value:
-            return
-        if len(value) > EXCEL_CELL_LIMIT:
-            self._finding(field, "CELL_304", detail=f"the text has {len(value):,} characters; Excel allows 32,767")
-        if value.startswith(FORMULA_LEADS):
-            self._finding(field, "CELL_303")
-        if _CONTROL.search(value):
-            self._finding(field, "CELL_305")
+        if constraint:
+            for code, details in text_problems(value):
+                self._finding(field, code, **details)
 
     def _validate_not_blank(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
