@@ -225,3 +225,24 @@ def test_zip_bomb_is_refused_before_unpacking(tmp_path: Path, master_bwp2: Path)
     bomb = make_bomb(tmp_path, master_bwp2)
     assert bomb.stat().st_size < 2_000_000  # 64 MB of zeros packed small: the ratio gives it away
     assert validate_files([bomb]).codes() == ["FILE_007"]
+
+
+_DECLARED = b'<!DOCTYPE w [<!ENTITY e SYSTEM "http://127.0.0.1/x">]>'
+
+
+@pytest.mark.parametrize(
+    ("xml", "declares"),
+    [
+        (b'<?xml version="1.0"?><worksheet><c><is><t>Done!</t></is></c></worksheet>', False),
+        (b"<?xml version='1.0'?>" + _DECLARED + b"<worksheet/>", True),
+        (b"<!doctype worksheet><worksheet/>", True),  # at the very start, lower case
+        (b"<worksheet><!--a comment--></worksheet>" + b"Wow! " * 500, False),  # more "!" than are looked at one by one
+        (b"<!--" + b"Urgent! " * 500 + b"-->" + _DECLARED + b"<worksheet/>", True),  # a declaration after them
+        (b"<x><! ENTITY e 'x'></x>", True),
+        (b"!<x/>", False),
+    ],
+)
+def test_declarations_are_found_wherever_they_are(xml: bytes, declares: bool) -> None:
+    from xlsx_tools.workbook.safety import declares_entities
+
+    assert declares_entities(xml) is declares

@@ -41,7 +41,7 @@ def _fill(template: Path, rows: Mapping[str, Mapping[str, str]], new_activity: M
 
     book = openpyxl.load_workbook(template)
     layout = plan_context("bwp2").sheet
-    labels = {c.header: c.key for c in layout.columns}
+    labels = layout.keys_by_label
     for sheet in book.worksheets:
         header = {labels[str(c.value)]: c.column for c in sheet[1] if c.value is not None and str(c.value) in labels}
         if "row_id" not in header or "status" not in header:

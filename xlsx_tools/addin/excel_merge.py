@@ -86,7 +86,7 @@ def apply_to_book(book: Any, master: OpenMaster, plan: MergePlan) -> int:
             writes += 1
     if plan.state.period != master.identity.get("period", ""):
         writes += _set_period(book, master, plan.state.period)
-    headers = {c.key: c.header for c in master.context.sheet.columns}
+    headers = master.context.sheet.labels
     rows = log_rows(plan.state, plan.conflicts, headers)
     for log in LOG_SHEETS:
         sheet = _log_sheet(book, master, log.title)

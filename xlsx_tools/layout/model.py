@@ -95,6 +95,16 @@ class SheetLayout:
         return tuple(c.header for c in self.columns)
 
     @cached_property
+    def labels(self) -> dict[str, str]:
+        """Column key → its header label."""
+        return {c.key: c.header for c in self.columns}
+
+    @cached_property
+    def keys_by_label(self) -> dict[str, str]:
+        """Header label → its column key."""
+        return {c.header: c.key for c in self.columns}
+
+    @cached_property
     def reporting(self) -> tuple[Column, ...]:
         """The columns a body fills in (unlocked); previous columns are not among them."""
         return tuple(c for c in self.columns if c.role == "reporting")

@@ -166,7 +166,7 @@ def _read_state(
         body_field=layout.body_key,
         name=path.name,
     )
-    read_logs(book, state, {c.header: c.key for c in layout.columns})
+    read_logs(book, state, layout.keys_by_label)
     return state, places, columns
 
 
@@ -201,7 +201,7 @@ def apply_plan(master: OpenMaster, plan: MergePlan) -> None:
             cell.data_type = "s"  # reported text reaches the master as text, never as a formula
     if plan.state.period != master.identity.get("period", ""):
         _set_identity(book[IDENTITY_SHEET], "period", plan.state.period)
-    headers = {c.key: c.header for c in master.context.sheet.columns}
+    headers = master.context.sheet.labels
     rows = log_rows(plan.state, plan.conflicts, headers)
     first_log = _after_pillars(book, master.context)
     for offset, log in enumerate(LOG_SHEETS):
@@ -255,7 +255,7 @@ def describe_changes(master: OpenMaster, plan: MergePlan, limit: int = 0) -> lis
     from xlsx_tools.workbook.sheet_xml import column_letter
 
     lines = []
-    labels: Mapping[str, str] = {c.key: c.header for c in master.context.sheet.columns}
+    labels: Mapping[str, str] = master.context.sheet.labels
     for change in plan.changes[: limit or None]:
         place = master.places.get(change.row_id)
         if place is None:

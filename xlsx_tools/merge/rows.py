@@ -52,7 +52,7 @@ def cell_text(cell: Cell) -> str:
 def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
     """Rows of every sheet whose header row is the layout's, whatever the sheet is called."""
     out: list[Record] = []
-    headers = {c.header: c.key for c in context.sheet.columns}
+    headers = context.sheet.keys_by_label
     for sheet in row_sheets(book, context):
         positions = {headers[label]: i for i, label in enumerate(sheet.headers) if label in headers}
         known = set(positions.values())

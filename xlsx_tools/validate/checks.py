@@ -20,7 +20,7 @@ from xlsx_tools.workbook.identity import (
 )
 from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData, read_workbook
 from xlsx_tools.workbook.safety import inspect_file
-from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letter
+from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letter, column_letters
 
 OUR_SHEETS = {IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET}
 
@@ -85,7 +85,7 @@ def _header_map(name: str, sheet: SheetData, context: PlanContext) -> tuple[dict
             index[column.key] = by_label[column.header]
         else:
             findings.append(Finding("BOOK_104", file=name, sheet=sheet.name, column=column.header))
-    known = {c.header for c in declared}
+    known = context.sheet.keys_by_label
     for label, i in by_label.items():
         if label not in known:
             findings.append(
@@ -128,8 +128,9 @@ def validate_sheet(
     index, findings = _header_map(name, sheet, context)
     if not index:
         return findings
-    labels = {c.key: c.header for c in context.sheet.columns}
-    letters = {key: column_letter(i + 1) for key, i in index.items()}
+    labels = context.sheet.labels
+    names = column_letters(max(index.values()) + 1)
+    letters = {key: names[i] for key, i in index.items()}
     for merged in sheet.merged:
         findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
     plan_keys = [c.key for c in context.sheet.plan_columns if c.key in index]

@@ -104,8 +104,7 @@ class PlanContext:
     def validator(self) -> PlanValidator:
         """The cerberus validator of this context: a context is made per run (`plan_context`), so is its validator.
         cerberus resets its errors and document at every `validate` call, so the rows of one run share it."""
-        labels = {c.key: c.header for c in self.sheet.columns}
-        return PlanValidator(self.schema, rule_context=self.rule_context, labels=labels)
+        return PlanValidator(self.schema, rule_context=self.rule_context, labels=self.sheet.labels)
 
 
 def plan_context(plan_id: str) -> PlanContext:

@@ -87,8 +87,9 @@ def read_workbook(path: Path, package: Package | None = None) -> WorkbookData:
             identity = identity_from_rows(values.rows(name))
             continue
         xml = values.xml(name)
-        found = scan_sheet(xml) if xml else SheetXml()
-        if name in (INSTRUCTIONS_SHEET, LISTS_SHEET):
+        ours = name in (INSTRUCTIONS_SHEET, LISTS_SHEET)
+        found = scan_sheet(xml, cells=not ours) if xml else SheetXml()
+        if ours:
             headers: list[str] = []
             rows: list[tuple[int, list[Cell]]] = []
         else:
@@ -132,21 +133,21 @@ def _sheet_rows(
             continue
         number = str(excel_row)
         cells = []
-        for index in range(width if marked else len(values)):
-            raw = values[index] if index < len(values) else ""
-            if marked and index in marked:
+        if marked:
+            values = [*values, *[""] * (width - len(values))]
+        for index, raw in enumerate(values):
+            address = letters[index] + number
+            if type(raw) is str and not marked:  # most cells: text, or calamine's "" for an empty cell
+                text = raw.replace("\u00a0", " ").replace("\r\n", "\n").strip() if raw else raw
+                cells.append(make(Cell, (address, text, "text", raw) if text else (address, "", "empty", None)))
+            elif marked and index in marked:
                 kind, text = marked[index]
-                cells.append(make(Cell, (letters[index] + number, text, kind, text)))
+                cells.append(make(Cell, (address, text, kind, text)))
             elif raw == "" or raw is None:
-                cells.append(make(Cell, (letters[index] + number, "", "empty", None)))
-            elif type(raw) is str:
-                text = raw.replace("\u00a0", " ").replace("\r\n", "\n").strip()
-                cells.append(
-                    make(Cell, (letters[index] + number, text, "text" if text else "empty", raw if text else None))
-                )
+                cells.append(make(Cell, (address, "", "empty", None)))
             else:
                 value, kind = normalise(raw)
-                cells.append(make(Cell, (letters[index] + number, value, kind, None if kind == "empty" else raw)))
+                cells.append(make(Cell, (address, value, kind, None if kind == "empty" else raw)))
         if excel_row == 1:
             headers = [str(c.value) if c.kind != "empty" else "" for c in cells]
         else:

@@ -25,6 +25,7 @@ MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # a full work plan unpacks to a few MB
 MAX_RATIO = 200  # deflate rarely beats 100:1 on real sheets; bombs reach 1000:1
 _DOCTYPE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)  # anywhere: a DOCTYPE may follow a long comment
 _DOCTYPE_BYTES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_BANGS_LOOKED_AT = 64
 
 
 def check_file(path: Path, allow_macros: bool = False) -> Finding | None:
@@ -178,5 +179,19 @@ def declares_entities(data: bytes) -> bool:
     elif head.startswith(codecs.BOM_UTF16_LE) or head[:2] == b"<\0":
         text = data.decode("utf-16-le", errors="replace")
     else:  # UTF-8 and the single-byte encodings keep the ASCII markup as it is
-        return _DOCTYPE_BYTES.search(data) is not None
+        return _declares_in_bytes(data)
     return _DOCTYPE.search(text) is not None
+
+
+def _declares_in_bytes(data: bytes) -> bool:
+    """A declaration starts "<!": the parts are searched for "!" (memchr, rare in markup), and each one is looked
+    at, instead of running the pattern over every "<" of the part (thirty times slower); a part with many "!" (in
+    its text) is searched with the pattern from there on."""
+    at = data.find(b"!")
+    for _ in range(_BANGS_LOOKED_AT):
+        if at < 0:
+            return False
+        if at and _DOCTYPE_BYTES.match(data, at - 1):
+            return True
+        at = data.find(b"!", at + 1)
+    return at >= 0 and _DOCTYPE_BYTES.search(data, at - 1) is not None

@@ -93,18 +93,21 @@ def sheet_parts(package: Package) -> dict[str, str]:
     return out
 
 
-def scan_sheet(data: bytes) -> SheetXml:
+def scan_sheet(data: bytes, cells: bool = True) -> SheetXml:
+    """The sheet's protection, merged ranges and (unless `cells` is False: a sheet whose cells are not read) its
+    formula and error cells."""
     found = SheetXml()
     # the cells come first; protection and merged ranges follow </sheetData> (the schema's element order), so
     # they are looked for in the short tail only — unless the part has no such end tag (an empty <sheetData/>)
     end = data.rfind(b"sheetData>")
-    cells, tail = (data[:end], data[end:]) if end >= 0 else (data, data)
+    tail = data[end:] if end >= 0 else data
+    end = end if end >= 0 else len(data)
     if b"mergeCell" in tail:
         found.merged = [m.decode() for m in _MERGED.findall(tail)]
     if b"sheetProtection" in tail:
         protection = _PROTECTION.search(tail)
         found.protected = bool(protection and _SHEET_FLAG.search(protection.group(1)))
-    if any(mark.search(cells) for mark in _SPECIAL_MARKS):
+    if cells and any(mark.search(data, 0, end) for mark in _SPECIAL_MARKS):
         found.special = _special_cells(data)
     return found
 
