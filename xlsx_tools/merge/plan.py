@@ -178,6 +178,10 @@ def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str
     resolved: dict[tuple[str, str], Resolved] = {}
     conflicts: list[Conflict] = []
     for (row_id, field_key), candidates in touched.items():
+        if len(candidates) < 2:  # one body reported it (most cells), or none any more: nothing to rank
+            asb, value = next(iter(candidates.items()), ("", ""))
+            resolved[(row_id, field_key)] = Resolved(value, asb)
+            continue
         ranked = _rank(candidates, state.coordinators.get(row_id, ()), latest, order)
         distinct = list(dict.fromkeys(candidates[a] for a in ranked))
         shown_asb, value = (ranked[0], candidates[ranked[0]]) if ranked else ("", "")
