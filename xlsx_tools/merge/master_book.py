@@ -252,17 +252,19 @@ def _clear_stale_temps(path: Path) -> None:
 
 def describe_changes(master: OpenMaster, plan: MergePlan, limit: int = 0) -> list[str]:
     """Human lines for --dry-run: sheet!cell: old → new."""
-    from xlsx_tools.workbook.sheet_xml import column_letter
+    from xlsx_tools.workbook.sheet_xml import column_letters
 
     lines = []
     labels: Mapping[str, str] = master.context.sheet.labels
+    widest = max((n for columns in master.columns.values() for n in columns.values()), default=0)
+    letters = ["", *column_letters(widest)]  # 1-based
     for change in plan.changes[: limit or None]:
         place = master.places.get(change.row_id)
         if place is None:
             continue
         sheet_name, excel_row = place
         column = master.columns[sheet_name].get(change.field, 0)
-        where = f"'{sheet_name}'!{column_letter(column)}{excel_row}" if column else sheet_name
+        where = f"'{sheet_name}'!{letters[column]}{excel_row}" if column else sheet_name
         lines.append(
             f"{where} ({change.row_id}, {labels.get(change.field, change.field)}): "
             f"{_short(change.old) or '(empty)'} -> {_short(change.new) or '(empty)'}"
