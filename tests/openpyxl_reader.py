@@ -27,11 +27,11 @@ def _cell(cell: Any) -> Cell:
     raw = cell.value
     if cell.data_type == "f" or isinstance(raw, ArrayFormula):
         text = raw.text if isinstance(raw, ArrayFormula) else str(raw)
-        return Cell(address, text or "", "formula", raw)
+        return Cell(address, text or "", "formula")
     if cell.data_type == "e":
-        return Cell(address, str(raw), "error", raw)
+        return Cell(address, str(raw), "error")
     value, kind = normalise(raw)
-    return Cell(address, value, kind, raw)
+    return Cell(address, value, kind)
 
 
 def read_workbook(path: Path) -> WorkbookData:
@@ -45,7 +45,8 @@ def read_workbook(path: Path) -> WorkbookData:
         if sheet.title == IDENTITY_SHEET:
             identity = read_identity(sheet)
             continue
-        rows: list[tuple[int, list[Cell]]] = []
+        rows: list[tuple[int, list[Any]]] = []
+        marks: dict[int, dict[int, tuple[str, str]]] = {}
         headers: list[str] = []
         for index, row in enumerate(sheet.iter_rows(), start=1):
             cells = [_cell(c) for c in row]
@@ -53,11 +54,15 @@ def read_workbook(path: Path) -> WorkbookData:
                 headers = [str(c.value) if c.kind != "empty" else "" for c in cells]
                 continue
             if any(c.kind != "empty" for c in cells):
-                rows.append((index, cells))
+                rows.append((index, [c.value for c in cells]))
+                marked = {i: (c.kind, str(c.value)) for i, c in enumerate(cells) if c.kind in ("formula", "error")}
+                if marked:
+                    marks[index] = marked
         sheets[sheet.title] = SheetData(
             name=sheet.title,
             headers=headers,
-            rows=rows,
+            values=rows,
+            marks=marks,
             merged=[str(r) for r in sheet.merged_cells.ranges],
             protected=bool(sheet.protection.sheet),
             state=sheet.sheet_state,

@@ -17,7 +17,7 @@ from xlsx_tools.returns.manifest import Manifest
 from xlsx_tools.validate.context import PlanContext
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
-from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData
+from xlsx_tools.workbook.reader import SheetData, Value, WorkbookData
 
 
 def row_sheets(book: WorkbookData, context: PlanContext) -> list[SheetData]:
@@ -36,50 +36,61 @@ def row_sheets(book: WorkbookData, context: PlanContext) -> list[SheetData]:
 class Record:
     sheet: str
     excel_row: int
-    cells: dict[str, Cell]  # layout key → cell
-    extra: dict[str, Cell] = field(default_factory=dict)  # header (or "column X") → a filled cell of another column
-    texts: dict[str, str] = field(default_factory=dict)  # layout key → cell_text of each filled cell
+    columns: dict[str, str]  # layout key → column letter, for the layout's columns this row reaches
+    texts: dict[str, str]  # layout key → the text of each filled cell (value_text)
+    extra: dict[str, tuple[str, str]] = field(default_factory=dict)  # header (or "column X") → (cell, text): a
+    # filled cell of a column the layout does not know
 
     def text(self, key: str) -> str:
         return self.texts.get(key, "")
 
+    def address(self, key: str) -> str:
+        return f"{self.columns[key]}{self.excel_row}"
 
-def cell_text(cell: Cell) -> str:
-    """A read cell as the text the merge keeps: dates as ISO dates, everything else as read."""
-    return cell.value if isinstance(cell.value, str) else cell.value.isoformat()
+
+def value_text(value: Value) -> str:
+    """A read value as the text the merge keeps: dates as ISO dates, everything else (formulas and error values
+    included, as their text) as read."""
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
     """Rows of every sheet whose header row is the layout's, whatever the sheet is called."""
+    from xlsx_tools.workbook.sheet_xml import column_letters
+
     out: list[Record] = []
     headers = context.sheet.keys_by_label
     for sheet in row_sheets(book, context):
         positions = {headers[label]: i for i, label in enumerate(sheet.headers) if label in headers}
         known = set(positions.values())
+        reach = max(positions.values(), default=-1)  # the last layout column
+        letters = column_letters(max([reach + 1, *(len(v) for _, v in sheet.values)]))
+        columns = {key: letters[i] for key, i in positions.items()}
         others: list[int] = []  # the positions of other columns, up to the widest row so far (`scanned`)
         scanned = 0
-        for excel_row, cells in sheet.rows:
-            width = len(cells)
-            located = {key: cells[i] for key, i in positions.items() if i < width}
+        for excel_row, values in sheet.values:
+            width = len(values)
+            located = positions if reach < width else {k: i for k, i in positions.items() if i < width}
             texts = {
-                key: value if type(value := cell.value) is str else cell_text(cell)
-                for key, cell in located.items()
-                if cell.kind != "empty"
+                key: value if type(value := values[i]) is str else value_text(value)
+                for key, i in located.items()
+                if values[i] != ""
             }
             if width > scanned:
                 others, scanned = [i for i in range(width) if i not in known], width
             extra = {
-                _extra_label(sheet.headers, i, cells[i]): cells[i]
+                _extra_label(sheet.headers, i, letters[i]): (f"{letters[i]}{excel_row}", value_text(values[i]))
                 for i in others
-                if i < width and cells[i].kind != "empty"
+                if i < width and values[i] != ""
             }
-            out.append(Record(sheet.name, excel_row, located, extra, texts))
+            row_columns = columns if located is positions else {k: columns[k] for k in located}
+            out.append(Record(sheet.name, excel_row, row_columns, texts, extra))
     return out
 
 
-def _extra_label(headers: list[str], index: int, cell: Cell) -> str:
+def _extra_label(headers: list[str], index: int, letter: str) -> str:
     label = headers[index] if index < len(headers) else ""
-    return label or f"column {re.sub(r'[0-9]+', '', cell.address)}"
+    return label or f"column {letter}"
 
 
 def body_and_period(name: str, records: list[Record], context: PlanContext) -> tuple[str, str, Finding | None]:
@@ -100,7 +111,7 @@ def _moved_row(record: Record, row_id: str, seen: set[str], context: PlanContext
     """The plan row whose text a row carries when that text is another row's (rows sorted without the hidden
     Row ID column): values follow the text they were typed beside, not the id left behind. "" when none."""
     keys = context.sheet.match_on
-    if not keys or any(k not in record.cells for k in keys):
+    if not keys or any(k not in record.columns for k in keys):
         return ""
     expected = context.plan_texts[row_id]
     if all(record.text(k) == expected.get(k, "") for k in keys):
@@ -144,14 +155,13 @@ def collect_rows(
                 _propose_new(submission, record, context)
                 continue
         if how == "text":
-            cell = record.cells.get("row_id")
             left = f" (its Row ID {record.text('row_id')} belongs to another activity)" if other else ""
             submission.findings.append(
                 Finding(
                     "MERGE_507",
                     file=name,
                     sheet=record.sheet,
-                    cell=cell.address if cell else f"A{record.excel_row}",
+                    cell=record.address("row_id") if "row_id" in record.columns else f"A{record.excel_row}",
                     row_id=row_id,
                     detail=f"row {record.excel_row} matched to plan row {row_id} by its activity code and text{left}",
                 )
@@ -166,7 +176,7 @@ def collect_rows(
             text = texts.get(column.key)
             if text is None:
                 continue  # an empty cell, or no such column
-            address = record.cells[column.key].address
+            address = record.address(column.key)
             held = "ROW_202" if how == "duplicate" else errors.get((record.sheet, address), "")
             if len(text) <= EXCEL_CELL_LIMIT:
                 submission.values.append(SubmittedValue(row_id, column.key, text, record.sheet, address, held))
@@ -207,49 +217,44 @@ def collect_rows(
 
 def _propose_edits(submission: Submission, record: Record, row_id: str, context: PlanContext) -> None:
     expected = context.plan_texts[row_id]
-    cells = record.cells
+    columns = record.columns
     texts = record.texts
     for column in context.sheet.plan_columns:
-        if column.key not in cells:
+        if column.key not in columns:
             continue
         given = texts.get(column.key, "")
         if given != expected.get(column.key, ""):
-            cell = record.cells[column.key]
+            address = record.address(column.key)
             _propose(
                 submission,
-                Proposal(
-                    "plan text", row_id, column.key, expected.get(column.key, ""), given, record.sheet, cell.address
-                ),
+                Proposal("plan text", row_id, column.key, expected.get(column.key, ""), given, record.sheet, address),
             )
-            _note_proposal(submission, record, cell.address, row_id, column.header)
+            _note_proposal(submission, record, address, row_id, column.header)
 
 
 def _propose_new(submission: Submission, record: Record, context: PlanContext) -> None:
     """A row that matches no plan row: a new activity, kept whole for review (if it says anything)."""
     meta = (context.sheet.period_key, context.sheet.body_key, "row_id")
-    said = {k: c for k, c in record.cells.items() if k not in meta and record.text(k)}
+    said = {k: (record.address(k), text) for k, text in record.texts.items() if k not in meta}
     said.update(record.extra)
     if not said:
         return
-    address = f"A{record.excel_row}"
-    for key, cell in said.items():
-        text = cell_text(cell)
-        _propose(submission, Proposal("new activity", "", key, "", text, record.sheet, cell.address))
-    _note_proposal(submission, record, address, "", "")
+    for key, (address, text) in said.items():
+        _propose(submission, Proposal("new activity", "", key, "", text, record.sheet, address))
+    _note_proposal(submission, record, f"A{record.excel_row}", "", "")
 
 
 def _propose_extra(submission: Submission, record: Record, row_id: str) -> None:
     """Cells of columns the layout does not know (an inserted column): kept for review, never dropped."""
-    for label, cell in record.extra.items():
-        text = cell_text(cell)
-        _propose(submission, Proposal("extra column", row_id, label, "", text, record.sheet, cell.address))
+    for label, (address, text) in record.extra.items():
+        _propose(submission, Proposal("extra column", row_id, label, "", text, record.sheet, address))
         detail = f"row {record.excel_row}: a value in the extra column '{label}'"
         submission.findings.append(
             Finding(
                 "MERGE_508",
                 file=submission.source.file,
                 sheet=record.sheet,
-                cell=cell.address,
+                cell=address,
                 row_id=row_id,
                 detail=detail,
             )

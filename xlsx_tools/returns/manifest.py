@@ -45,7 +45,7 @@ def read_manifest(sheet: SheetData | None) -> Manifest | None:
     values: dict[str, str] = {}
     rows: dict[str, tuple[str, str]] = {}
     in_table = False
-    lines = [sheet.headers] + [[str(c.value) for c in cells] for _, cells in sheet.rows]
+    lines = [sheet.headers] + [[str(v) for v in values] for _, values in sheet.values]
     for line in lines:
         texts = [str(t) for t in line] + ["", "", ""]
         if texts[0] == "row_id":

@@ -18,7 +18,7 @@ from xlsx_tools.workbook.identity import (
     LISTS_SHEET,
     missing_keys,
 )
-from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData, read_workbook
+from xlsx_tools.workbook.reader import Marks, SheetData, Value, WorkbookData, read_workbook
 from xlsx_tools.workbook.safety import inspect_file
 from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letter, column_letters
 
@@ -97,22 +97,26 @@ def _header_map(name: str, sheet: SheetData, context: PlanContext) -> tuple[dict
     return index, findings
 
 
-def _document(cells: list[Cell], index: list[tuple[str, int]]) -> tuple[dict[str, Any], list[tuple[str, Cell]]]:
-    """(the row as cerberus sees it, the cells that are neither plain text nor empty, by key)."""
+def _document(
+    values: list[Value], index: list[tuple[str, int]], marked: Marks | None
+) -> tuple[dict[str, Any], list[tuple[str, str, Value]]]:
+    """(the row as cerberus sees it, its cells that are neither text nor empty: (key, kind, value))."""
     document: dict[str, Any] = {}
-    odd: list[tuple[str, Cell]] = []
-    width = len(cells)
+    odd: list[tuple[str, str, Value]] = []
+    width = len(values)
     for key, i in index:
         if i >= width:
             document[key] = ""
             continue
-        cell = cells[i]
-        kind = cell.kind
-        if kind == "text" or kind == "empty":
-            document[key] = cell.value
+        value = values[i]
+        if marked and i in marked:
+            odd.append((key, *marked[i]))
+            document[key] = ""
+        elif type(value) is str:
+            document[key] = value
         else:
-            odd.append((key, cell))
-            document[key] = "" if kind in ("formula", "error") else cell.value
+            odd.append((key, "date", value))
+            document[key] = value
     return document, odd
 
 
@@ -135,8 +139,9 @@ def validate_sheet(
         findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
     plan_keys = [c.key for c in context.sheet.plan_columns if c.key in index]
     columns = list(index.items())
-    for excel_row, cells in sheet.rows:
-        document, odd = _document(cells, columns)
+    marks = sheet.marks
+    for excel_row, values in sheet.values:
+        document, odd = _document(values, columns, marks.get(excel_row))
         row_id = str(document.get("row_id") or "")
 
         def at(key: str, code: str, row_id: str = row_id, excel_row: int = excel_row, **extra: str) -> Finding:
@@ -150,13 +155,13 @@ def validate_sheet(
                 **extra,
             )
 
-        for key, cell in odd:
-            if cell.kind == "formula":
-                findings.append(at(key, "CELL_301", value=str(cell.value)))
-            elif cell.kind == "error":
-                findings.append(at(key, "CELL_302", value=str(cell.value)))
-            elif isinstance(cell.value, dt.date) and not context.schema.get(key, {}).get("event_dates"):
-                findings.append(at(key, "CELL_360", value=cell.value.isoformat(), detail="a date where text belongs"))
+        for key, kind, value in odd:
+            if kind == "formula":
+                findings.append(at(key, "CELL_301", value=str(value)))
+            elif kind == "error":
+                findings.append(at(key, "CELL_302", value=str(value)))
+            elif isinstance(value, dt.date) and not context.schema.get(key, {}).get("event_dates"):
+                findings.append(at(key, "CELL_360", value=value.isoformat(), detail="a date where text belongs"))
         if "row_id" in index:
             if not row_id:
                 findings.append(at("row_id", "ROW_201"))

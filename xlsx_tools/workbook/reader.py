@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -18,25 +19,54 @@ from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET, LIS
 from xlsx_tools.workbook.safety import Package
 
 CellKind = str  # "empty" | "text" | "date" | "formula" | "error"
+Value = str | dt.date  # a normalised cell value: "" when empty
+Marks = dict[int, tuple[str, str]]  # column index → ("formula" | "error", the formula's text or the error value)
 
 
 class Cell(NamedTuple):
-    """One read cell (a named tuple: the reader makes thousands of them per return)."""
+    """One read cell, with its address and kind (SheetData.rows)."""
 
     address: str
-    value: str | dt.date  # normalised; "" when empty
+    value: Value  # normalised; "" when empty
     kind: CellKind
-    raw: Any = None
 
 
 @dataclass
 class SheetData:
+    """One sheet as read: its header row, and the rows below as normalised values.
+
+    The values are what validation and the merge read, row by row (a return has thousands of cells, and a value
+    list costs a fifth of a list of `Cell`s); the places that want addresses and kinds ask for `rows`. A formula or
+    error cell holds its text among the values ("=A1+1", "#REF!") and is named in `marks`, by row."""
+
     name: str
     headers: list[str]  # row 1, normalised; "" for blank header cells
-    rows: list[tuple[int, list[Cell]]]  # (excel row number, cells in column order)
+    values: list[tuple[int, list[Value]]]  # (excel row number, values in column order) of the non-blank rows
+    marks: dict[int, Marks] = field(default_factory=dict)  # excel row number → its formula and error cells
     merged: list[str] = field(default_factory=list)
     protected: bool = False
     state: str = "visible"
+
+    @cached_property
+    def rows(self) -> list[tuple[int, list[Cell]]]:
+        """The rows as cells: (excel row number, cells in column order)."""
+        from xlsx_tools.workbook.sheet_xml import column_letters
+
+        letters = column_letters(max((len(v) for _, v in self.values), default=0))
+        out = []
+        for excel_row, values in self.values:
+            number = str(excel_row)
+            marked = self.marks.get(excel_row, {})
+            out.append((excel_row, [Cell(letters[i] + number, v, _kind(v, marked, i)) for i, v in enumerate(values)]))
+        return out
+
+
+def _kind(value: Value, marked: Marks, index: int) -> CellKind:
+    if index in marked:
+        return marked[index][0]
+    if isinstance(value, str):
+        return "text" if value else "empty"
+    return "date"
 
 
 @dataclass
@@ -89,15 +119,12 @@ def read_workbook(path: Path, package: Package | None = None) -> WorkbookData:
         xml = values.xml(name)
         ours = name in (INSTRUCTIONS_SHEET, LISTS_SHEET)
         found = scan_sheet(xml, cells=not ours) if xml else SheetXml()
-        if ours:
-            headers: list[str] = []
-            rows: list[tuple[int, list[Cell]]] = []
-        else:
-            headers, rows = _sheet_rows(values.rows(name), found.special)
+        headers, rows, marks = ([], [], {}) if ours else _sheet_rows(values.rows(name), found.special)
         sheets[name] = SheetData(
             name=name,
             headers=headers,
-            rows=rows,
+            values=rows,
+            marks=marks,
             merged=found.merged,
             protected=found.protected,
             state=values.states.get(name, "visible"),
@@ -108,48 +135,41 @@ def read_workbook(path: Path, package: Package | None = None) -> WorkbookData:
 
 def _sheet_rows(
     grid: list[list[Any]], special: dict[str, tuple[str, str]]
-) -> tuple[list[str], list[tuple[int, list[Cell]]]]:
-    """(headers of row 1, the non-blank rows below as cells). Formula and error cells come from `special`.
+) -> tuple[list[str], list[tuple[int, list[Value]]], dict[int, Marks]]:
+    """(headers of row 1, the non-blank rows below as normalised values, the formula and error cells by row).
+    Formula and error cells come from `special` (address → (kind, text)) and hold their text among the values.
 
     The reader's inner loop (every cell of every return): text cells, most of them, are normalised inline."""
-    from xlsx_tools.workbook.sheet_xml import column_letters, split_address
+    from xlsx_tools.workbook.sheet_xml import split_address
 
-    by_row: dict[int, dict[int, tuple[str, str]]] = {}
+    by_row: dict[int, Marks] = {}
     for address, found in special.items():
         place = split_address(address)
         if place:
             by_row.setdefault(place[0], {})[place[1] - 1] = found
     width = max((len(r) for r in grid), default=0)
     width = max([width, *(max(c) + 1 for c in by_row.values())]) if by_row else width
-    letters = column_letters(width)
     height = max(len(grid), max(by_row, default=0))
-    make = tuple.__new__
     headers: list[str] = []
-    rows: list[tuple[int, list[Cell]]] = []
+    rows: list[tuple[int, list[Value]]] = []
     for excel_row in range(1, height + 1):
-        values = grid[excel_row - 1] if excel_row <= len(grid) else []
+        raw = grid[excel_row - 1] if excel_row <= len(grid) else []
         marked = by_row.get(excel_row)
-        if marked is None and values.count("") + values.count(None) == len(values):
+        if marked is None and raw.count("") + raw.count(None) == len(raw):
             continue
-        number = str(excel_row)
-        cells = []
         if marked:
-            values = [*values, *[""] * (width - len(values))]
-        for index, raw in enumerate(values):
-            address = letters[index] + number
-            if type(raw) is str and not marked:  # most cells: text, or calamine's "" for an empty cell
-                text = raw.replace("\u00a0", " ").replace("\r\n", "\n").strip() if raw else raw
-                cells.append(make(Cell, (address, text, "text", raw) if text else (address, "", "empty", None)))
-            elif marked and index in marked:
-                kind, text = marked[index]
-                cells.append(make(Cell, (address, text, kind, text)))
-            elif raw == "" or raw is None:
-                cells.append(make(Cell, (address, "", "empty", None)))
-            else:
-                value, kind = normalise(raw)
-                cells.append(make(Cell, (address, value, kind, None if kind == "empty" else raw)))
+            raw = [*raw, *[""] * (width - len(raw))]
+        values = [
+            (value.replace("\u00a0", " ").replace("\r\n", "\n").strip() if value else value)
+            if type(value) is str
+            else normalise(value)[0]
+            for value in raw
+        ]
+        if marked:
+            for index, (_, text) in marked.items():
+                values[index] = text
         if excel_row == 1:
-            headers = [str(c.value) if c.kind != "empty" else "" for c in cells]
+            headers = [str(v) for v in values]
         else:
-            rows.append((excel_row, cells))
-    return headers, rows
+            rows.append((excel_row, values))
+    return headers, rows, {r: m for r, m in by_row.items() if r != 1}
