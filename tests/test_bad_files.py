@@ -246,3 +246,26 @@ def test_declarations_are_found_wherever_they_are(xml: bytes, declares: bool) ->
     from xlsx_tools.workbook.safety import declares_entities
 
     assert declares_entities(xml) is declares
+
+
+def test_a_file_larger_than_any_workbook_is_refused_unread(tmp_path: Path) -> None:
+    from xlsx_tools.workbook.safety import MAX_UNPACKED_BYTES, inspect_file
+
+    huge = tmp_path / "2026-H2_SOMTC_return.xlsx"
+    with huge.open("wb") as handle:  # sparse: the test writes one byte, the file says 300 MB and more
+        handle.seek(MAX_UNPACKED_BYTES)
+        handle.write(b"\0")
+    finding, package = inspect_file(huge)
+    assert package is None and finding is not None
+    assert finding.code == "FILE_007" and "MB" in finding.message and huge.name in finding.message
+
+
+def test_the_checked_bytes_give_the_file_hash(tmp_path: Path) -> None:
+    import hashlib
+
+    from xlsx_tools.workbook.safety import inspect_file
+
+    book = _tiny_xlsx(tmp_path / "tiny.xlsx")
+    finding, package = inspect_file(book)
+    assert finding is None and package is not None
+    assert package.sha256 == hashlib.sha256(book.read_bytes()).hexdigest()

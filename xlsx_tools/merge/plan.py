@@ -65,22 +65,22 @@ def plan_merge(state: MasterState, items: Sequence[Submission | Refusal], merged
             continue
         merged.add(source.sha256)
         made_for = f"made for {source.period}" if source.period and source.period != state.period else ""
-        for value in item.values:
-            note = f"{HELD_PREFIX}{value.held}" if value.held else made_for
-            state.history.append(
-                HistoryEntry(
-                    merged_at=merged_at,
-                    period=state.period,
-                    row_id=value.row_id,
-                    field=value.field,
-                    value=value.value,
-                    asb=source.asb,
-                    file=source.file,
-                    sha256=source.sha256,
-                    template_id=source.template_id,
-                    note=note,
-                )
+        period, asb, file, sha, template_id = state.period, source.asb, source.file, source.sha256, source.template_id
+        state.history.extend(
+            HistoryEntry(
+                merged_at,
+                period,
+                value.row_id,
+                value.field,
+                value.value,
+                asb,
+                file,
+                sha,
+                template_id,
+                f"{HELD_PREFIX}{value.held}" if value.held else made_for,
             )
+            for value in item.values
+        )
         for proposal in item.proposals:
             state.proposals.append(ProposalEntry(proposal, source, state.period, merged_at))
         outcome = FileOutcome(

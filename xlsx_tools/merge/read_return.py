@@ -40,7 +40,7 @@ def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
     fatal, package = inspect_file(path)
     if fatal:
         return Refusal(name, _sha_or_blank(path), [_rename(fatal, name)])
-    sha = file_sha256(path)
+    sha = package.sha256 if package and package.sha256 else file_sha256(path)
     try:
         book = read_workbook(path, package)
     except SheetTooLarge as exc:

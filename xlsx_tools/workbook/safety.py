@@ -8,12 +8,13 @@ report it and go on with the other files. Nothing in the file is executed or fet
 from __future__ import annotations
 
 import codecs
+import hashlib
+import io
 import re
 import struct
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import deflate
 
@@ -36,9 +37,11 @@ def check_file(path: Path, allow_macros: bool = False) -> Finding | None:
 def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None, Package | None]:
     """(a fatal finding, None) if `path` cannot be read as an .xlsx workbook, else (None, its package parts).
 
-    Every part is read once, in full, its size and CRC checked against the zip directory (`_unpack`; a damaged
-    part is FILE_005), and every XML part is searched for DOCTYPE/ENTITY on the way. The parts a reader needs
-    (workbook, its relationships, the worksheets) are kept, so nothing is unpacked twice in Python."""
+    The file is read once (a file larger than anything a workbook may unpack to is refused unread, FILE_007);
+    its SHA-256 comes from those bytes, and every part is unpacked from them, in full, its size and CRC checked
+    against the zip directory (`_unpack`; a damaged part is FILE_005), every XML part searched for DOCTYPE/ENTITY
+    on the way. The parts a reader needs (workbook, its relationships, the worksheets) are kept, so nothing is
+    unpacked twice in Python."""
     name = str(path)
     if path.is_dir():
         return Finding("FILE_001", file=name, detail="this is a folder, not a file; name the workbook inside it"), None
@@ -47,8 +50,14 @@ def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None
     size = path.stat().st_size
     if size == 0:
         return Finding("FILE_002", file=name), None
-    with path.open("rb") as handle:
-        head = handle.read(8)
+    if size > MAX_UNPACKED_BYTES:
+        detail = f"the file is {size // (1024 * 1024)} MB; a work plan's workbook is a few MB"
+        return Finding("FILE_007", file=name, detail=detail), None
+    try:
+        data = path.read_bytes()  # once: the zip directory, every part and the file's SHA-256 come from these bytes
+    except OSError as exc:
+        return Finding("FILE_005", file=name, detail=f"the file could not be read ({exc})"), None
+    head = data[:8]
     if head.startswith(OLE_MAGIC):
         return _ole_finding(path), None
     if not head.startswith(ZIP_MAGIC):
@@ -59,7 +68,7 @@ def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None
         )
         return finding, None
     try:
-        return _zip_finding(path, allow_macros)
+        return _zip_finding(path, data, allow_macros)
     except Exception as exc:  # whatever else a doctored zip makes zipfile raise: the file is damaged, not the run
         return Finding("FILE_005", file=name, detail=f"the zip could not be read ({type(exc).__name__}: {exc})"), None
 
@@ -79,11 +88,11 @@ def _ole_finding(path: Path) -> Finding:
     return Finding("FILE_006", file=str(path), detail="this is an old Excel 97-2003 (.xls) file")
 
 
-def _zip_finding(path: Path, allow_macros: bool) -> tuple[Finding | None, Package | None]:
+def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding | None, Package | None]:
     name = str(path)
     kept: dict[str, bytes] = {}
     try:
-        with path.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
             names = {info.filename for info in infos}
             if "mimetype" in names and "content.xml" in names:
@@ -112,26 +121,26 @@ def _zip_finding(path: Path, allow_macros: bool) -> tuple[Finding | None, Packag
                     detail = f"the part {info.filename} is encrypted inside the zip"
                     return Finding("FILE_004", file=name, detail=detail), None
                 try:
-                    data = _unpack(archive, handle, info)
+                    part = _unpack(archive, data, info)
                 except (zipfile.BadZipFile, deflate.DeflateError, ValueError) as exc:
                     return Finding("FILE_005", file=name, detail=f"the part {info.filename} is damaged ({exc})"), None
                 if info.filename.endswith((".xml", ".rels")):
-                    if declares_entities(data):
+                    if declares_entities(part):
                         detail = f"the part {info.filename} declares a DOCTYPE/ENTITY"
                         return Finding("FILE_008", file=name, detail=detail), None
                     if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS):
-                        kept[info.filename] = data
+                        kept[info.filename] = part
     except zipfile.BadZipFile:
         return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt"), None
     except (OSError, EOFError, NotImplementedError) as exc:
         return Finding("FILE_005", file=name, detail=f"the file could not be read ({exc})"), None
-    return None, Package(path, kept)
+    return None, Package(path, kept, hashlib.sha256(data).hexdigest())
 
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name and extra field lengths at offset 26
 
 
-def _unpack(archive: zipfile.ZipFile, handle: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+def _unpack(archive: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> bytes:
     """One part's bytes, its size and CRC checked against the zip directory (ValueError when they differ).
 
     A deflated or stored part is inflated with libdeflate in one call, into a buffer of exactly the size the
@@ -139,24 +148,23 @@ def _unpack(archive: zipfile.ZipFile, handle: BinaryIO, info: zipfile.ZipInfo) -
     faster than zipfile's streaming reader, which remains for the other compression methods."""
     if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED):
         return archive.read(info)
-    handle.seek(info.header_offset)
-    header = handle.read(_LOCAL_HEADER.size)
+    header = data[info.header_offset : info.header_offset + _LOCAL_HEADER.size]
     if len(header) != _LOCAL_HEADER.size or not header.startswith(ZIP_MAGIC):
         raise ValueError("its local header is missing")
     _, name_length, extra_length = _LOCAL_HEADER.unpack(header)
-    handle.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
-    raw = handle.read(info.compress_size)
+    start = info.header_offset + _LOCAL_HEADER.size + name_length + extra_length
+    raw = memoryview(data)[start : start + info.compress_size]
     if len(raw) != info.compress_size:
         raise ValueError("it is cut short")
     if info.compress_type == zipfile.ZIP_STORED:
-        data = raw
+        part = bytes(raw)
     elif info.file_size == 0:
-        data = b""
+        part = b""
     else:
-        data = bytes(deflate.deflate_decompress(raw, info.file_size))
-    if len(data) != info.file_size or deflate.crc32(data) != info.CRC:
+        part = bytes(deflate.deflate_decompress(raw, info.file_size))
+    if len(part) != info.file_size or deflate.crc32(part) != info.CRC:
         raise ValueError("its size or checksum does not match the zip directory")
-    return data
+    return part
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,7 @@ class Package:
 
     path: Path
     parts: dict[str, bytes]
+    sha256: str = ""  # of the whole file, as it was read for the check
 
 
 KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
