@@ -11,8 +11,9 @@ MERGE_5xx merging returns into the master.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 
 class Severity(str, Enum):
@@ -376,9 +377,9 @@ CATALOGUE: dict[str, Entry] = {
 }
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem, located as precisely as the input allows."""
+class Finding(NamedTuple):
+    """One problem, located as precisely as the input allows (a named tuple: immutable, and cheap to make by the
+    hundred, as a merge with many conflicts does)."""
 
     code: str
     file: str = ""
@@ -421,7 +422,7 @@ class Finding:
         return f"{text} {self.entry.fix}"
 
     def as_dict(self) -> dict[str, str]:
-        data = asdict(self)
+        data = dict(self._asdict())
         data.update(severity=self.severity.value, title=self.entry.title, message=self.message)
         return data
 

@@ -145,17 +145,17 @@ class SharedWork(Generic[Item, Result]):
         self._child, self._receiver, self._tickets = child, receiver, tickets
 
     def _stop(self) -> None:
-        """After `results()` the child has finished (or is finishing); otherwise (the block raised, the master
-        could not be read) its work is not wanted and it is stopped at once."""
+        """After `results()` the child has sent everything and is ending by itself: it is not waited for (the
+        kernel's teardown of a process that shares this one's memory takes a millisecond or two, and the merge has
+        planning to do); multiprocessing reaps it when the next child starts or this process exits. Otherwise (the
+        block raised, the master could not be read) its work is not wanted and it is stopped at once."""
         if self._child is None:
             return
         os.close(self._tickets)
         self._receiver.close()
-        if self._collected:
-            self._child.join(5)
-        if self._child.is_alive():
+        if not self._collected:
             self._child.kill()
-        self._child.join()
+            self._child.join()
         self._child = None
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from xlsx_tools.findings import Finding
@@ -219,7 +219,13 @@ def values_in_history(state: MasterState, period: str) -> dict[tuple[str, str], 
 def _consolidate(state: MasterState, merged_at: str) -> tuple[list[CellChange], list[Conflict]]:
     """Recompute every reported cell of the open period from the history; update `state.cells` in place."""
     resolved, conflicts = resolve_period(state, state.period)
-    seen_values = values_in_history(state, state.period)
+    seen: list[dict[tuple[str, str], set[str]]] = []  # values_in_history, worked out when a cell first needs it
+
+    def seen_values() -> dict[tuple[str, str], set[str]]:
+        if not seen:
+            seen.append(values_in_history(state, state.period))
+        return seen[0]
+
     changes: list[CellChange] = []
     shown_by_row: dict[str, dict[str, str]] = {}
     for (row_id, field_key), shown in resolved.items():
@@ -282,7 +288,7 @@ def _rank(
 def _set(
     state: MasterState,
     changes: list[CellChange],
-    seen_values: dict[tuple[str, str], set[str]],
+    seen_values: Callable[[], dict[tuple[str, str], set[str]]],
     merged_at: str,
     row_id: str,
     field_key: str,
@@ -292,7 +298,7 @@ def _set(
     old = row.get(field_key, "")
     if old == new:
         return
-    if old and old not in seen_values.get((row_id, field_key), set()) and field_key in state.value_fields:
+    if old and field_key in state.value_fields and old not in seen_values().get((row_id, field_key), set()):
         state.history.append(
             HistoryEntry(
                 merged_at=merged_at,

@@ -8,7 +8,6 @@ to this master is decided in xlsx_tools.merge.target; finding its rows in the pl
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 from pathlib import Path
 
 from xlsx_tools.findings import Finding
@@ -113,4 +112,4 @@ def submission_from_book(
 
 def _rename(finding: Finding, name: str) -> Finding:
     """Findings name the file as received (its base name), not the temporary or full path."""
-    return replace(finding, file=name)
+    return finding._replace(file=name)
