@@ -22,6 +22,7 @@ from xlsx_tools.merge.model import MasterState, MergePlan
 from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, identity_from_rows
+from xlsx_tools.workbook.reader import normalise
 from xlsx_tools.workbook.values import ValueBook, value_text
 
 BACKUP_FOLDER = "backups"
@@ -171,8 +172,6 @@ def _read_state(
 
 
 def _text(value: Any) -> str:
-    from xlsx_tools.workbook.reader import normalise
-
     text, _ = normalise(value)
     return text.isoformat() if isinstance(text, dt.date) else text
 
