@@ -6,6 +6,7 @@ Returns findings as values; never raises for bad input. A file that cannot be op
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,28 +73,49 @@ def validate_book(
     return findings
 
 
-def _header_map(name: str, sheet: SheetData, context: PlanContext) -> tuple[dict[str, int], list[Finding]]:
-    """Column key → 0-based index, read by header label so moved columns still work."""
+@dataclass(frozen=True)
+class _Columns:
+    """What validating a sheet needs to know of its header row (xlsx_tools.validate.checks._columns)."""
+
+    index: dict[str, int]  # column key → 0-based position, read by header label so moved columns still work
+    findings: list[Finding]  # the header row's own problems, with no file or sheet named yet
+    letters: dict[str, str]  # column key → its column letter
+    plan_keys: list[str]  # the plan columns the sheet has
+
+
+def _columns(headers: list[str], context: PlanContext) -> _Columns:
+    """Worked out once per distinct header row in a run: every pillar sheet of every return has the same one."""
+    cache: dict[tuple[str, ...], _Columns] = context.run_cache.setdefault("header_rows", {})
+    key = tuple(headers)
+    if key not in cache:
+        index, findings = _header_map(headers, context)
+        names = column_letters(max(index.values(), default=0) + 1)
+        letters = {k: names[i] for k, i in index.items()}
+        plan_keys = [c.key for c in context.sheet.plan_columns if c.key in index]
+        cache[key] = _Columns(index, findings, letters, plan_keys)
+    return cache[key]
+
+
+def _header_map(headers: list[str], context: PlanContext) -> tuple[dict[str, int], list[Finding]]:
+    """Column key → 0-based index, read by header label; the findings name neither file nor sheet."""
     findings: list[Finding] = []
-    by_label = {label: i for i, label in enumerate(sheet.headers) if label}
+    by_label = {label: i for i, label in enumerate(headers) if label}
     declared = context.sheet.columns
     if not any(c.header in by_label for c in declared):
-        return {}, [Finding("BOOK_110", file=name, sheet=sheet.name, cell="A1")]
+        return {}, [Finding("BOOK_110", cell="A1")]
     index: dict[str, int] = {}
     for column in declared:
         if column.header in by_label:
             index[column.key] = by_label[column.header]
         else:
-            findings.append(Finding("BOOK_104", file=name, sheet=sheet.name, column=column.header))
+            findings.append(Finding("BOOK_104", column=column.header))
     known = context.sheet.keys_by_label
     for label, i in by_label.items():
         if label not in known:
-            findings.append(
-                Finding("BOOK_105", file=name, sheet=sheet.name, cell=f"{column_letter(i + 1)}1", value=label)
-            )
+            findings.append(Finding("BOOK_105", cell=f"{column_letter(i + 1)}1", value=label))
     order = [index[c.key] for c in declared if c.key in index]
     if order != sorted(order):
-        findings.append(Finding("BOOK_106", file=name, sheet=sheet.name))
+        findings.append(Finding("BOOK_106"))
     return index, findings
 
 
@@ -129,15 +151,14 @@ def validate_sheet(
     the cerberus pass. They are the plan's, compared with it cell by cell here (ROW_204 when changed, and then
     they are validated); what the rules say of the plan's own text (its gaps, PLAN_4xx) belongs to the master and
     `tipwp validate master.xlsx` reports it."""
-    index, findings = _header_map(name, sheet, context)
+    known = _columns(sheet.headers, context)
+    index, letters, plan_keys = known.index, known.letters, known.plan_keys
+    findings = [f._replace(file=name, sheet=sheet.name) for f in known.findings]
     if not index:
         return findings
     labels = context.sheet.labels
-    names = column_letters(max(index.values()) + 1)
-    letters = {key: names[i] for key, i in index.items()}
     for merged in sheet.merged:
         findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
-    plan_keys = [c.key for c in context.sheet.plan_columns if c.key in index]
     columns = list(index.items())
     marks = sheet.marks
     for excel_row, values in sheet.values:
