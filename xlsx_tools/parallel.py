@@ -20,10 +20,13 @@ on one CPU (wherever forking is safe: Linux, no other thread), so that the tests
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import struct
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, Generic, TypeVar
@@ -67,7 +70,7 @@ class SharedWork(Generic[Item, Result]):
         self.crashed = crashed
         order = range(len(self.items))
         self.order = sorted(order, key=lambda i: -weights[i]) if weights is not None else list(order)
-        self._child: Any = None
+        self._child: int | None = None  # the forked reader's process id
         self._receiver: Any = None
         self._tickets = -1
         self._collected = False
@@ -99,8 +102,7 @@ class SharedWork(Generic[Item, Result]):
             try:
                 status, index, payload = self._receiver.recv()
             except (EOFError, OSError):  # the child died: the ticket it held is the file it died on
-                self._child.join(5)
-                why = _exit_reason(self._child.exitcode)
+                why = _exit_reason(_reap(self._child, wait=5.0))
                 for index in self.order:
                     if index not in done:
                         done[index] = self.crashed(self.items[index], why)
@@ -135,28 +137,65 @@ class SharedWork(Generic[Item, Result]):
         return None
 
     def _start(self, tickets: int) -> None:
-        import multiprocessing
+        """Fork the reader (a plain fork: multiprocessing's Process costs the merge half a millisecond more to start
+        it and another to end it); results come back pickled through a multiprocessing pipe."""
+        from multiprocessing.connection import Pipe
 
-        context = multiprocessing.get_context("fork")
-        receiver, sender = context.Pipe(duplex=False)
-        child = context.Process(target=_child, args=(self.function, self.items, tickets, sender), daemon=True)
-        child.start()
+        _reap_ended()
+        receiver, sender = Pipe(duplex=False)
+        pid = os.fork()
+        if pid == 0:  # the child: read, send, and leave without running this process's exit handlers
+            code = 1
+            try:
+                receiver.close()
+                _child(self.function, self.items, tickets, sender)
+                code = 0
+            finally:
+                os._exit(code)
         sender.close()
-        self._child, self._receiver, self._tickets = child, receiver, tickets
+        self._child, self._receiver, self._tickets = pid, receiver, tickets
 
     def _stop(self) -> None:
         """After `results()` the child has sent everything and is ending by itself: it is not waited for (the
         kernel's teardown of a process that shares this one's memory takes a millisecond or two, and the merge has
-        planning to do); multiprocessing reaps it when the next child starts or this process exits. Otherwise (the
-        block raised, the master could not be read) its work is not wanted and it is stopped at once."""
+        planning to do); it is reaped when the next child starts. Otherwise (the block raised, the master could not
+        be read) its work is not wanted and it is stopped at once."""
         if self._child is None:
             return
         os.close(self._tickets)
         self._receiver.close()
-        if not self._collected:
-            self._child.kill()
-            self._child.join()
+        if self._collected:
+            _ENDED.append(self._child)
+        else:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._child, signal.SIGKILL)
+            _reap(self._child, wait=None)
         self._child = None
+
+
+_ENDED: list[int] = []  # children that sent everything and were left to end by themselves
+
+
+def _reap_ended() -> None:
+    for pid in list(_ENDED):
+        if _reap(pid, wait=0.0) is not None:
+            _ENDED.remove(pid)
+
+
+def _reap(pid: int, wait: float | None) -> int | None:
+    """The child's exit code (negative: the signal that stopped it) once it has ended, waiting at most `wait`
+    seconds (None: as long as it takes); None if it is still running. A child already reaped counts as ended."""
+    deadline = None if wait is None else time.monotonic() + wait
+    while True:
+        try:
+            done, status = os.waitpid(pid, 0 if wait is None else os.WNOHANG)
+        except ChildProcessError:
+            return 0
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        if deadline is None or time.monotonic() >= deadline:
+            return None
+        time.sleep(0.005)
 
 
 def _child(function: Callable[[Any], Any], items: Sequence[Any], tickets: int, sender: Any) -> None:
@@ -183,8 +222,6 @@ def _exit_reason(code: int | None) -> str:
     if code is None:
         return "the reader process stopped answering"
     if code < 0:
-        import signal
-
         try:
             name = signal.Signals(-code).name
         except ValueError:
