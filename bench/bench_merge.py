@@ -116,6 +116,9 @@ def _worker(mode: str, job_file: Path) -> None:
         print("Top 15 by own time:")
         stats.sort_stats("tottime").print_stats(15)
         return
+    from xlsx_tools.parallel import reap_ended
+
+    reap_ended(wait=5.0)  # the merge leaves its forked reader to end by itself; its figures count once reaped
     out["self_maxrss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     # the merge's forked reader (xlsx_tools.parallel), if it ran: its peak, shared pages counted again
     out["reader_maxrss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

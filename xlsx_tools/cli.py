@@ -18,8 +18,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it through rich imports 70 ms of modules before it answers
 )
-lists_app = typer.Typer(help="Dropdown lists of an existing workbook.", no_args_is_help=True)
+lists_app = typer.Typer(help="Dropdown lists of an existing workbook.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(lists_app, name="lists")
 app.add_typer(addin_app, name="addin")
 

@@ -20,6 +20,7 @@ on one CPU (wherever forking is safe: Linux, no other thread), so that the tests
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -141,7 +142,7 @@ class SharedWork(Generic[Item, Result]):
         it and another to end it); results come back pickled through a multiprocessing pipe."""
         from multiprocessing.connection import Pipe
 
-        _reap_ended()
+        reap_ended()
         receiver, sender = Pipe(duplex=False)
         pid = os.fork()
         if pid == 0:  # the child: read, send, and leave without running this process's exit handlers
@@ -176,10 +177,15 @@ class SharedWork(Generic[Item, Result]):
 _ENDED: list[int] = []  # children that sent everything and were left to end by themselves
 
 
-def _reap_ended() -> None:
+def reap_ended(wait: float = 0.0) -> None:
+    """Reap the readers that sent everything and were left to end by themselves, waiting at most `wait` seconds
+    for each: before the next fork, and at exit (so that none outlives this process as a zombie)."""
     for pid in list(_ENDED):
-        if _reap(pid, wait=0.0) is not None:
+        if _reap(pid, wait=wait) is not None:
             _ENDED.remove(pid)
+
+
+atexit.register(reap_ended, 1.0)
 
 
 def _reap(pid: int, wait: float | None) -> int | None:

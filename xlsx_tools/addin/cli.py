@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-addin_app = typer.Typer(help="The Excel ribbon add-in (TIP Work Plan tab).", no_args_is_help=True)
+addin_app = typer.Typer(
+    help="The Excel ribbon add-in (TIP Work Plan tab).", no_args_is_help=True, rich_markup_mode=None
+)
 
 
 @addin_app.command("build")
