@@ -172,8 +172,7 @@ def _read_state(
 
 
 def _text(value: Any) -> str:
-    text, _ = normalise(value)
-    return text.isoformat() if isinstance(text, dt.date) else text
+    return value_text(normalise(value)[0])
 
 
 def changed_cells(master: OpenMaster, plan: MergePlan) -> Iterator[tuple[str, int, int, str]]:

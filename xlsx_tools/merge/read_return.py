@@ -39,7 +39,8 @@ def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
     fatal, package = inspect_file(path)
     if fatal:
         return Refusal(name, _sha_or_blank(path), [_rename(fatal, name)])
-    sha = package.sha256 if package and package.sha256 else file_sha256(path)
+    assert package is not None  # no fatal finding: the file was read, and hashed, by the safety check
+    sha = package.sha256
     try:
         book = read_workbook(path, package)
     except SheetTooLarge as exc:

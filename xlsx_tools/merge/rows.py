@@ -17,7 +17,8 @@ from xlsx_tools.returns.manifest import Manifest
 from xlsx_tools.validate.context import PlanContext
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
-from xlsx_tools.workbook.reader import SheetData, Value, WorkbookData
+from xlsx_tools.workbook.reader import SheetData, WorkbookData
+from xlsx_tools.workbook.values import value_text
 
 
 def row_sheets(book: WorkbookData, context: PlanContext) -> list[SheetData]:
@@ -37,7 +38,7 @@ class Record:
     sheet: str
     excel_row: int
     columns: dict[str, str]  # layout key → column letter, for the layout's columns this row reaches
-    texts: dict[str, str]  # layout key → the text of each filled cell (value_text)
+    texts: dict[str, str]  # layout key → the text of each filled cell (dates as ISO dates; formulas as their text)
     extra: dict[str, tuple[str, str]] = field(default_factory=dict)  # header (or "column X") → (cell, text): a
     # filled cell of a column the layout does not know
 
@@ -46,12 +47,6 @@ class Record:
 
     def address(self, key: str) -> str:
         return f"{self.columns[key]}{self.excel_row}"
-
-
-def value_text(value: Value) -> str:
-    """A read value as the text the merge keeps: dates as ISO dates, everything else (formulas and error values
-    included, as their text) as read."""
-    return value if isinstance(value, str) else value.isoformat()
 
 
 def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
@@ -71,11 +66,7 @@ def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
         for excel_row, values in sheet.values:
             width = len(values)
             located = positions if reach < width else {k: i for k, i in positions.items() if i < width}
-            texts = {
-                key: value if type(value := values[i]) is str else value_text(value)
-                for key, i in located.items()
-                if values[i] != ""
-            }
+            texts = {key: value_text(values[i]) for key, i in located.items() if values[i] != ""}
             if width > scanned:
                 others, scanned = [i for i in range(width) if i not in known], width
             extra = {

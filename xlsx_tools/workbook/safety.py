@@ -173,7 +173,7 @@ class Package:
 
     path: Path
     parts: dict[str, bytes]
-    sha256: str = ""  # of the whole file, as it was read for the check
+    sha256: str  # of the whole file, as it was read for the check
 
 
 KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")

@@ -165,7 +165,7 @@ def column_letters(count: int) -> list[str]:
     """The letters of the first `count` columns ("A", "B", …), worked out once per process."""
     while len(_LETTERS) < count:
         _LETTERS.append(column_letter(len(_LETTERS) + 1))
-    return _LETTERS[:count] if count < len(_LETTERS) else _LETTERS
+    return _LETTERS[:count]
 
 
 def column_letter(number: int) -> str:
