@@ -172,3 +172,21 @@ def test_reading_commands_never_import_openpyxl_or_pandas(master_copy: Path, tmp
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_help_answers_without_importing_rich() -> None:
+    """Each ribbon click starts a fresh Python: the help is plain text, so rich's 70 ms of imports are not paid."""
+    script = (
+        "import sys\n"
+        "sys.argv = ['tipwp', '--help']\n"
+        "from xlsx_tools.cli import app\n"
+        "try:\n"
+        "    app()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print('RICH', sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Commands:" in done.stdout and "merge" in done.stdout
+    assert done.stdout.strip().endswith("RICH []")

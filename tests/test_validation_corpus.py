@@ -189,3 +189,17 @@ def test_the_untouched_2017_master_has_only_warnings(master_bwp1: Path) -> None:
     assert {f.severity for f in findings} == {Severity.WARNING}
     assert {"PLAN_401", "PLAN_403"} <= {f.code for f in findings}
     assert "A.a.2.1" in {f.row_id for f in findings if f.code == "PLAN_401"}  # "Lead: CSBO: SLOM" in the source
+
+
+def test_the_same_broken_header_on_two_sheets_is_reported_on_each(master_copy: Path) -> None:
+    """A header row is looked at once per run and its findings reused: each sheet's finding still names that sheet."""
+    b = "B. Protection"
+
+    def rename_on_two_sheets(book: Any) -> None:
+        for name in (A, b):
+            book[name][col("status", 1)].value = "State"
+
+    edit(master_copy, rename_on_two_sheets)
+    found = {(f.code, f.sheet, f.cell) for f in validate_file(master_copy) if f.code in ("BOOK_104", "BOOK_105")}
+    status = col("status", 1)
+    assert found == {("BOOK_104", A, ""), ("BOOK_104", b, ""), ("BOOK_105", A, status), ("BOOK_105", b, status)}
