@@ -166,3 +166,23 @@ def test_a_sheet_written_with_a_namespace_prefix(tmp_path: Path) -> None:
     read = assert_same(target)
     kinds = {c.address: c.kind for _, row in read.sheets["Sheet"].rows for c in row}
     assert kinds["B2"] == "formula" and kinds["B3"] == "text"
+
+
+@pytest.mark.parametrize(
+    ("cells", "special"),
+    [
+        (b'<c r="A2" t="inlineStr"><is><t>no formula here: =A1, t="e"</t></is></c>', {}),
+        (b'<c r="A2"><f>SUM(B2:C2)</f><v>3</v></c>', {"A2": ("formula", "=SUM(B2:C2)")}),
+        (b'<c r="B2"><f t="shared" si="0"/><v>3</v></c>', {"B2": ("formula", "=(shared formula)")}),
+        (b'<x:c r="C2"><x:f>1+1</x:f></x:c>', {"C2": ("formula", "=1+1")}),
+        (b'<c r="D2" t="e"><v>#REF!</v></c>', {"D2": ("error", "#REF!")}),
+        (b"<c r='E2' t='e'><v>#N/A</v></c>", {"E2": ("error", "#N/A")}),
+    ],
+)
+def test_formula_and_error_cells_are_found_in_every_spelling(cells: bytes, special: dict[str, tuple[str, str]]) -> None:
+    from xlsx_tools.workbook.sheet_xml import scan_sheet
+
+    part = b'<worksheet xmlns:x="urn:x"><sheetData><row r="2">' + cells + b"</row></sheetData>"
+    part += b'<dataValidations><dataValidation><formula1>"a,b"</formula1></dataValidation></dataValidations>'
+    part += b"</worksheet>"
+    assert scan_sheet(part).special == special

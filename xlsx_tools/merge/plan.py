@@ -169,12 +169,15 @@ def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str
     latest = latest_returns(state, period)
     order = {sha: i for i, sha in enumerate(a.sha256 for a in state.audit if a.outcome == MERGED)}
     touched: dict[tuple[str, str], dict[str, str]] = {}
-    for entry in state.history:
-        if entry.period != period or entry.asb == MASTER_SOURCE or entry.note.startswith(HELD_PREFIX):
+    # the inner loop of every merge (each history line of the period), its fields unpacked rather than looked up
+    for _, entry_period, row_id, field_key, value, asb, _, sha256, _, note in state.history:
+        if entry_period != period or asb == MASTER_SOURCE or note.startswith(HELD_PREFIX):
             continue
-        candidates = touched.setdefault((entry.row_id, entry.field), {})
-        if latest.get(entry.asb) == entry.sha256 and entry.value:
-            candidates[entry.asb] = entry.value
+        candidates = touched.get((row_id, field_key))
+        if candidates is None:
+            candidates = touched[(row_id, field_key)] = {}
+        if value and latest.get(asb) == sha256:
+            candidates[asb] = value
     resolved: dict[tuple[str, str], Resolved] = {}
     conflicts: list[Conflict] = []
     for (row_id, field_key), candidates in touched.items():
@@ -183,24 +186,18 @@ def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str
             resolved[(row_id, field_key)] = Resolved(value, asb)
             continue
         ranked = _rank(candidates, state.coordinators.get(row_id, ()), latest, order)
-        distinct = list(dict.fromkeys(candidates[a] for a in ranked))
-        shown_asb, value = (ranked[0], candidates[ranked[0]]) if ranked else ("", "")
-        if len(distinct) > 1:
+        shown_asb, value = ranked[0], candidates[ranked[0]]
+        if len(set(candidates.values())) > 1:  # the bodies disagree
             decision = state.decisions.get((period, row_id, field_key), "").strip()
             chosen = next((a for a in ranked if a.casefold() == decision.casefold()), None) if decision else None
             if chosen:
                 shown_asb, value = chosen, candidates[chosen]
             elif decision:
                 shown_asb, value = "", decision
+            # (period, row id, column, (body, value) best first, shown body, shown value, decision)
             conflicts.append(
                 Conflict(
-                    period=period,
-                    row_id=row_id,
-                    field=field_key,
-                    candidates=tuple((a, candidates[a]) for a in ranked),
-                    shown_asb=shown_asb,
-                    shown_value=value,
-                    decision=decision,
+                    period, row_id, field_key, tuple([(a, candidates[a]) for a in ranked]), shown_asb, value, decision
                 )
             )
         resolved[(row_id, field_key)] = Resolved(value, shown_asb)
@@ -277,11 +274,9 @@ def _rank(
     if len(candidates) < 2:
         return list(candidates)
     coordinating = [a for a in coordinators if a in candidates]
-    others = sorted(
-        (a for a in candidates if a not in coordinating),
-        key=lambda a: order.get(latest.get(a, ""), -1),
-        reverse=True,
-    )
+    others = [a for a in candidates if a not in coordinating]
+    if len(others) > 1:
+        others.sort(key=lambda a: order.get(latest.get(a, ""), -1), reverse=True)
     return coordinating + others
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from xlsx_tools.layout.bodies import bodies_of
@@ -37,23 +37,20 @@ def list_values(layout: Layout, plan: Plan, references: References) -> dict[str,
 TextIndex = tuple[dict[tuple[str, ...], list[str]], dict[str, list[str]], dict[str, tuple[str, ...]]]
 
 
-@dataclass(frozen=True)
-class PlanContext:
-    plan: Plan
-    layout: Layout
-    sheet: SheetLayout
-    references: References
-    lists: dict[str, tuple[str, ...]]
-    schema: dict[str, dict[str, Any]]
-    rows_by_id: dict[str, PlanRow]
+class PlanTables:
+    """What is worked out from a plan's rows once per process, like the plan itself (xlsx_tools.plan.loader caches
+    the loaded plan): each row's plan cells, their fingerprints, the text-match index and the rows' bodies, each
+    computed on first use. (Not before a merge forks its reader: in a fresh process the reader needs only the
+    first two, and the two processes working them out side by side cost the merge less than one doing all first.)"""
 
-    @property
-    def rule_context(self) -> RuleContext:
-        return RuleContext(self.references, self.lists, self.plan.start, self.plan.end)
+    def __init__(self, sheet: SheetLayout, references: References, rows_by_id: dict[str, PlanRow]) -> None:
+        self.sheet = sheet
+        self.references = references
+        self.rows_by_id = rows_by_id
 
     @cached_property
     def plan_texts(self) -> dict[str, dict[str, str]]:
-        """Row id → the row's plan cells as the sheets show them (layout.cells.plan_cells), worked out once."""
+        """Row id → the row's plan cells as the sheets show them (layout.cells.plan_cells)."""
         return {row_id: plan_cells(self.sheet, row) for row_id, row in self.rows_by_id.items()}
 
     @cached_property
@@ -95,6 +92,42 @@ class PlanContext:
             out[row_id] = (leads, tuple(c for c in codes(supporting) if c not in leads))
         return out
 
+
+@dataclass(frozen=True)
+class PlanContext:
+    """One run's view of a plan. The plan, its layout and its tables are shared by every run of the process; what
+    a run works out from its input (the answers of validate.rule_pass, the header rows it has seen) is kept in
+    `run_cache`, which starts empty for every context `plan_context` makes."""
+
+    plan: Plan
+    layout: Layout
+    sheet: SheetLayout
+    references: References
+    lists: dict[str, tuple[str, ...]]
+    schema: dict[str, dict[str, Any]]
+    rows_by_id: dict[str, PlanRow]
+    tables: PlanTables
+
+    @property
+    def rule_context(self) -> RuleContext:
+        return RuleContext(self.references, self.lists, self.plan.start, self.plan.end)
+
+    @property
+    def plan_texts(self) -> dict[str, dict[str, str]]:
+        return self.tables.plan_texts
+
+    @property
+    def fingerprints(self) -> dict[str, str]:
+        return self.tables.fingerprints
+
+    @property
+    def match_index(self) -> TextIndex:
+        return self.tables.match_index
+
+    @property
+    def bodies(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+        return self.tables.bodies
+
     @cached_property
     def run_cache(self) -> dict[str, Any]:
         """What the modules using this context work out once per run (e.g. validate.rule_pass's answers)."""
@@ -108,16 +141,37 @@ class PlanContext:
 
 
 def plan_context(plan_id: str) -> PlanContext:
-    plan = load_plan(plan_id)
-    layout = load_layout()
-    sheet = layout.sheet(plan.kind)
-    references = load_references()
+    """A fresh context for one run (an empty run cache) over the process's shared plan data and tables."""
+    plan, layout, sheet, references, lists, rows_by_id, tables = _shared(plan_id)
     return PlanContext(
         plan=plan,
         layout=layout,
         sheet=sheet,
         references=references,
-        lists=list_values(layout, plan, references),
+        lists=lists,
         schema=schema_for(sheet),
-        rows_by_id={row.row_id: row for _, row in plan.rows()},
+        rows_by_id=rows_by_id,
+        tables=tables,
+    )
+
+
+@lru_cache(maxsize=4)
+def _shared(
+    plan_id: str,
+) -> tuple[Plan, Layout, SheetLayout, References, dict[str, tuple[str, ...]], dict[str, PlanRow], PlanTables]:
+    """What every run on plan `plan_id` shares: the plan, layout and references (cached by their loaders too), the
+    dropdown lists, the rows by id and the tables worked out from them (all read-only once made)."""
+    plan = load_plan(plan_id)
+    layout = load_layout()
+    sheet = layout.sheet(plan.kind)
+    references = load_references()
+    rows_by_id = {row.row_id: row for _, row in plan.rows()}
+    return (
+        plan,
+        layout,
+        sheet,
+        references,
+        list_values(layout, plan, references),
+        rows_by_id,
+        PlanTables(sheet, references, rows_by_id),
     )

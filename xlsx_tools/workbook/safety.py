@@ -40,8 +40,9 @@ def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None
     The file is read once (a file larger than anything a workbook may unpack to is refused unread, FILE_007);
     its SHA-256 comes from those bytes, and every part is unpacked from them, in full, its size and CRC checked
     against the zip directory (`_unpack`; a damaged part is FILE_005), every XML part searched for DOCTYPE/ENTITY
-    on the way. The parts a reader needs (workbook, its relationships, the worksheets) are kept, so nothing is
-    unpacked twice in Python."""
+    on the way. The unpacked parts are kept (`Package`), so nothing is unpacked twice: the readers look at the
+    workbook part and the worksheets themselves, and python-calamine is handed them repacked uncompressed
+    (`Package.stored_zip`)."""
     name = str(path)
     if path.is_dir():
         return Finding("FILE_001", file=name, detail="this is a folder, not a file; name the workbook inside it"), None
@@ -91,6 +92,7 @@ def _ole_finding(path: Path) -> Finding:
 def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding | None, Package | None]:
     name = str(path)
     kept: dict[str, bytes] = {}
+    entries: list[tuple[str, int, bytes]] = []
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             infos = archive.infolist()
@@ -130,11 +132,12 @@ def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding |
                         return Finding("FILE_008", file=name, detail=detail), None
                     if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS):
                         kept[info.filename] = part
+                entries.append((info.filename, info.CRC, part))
     except zipfile.BadZipFile:
         return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt"), None
     except (OSError, EOFError, NotImplementedError) as exc:
         return Finding("FILE_005", file=name, detail=f"the file could not be read ({exc})"), None
-    return None, Package(path, kept, hashlib.sha256(data).hexdigest())
+    return None, Package(path, kept, hashlib.sha256(data).hexdigest(), tuple(entries))
 
 
 _LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, then the name and extra field lengths at offset 26
@@ -169,11 +172,67 @@ def _unpack(archive: zipfile.ZipFile, data: bytes, info: zipfile.ZipInfo) -> byt
 
 @dataclass(frozen=True)
 class Package:
-    """The XML parts of a checked workbook that the readers look at themselves (name in the zip → bytes)."""
+    """A checked workbook: the XML parts the readers look at themselves (name in the zip → bytes), and every part
+    as unpacked by the check (name, CRC-32, bytes), for `stored_zip`."""
 
     path: Path
     parts: dict[str, bytes]
     sha256: str  # of the whole file, as it was read for the check
+    entries: tuple[tuple[str, int, bytes], ...] = ()
+
+    def stored_zip(self) -> bytes | None:
+        """The same package with every part stored uncompressed, for python-calamine to read from memory: the
+        check has inflated every part already (libdeflate, three times faster than calamine's inflater), and a
+        quarter of calamine's parse of a return is inflating it again. None when there are no entries, or more
+        than a plain zip can list (the caller then opens the file itself)."""
+        if not self.entries or len(self.entries) >= 0xFFFF:
+            return None
+        return stored_zip(self.entries)
+
+
+_STORED_LOCAL = struct.Struct("<4sHHHHHIIIHH")  # local file header: signature … name length, extra length
+_STORED_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")  # central directory entry
+_STORED_END = struct.Struct("<4sHHHHIIH")  # end of central directory record
+_DOS_DATE = (1980 - 1980) << 9 | 1 << 5 | 1  # 1 January 1980: the parts' dates mean nothing to a reader
+_UTF8_NAMES = 0x800
+
+
+def stored_zip(entries: tuple[tuple[str, int, bytes], ...]) -> bytes:
+    """A zip archive of `entries` (name, CRC-32, bytes), each stored (method 0), names in UTF-8."""
+    chunks: list[bytes] = []
+    central: list[bytes] = []
+    offset = 0
+    for name, crc, data in entries:
+        encoded = name.encode("utf-8", "surrogateescape")
+        size = len(data)
+        header = _STORED_LOCAL.pack(b"PK\x03\x04", 20, _UTF8_NAMES, 0, 0, _DOS_DATE, crc, size, size, len(encoded), 0)
+        chunks += (header, encoded, data)
+        central.append(
+            _STORED_CENTRAL.pack(
+                b"PK\x01\x02",
+                20,
+                20,
+                _UTF8_NAMES,
+                0,
+                0,
+                _DOS_DATE,
+                crc,
+                size,
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
+        offset += len(header) + len(encoded) + size
+    directory = b"".join(central)
+    end = _STORED_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), offset, 0)
+    return b"".join([*chunks, directory, end])
 
 
 KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")

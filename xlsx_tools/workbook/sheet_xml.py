@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 from xlsx_tools.workbook.safety import Package
 
 # byte searches with a literal start (re scans for the literal first) decide whether a sheet needs its XML walked:
-# formulas (<f>, <f t="shared" …/>, <x:f> in a prefixed namespace) and error cells (t="e"). A false alarm only
-# costs the walk; <formula1> of a data validation does not raise one.
-_SPECIAL_MARKS = (re.compile(rb"<f[\s>/]"), re.compile(rb":f[\s>/]"), re.compile(rb"""t=["']e["']"""))
+# formulas (<f>, <f t="shared" …/>, <x:f> in a prefixed namespace) and error cells (t="e", or any attribute valued
+# "e": a false alarm only costs the walk; <formula1> of a data validation does not raise one). The prefixed and the
+# single-quoted spellings are looked for only in a part that has a ':' or a "'" at all (memchr: none in most).
+_FORMULA = re.compile(rb"<f[\s>/]")
+_PREFIXED_FORMULA = re.compile(rb":f[\s>/]")
+_ERROR = re.compile(rb'="e"')
+_ERROR_QUOTED = re.compile(rb"='e'")
 _MERGED = re.compile(rb'mergeCell\s[^>]*?\bref="([^"]+)"')
 _PROTECTION = re.compile(rb"sheetProtection\b([^>]*)>")
 _SHEET_FLAG = re.compile(rb'\bsheet="(1|true)"')
@@ -48,7 +52,7 @@ def used_extent(data: bytes) -> tuple[int, int]:
     """(last row, an upper bound of the last column) of a worksheet part, from its cells, not its <dimension>
     (which may be missing or wrong). Rows are in ascending order in the part, so the last <row> names the last row;
     the width is only looked for when the rows alone could make the range too large."""
-    start = max(data.rfind(b"<row "), data.rfind(b":row "))
+    start = _last_row_tag(data)
     found = _LAST_ROW.search(data, start, start + 400) if start >= 0 else None
     rows = int(found.group(1)) if found else data.count(b"row>")
     if rows * EXCEL_COLUMNS <= MAX_CELLS:
@@ -58,6 +62,17 @@ def used_extent(data: bytes) -> tuple[int, int]:
         if wide:
             return rows, max(_column_number(w.decode()) for w in set(wide))
     return rows, 26
+
+
+def _last_row_tag(data: bytes) -> int:
+    """Where the part's last <row> (or <x:row>, prefixed) tag starts, or -1: looked for from the end, where it is,
+    so only the last rows are searched (two searches for both spellings would each read a part without the other
+    one to its start)."""
+    at = len(data)
+    while (at := data.rfind(b"row ", 0, at)) > 0:
+        if data[at - 1] in b"<:":
+            return at - 1
+    return -1
 
 
 def check_extent(sheet: str, data: bytes) -> None:
@@ -107,9 +122,19 @@ def scan_sheet(data: bytes, cells: bool = True) -> SheetXml:
     if b"sheetProtection" in tail:
         protection = _PROTECTION.search(tail)
         found.protected = bool(protection and _SHEET_FLAG.search(protection.group(1)))
-    if cells and any(mark.search(data, 0, end) for mark in _SPECIAL_MARKS):
+    if cells and _may_hold_special_cells(data, data.find(b"sheetData"), end):
         found.special = _special_cells(data)
     return found
+
+
+def _may_hold_special_cells(data: bytes, start: int, end: int) -> bool:
+    """Whether the cells of a part (between `start` and `end`) may hold a formula or an error value."""
+    start = max(start, 0)
+    if _FORMULA.search(data, start, end) or _ERROR.search(data, start, end):
+        return True
+    if data.find(b":", start, end) >= 0 and _PREFIXED_FORMULA.search(data, start, end):
+        return True
+    return data.find(b"'", start, end) >= 0 and _ERROR_QUOTED.search(data, start, end) is not None
 
 
 def _special_cells(data: bytes) -> dict[str, tuple[str, str]]:

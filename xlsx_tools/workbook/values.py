@@ -11,6 +11,7 @@ must see formulas or errors (the return reader) look at the sheet XML too (xlsx_
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,7 +42,12 @@ class ValueBook:
                 raise ValueError(problem.message if problem else f"{path} could not be read")
         self.package = package
         self._parts = sheet_parts(package)
-        self._book = CalamineWorkbook.from_path(str(path))
+        stored = package.stored_zip()  # the parts as the check inflated them: calamine need not inflate them again
+        self._book = (
+            CalamineWorkbook.from_path(str(path))
+            if stored is None
+            else CalamineWorkbook.from_filelike(io.BytesIO(stored))
+        )
         self.sheetnames: list[str] = list(self._book.sheet_names)
         metadata = self._book.sheets_metadata
         self.states: dict[str, str] = {m.name: _state(m.visible) for m in metadata}
