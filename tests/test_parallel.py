@@ -86,6 +86,48 @@ def test_a_child_killed_on_an_item_costs_that_item_only() -> None:
     assert all(results[i] == (i * i, PARENT) for i in items if i not in lost)  # the rest were read here
 
 
+_TAKEN = [0]  # items this process has begun (each process counts its own after the fork)
+
+
+def die_on_the_childs_second_item(item: int) -> tuple[int, int]:
+    _TAKEN[0] += 1
+    if os.getpid() != PARENT and _TAKEN[0] == 2:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return tagged(item)
+
+
+def test_a_child_killed_while_this_process_still_has_files_costs_one_item() -> None:
+    """The child dies mid-batch, while this process is still taking tickets (and looking for the child's results
+    between its own items): only the item it died on is lost, this process reads every other one."""
+    seen: list[str] = []
+
+    def note_crash(item: int, why: str) -> tuple[int, int]:
+        seen.append(why)
+        return crashed(item, why)
+
+    _TAKEN[0] = 0
+    items = list(range(12))
+    results = shared(die_on_the_childs_second_item, items, crashed=note_crash)
+    lost = [i for i, (_, pid) in enumerate(results) if pid == 0]
+    assert len(lost) == 1 and len(seen) == 1 and "SIGKILL" in seen[0]
+    assert all(results[i][0] == i * i for i in items if i not in lost)
+    assert any(pid not in (PARENT, 0) for _, pid in results)  # the child's first item came back
+
+
+def large_result(item: int) -> tuple[bytes, int]:
+    time.sleep(0.01)
+    return b"x" * 200_000, os.getpid()  # three times what a pipe holds
+
+
+def test_results_larger_than_the_pipe_do_not_stall_the_child() -> None:
+    """This process takes the child's results as they come, between its own items: a child whose result does
+    not fit in the pipe would otherwise wait, unable to take another ticket, until this process had done the rest."""
+    results = shared(large_result, list(range(16)))
+    by_child = sum(1 for _, pid in results if pid != PARENT)
+    assert 4 <= by_child <= 12, by_child  # shared, roughly evenly; before, the child did one or two
+    assert all(len(payload) == 200_000 for payload, _ in results)
+
+
 def fails_on_three(item: int) -> int:
     time.sleep(0.002)
     if item == 3:

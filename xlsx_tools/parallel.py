@@ -96,24 +96,35 @@ class SharedWork(Generic[Item, Result]):
             for index in self.order:
                 done[index] = self._here(index, started)
             return [done[i] for i in range(len(self.items))]
+        alive = True
         while ticket := os.read(self._tickets, TICKET.size):
             (index,) = TICKET.unpack(ticket)
             done[index] = self._here(index, started)
-        while len(done) < len(self.items):
-            try:
-                status, index, payload = self._receiver.recv()
-            except (EOFError, OSError):  # the child died: the ticket it held is the file it died on
-                why = _exit_reason(_reap(self._child, wait=5.0))
-                for index in self.order:
-                    if index not in done:
-                        done[index] = self.crashed(self.items[index], why)
-                        why = "the reader process had stopped"  # (never more than one ticket is held)
-                break
-            if started:
-                started(self.items[index])
-            done[index] = payload if status == "ok" else self.function(self.items[index])
+            # what the child has sent meanwhile is taken now: a pipe holds 64 KiB, and a child whose results
+            # fill it would wait for this process to finish its share before it could take another ticket
+            while alive and self._receiver.poll(0):
+                alive = self._receive(done, started)
+        while alive and len(done) < len(self.items):
+            alive = self._receive(done, started)
+        if not alive:  # the child died, and every ticket has been taken: what is not done is the file it died on
+            why = _exit_reason(_reap(self._child, wait=5.0))
+            for index in self.order:
+                if index not in done:
+                    done[index] = self.crashed(self.items[index], why)
+                    why = "the reader process had stopped"  # (never more than one ticket is held)
         self._collected = True
         return [done[i] for i in range(len(self.items))]
+
+    def _receive(self, done: dict[int, Result], started: Callable[[Item], None] | None) -> bool:
+        """Take the child's next result into `done`; False when the child has died."""
+        try:
+            status, index, payload = self._receiver.recv()
+        except (EOFError, OSError):
+            return False
+        if started:
+            started(self.items[index])
+        done[index] = payload if status == "ok" else self.function(self.items[index])
+        return True
 
     def _here(self, index: int, started: Callable[[Item], None] | None) -> Result:
         item = self.items[index]
