@@ -13,6 +13,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from xlsx_tools.workbook.safety import Package
 
@@ -96,6 +97,13 @@ def sheet_parts(package: Package) -> dict[str, str]:
     rels = package.parts.get("xl/_rels/workbook.xml.rels")
     if not workbook or not rels:
         return {}
+    return dict(_sheet_parts(workbook, rels))
+
+
+@lru_cache(maxsize=16)
+def _sheet_parts(workbook: bytes, rels: bytes) -> tuple[tuple[str, str], ...]:
+    """The pairs of `sheet_parts`, parsed once per distinct workbook part and relationships: the returns of one
+    issue are alike in both, byte for byte (a dozen returns, one parse)."""
     targets = {}
     for rel in ET.fromstring(rels):
         target = rel.get("Target", "")
@@ -105,7 +113,7 @@ def sheet_parts(package: Package) -> dict[str, str]:
     for element in ET.fromstring(workbook).iter():
         if _local(element.tag) == "sheet":
             out[element.get("name", "")] = targets.get(element.get(f"{{{REL_NS}}}id", ""), "")
-    return out
+    return tuple(out.items())
 
 
 def scan_sheet(data: bytes, cells: bool = True) -> SheetXml:
