@@ -190,10 +190,11 @@ class Package:
         return stored_zip(self.entries)
 
 
-_STORED_LOCAL = struct.Struct("<4sHHHHHIIIHH")  # local file header: signature … name length, extra length
-_STORED_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")  # central directory entry
+_STORED_LOCAL = struct.Struct("<4sHHHHHIIIHH")  # local file header: signature, then the ten fields below
+_STORED_CENTRAL = struct.Struct("<4sHHHHHHIIIHHHHHII")  # central directory entry: signature, version made by, the
+# same ten fields, then comment length, disk, internal and external attributes, offset of the local header
 _STORED_END = struct.Struct("<4sHHHHIIH")  # end of central directory record
-_DOS_DATE = (1980 - 1980) << 9 | 1 << 5 | 1  # 1 January 1980: the parts' dates mean nothing to a reader
+_DOS_DATE = 1 << 5 | 1  # 1 January 1980 ((year - 1980) << 9 | month << 5 | day): the parts' dates mean nothing here
 _UTF8_NAMES = 0x800
 
 
@@ -205,30 +206,11 @@ def stored_zip(entries: tuple[tuple[str, int, bytes], ...]) -> bytes:
     for name, crc, data in entries:
         encoded = name.encode("utf-8", "surrogateescape")
         size = len(data)
-        header = _STORED_LOCAL.pack(b"PK\x03\x04", 20, _UTF8_NAMES, 0, 0, _DOS_DATE, crc, size, size, len(encoded), 0)
+        # version needed, flags, method (stored), time, date, CRC-32, compressed and real size, name and extra length
+        fields = (20, _UTF8_NAMES, 0, 0, _DOS_DATE, crc, size, size, len(encoded), 0)
+        header = _STORED_LOCAL.pack(b"PK\x03\x04", *fields)
         chunks += (header, encoded, data)
-        central.append(
-            _STORED_CENTRAL.pack(
-                b"PK\x01\x02",
-                20,
-                20,
-                _UTF8_NAMES,
-                0,
-                0,
-                _DOS_DATE,
-                crc,
-                size,
-                size,
-                len(encoded),
-                0,
-                0,
-                0,
-                0,
-                0,
-                offset,
-            )
-            + encoded
-        )
+        central.append(_STORED_CENTRAL.pack(b"PK\x01\x02", 20, *fields, 0, 0, 0, 0, offset) + encoded)
         offset += len(header) + len(encoded) + size
     directory = b"".join(central)
     end = _STORED_END.pack(b"PK\x05\x06", 0, 0, len(central), len(central), len(directory), offset, 0)

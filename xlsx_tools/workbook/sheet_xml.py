@@ -20,7 +20,7 @@ from xlsx_tools.workbook.safety import Package
 # byte searches with a literal start (re scans for the literal first) decide whether a sheet needs its XML walked:
 # formulas (<f>, <f t="shared" …/>, <x:f> in a prefixed namespace) and error cells (t="e", or any attribute valued
 # "e": a false alarm only costs the walk; <formula1> of a data validation does not raise one). The prefixed and the
-# single-quoted spellings are looked for only in a part that has a ':' or a "'" at all (memchr: none in most).
+# single-quoted spellings are looked for only where the cells hold a ':' or a "'" at all (a memchr to find out).
 _FORMULA = re.compile(rb"<f[\s>/]")
 _PREFIXED_FORMULA = re.compile(rb":f[\s>/]")
 _ERROR = re.compile(rb'="e"')
