@@ -5,8 +5,9 @@ checks are Python), so a second core helps only as a second process. On Linux a 
 millisecond with everything already loaded (the plan, the rules, the master's plan context) and starts reading at
 once, while this process goes on with its own work (reading the master's state) and then joins in. Each takes the
 next file from a shared pipe of tickets, largest file first, so the two finish together whatever each had to do
-first; the child sends back plain results (pickled `Submission`/`Refusal` data), and `results()` hands them all on
-in the files' order, as a serial loop would.
+first; the child sends back plain results (pickled `Submission`/`Refusal` data), which this process takes between
+its own files (a pipe holds 64 KiB: left unread, the results of a large batch would stall the child), and
+`results()` hands them all on in the files' order, as a serial loop would.
 
 The child is also a fence around untrusted input: if reading a file kills it (a parser crash, the kernel's
 out-of-memory killer), this process is unharmed, that one file is reported through `crashed`, and the files left
