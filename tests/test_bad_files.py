@@ -312,3 +312,24 @@ def test_the_parts_reach_calamine_uncompressed_and_unchanged(tmp_path: Path, mas
     assert from_memory.sheet_names == from_file.sheet_names
     for name in from_file.sheet_names:
         assert from_memory.get_sheet_by_name(name).to_python() == from_file.get_sheet_by_name(name).to_python()
+
+
+def test_a_large_package_is_read_from_its_file(
+    tmp_path: Path, master_bwp2: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above MAX_REPACKED_BYTES the parts are not repacked for calamine (that would hold them twice more in
+    memory): calamine opens the file, and the workbook reads the same."""
+    from xlsx_tools.workbook import safety
+    from xlsx_tools.workbook.reader import read_workbook
+
+    _, small = safety.inspect_file(master_bwp2)
+    assert small is not None and small.stored_zip() is not None
+    monkeypatch.setattr(safety, "MAX_REPACKED_BYTES", 1024)
+    _, large = safety.inspect_file(master_bwp2)
+    assert large is not None and large.entries == () and large.stored_zip() is None
+    assert large.parts.keys() == small.parts.keys()
+    from_file, from_memory = read_workbook(master_bwp2, large), read_workbook(master_bwp2, small)
+    assert from_file.identity == from_memory.identity
+    assert {n: (s.headers, s.values) for n, s in from_file.sheets.items()} == {
+        n: (s.headers, s.values) for n, s in from_memory.sheets.items()
+    }

@@ -24,6 +24,9 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 MAX_UNPACKED_BYTES = 300 * 1024 * 1024  # a full work plan unpacks to a few MB
 MAX_RATIO = 200  # deflate rarely beats 100:1 on real sheets; bombs reach 1000:1
+# a package that unpacks to more than this is not repacked for calamine (`Package.stored_zip`): the repack and
+# calamine's copy of it would hold the parts twice more; calamine then reads the file itself
+MAX_REPACKED_BYTES = 32 * 1024 * 1024
 _DOCTYPE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)  # anywhere: a DOCTYPE may follow a long comment
 _DOCTYPE_BYTES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _BANGS_LOOKED_AT = 64
@@ -114,6 +117,7 @@ def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding |
             if unpacked > MAX_UNPACKED_BYTES or unpacked / packed > MAX_RATIO:
                 detail = f"it would unpack to {unpacked // (1024 * 1024)} MB from {packed // 1024} KB"
                 return Finding("FILE_007", file=name, detail=detail), None
+            repack = unpacked <= MAX_REPACKED_BYTES
             if not allow_macros and "xl/vbaProject.bin" in names:
                 return Finding("FILE_009", file=name), None
             for info in infos:
@@ -132,7 +136,8 @@ def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding |
                         return Finding("FILE_008", file=name, detail=detail), None
                     if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS):
                         kept[info.filename] = part
-                entries.append((info.filename, info.CRC, part))
+                if repack:
+                    entries.append((info.filename, info.CRC, part))
     except zipfile.BadZipFile:
         return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt"), None
     except (OSError, EOFError, NotImplementedError) as exc:
@@ -183,8 +188,9 @@ class Package:
     def stored_zip(self) -> bytes | None:
         """The same package with every part stored uncompressed, for python-calamine to read from memory: the
         check has inflated every part already (libdeflate, three times faster than calamine's inflater), and a
-        quarter of calamine's parse of a return is inflating it again. None when there are no entries, or more
-        than a plain zip can list (the caller then opens the file itself)."""
+        quarter of calamine's parse of a return is inflating it again. None when the check kept no entries (a
+        package larger than MAX_REPACKED_BYTES), or more than a plain zip can list: the caller then has calamine
+        open the file itself."""
         if not self.entries or len(self.entries) >= 0xFFFF:
             return None
         return stored_zip(self.entries)
