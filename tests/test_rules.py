@@ -130,3 +130,13 @@ def test_rule_pass_says_what_cerberus_says(rows: list[dict[str, object]]) -> Non
             (f, code, str(sorted(details.items()))) for f, (code, _, details) in rule_errors(context, document)
         )
         assert passed == _direct(context, document)
+
+
+def test_runs_share_the_plan_tables_but_not_what_a_run_learnt() -> None:
+    """A plan's tables (plan cells, fingerprints, bodies) are worked out once per process; what a run caches from
+    its input (cerberus's answers, header rows) and its validator start anew in every context."""
+    first, second = plan_context("bwp2"), plan_context("bwp2")
+    assert first.tables is second.tables and first.plan_texts is second.plan_texts
+    first.run_cache["rule_pass"] = {"memo": {("status", "Ongoing"): []}}
+    assert second.run_cache == {} and plan_context("bwp2").run_cache == {}
+    assert first.validator is not second.validator

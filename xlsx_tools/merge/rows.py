@@ -66,10 +66,7 @@ def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
         for excel_row, values in sheet.values:
             width = len(values)
             located = positions if reach < width else {k: i for k, i in positions.items() if i < width}
-            # the values are normalised already: text as it is (most cells), dates as ISO dates
-            texts = {
-                key: v if type(v) is str else value_text(v) for key, i in located.items() if (v := values[i]) != ""
-            }
+            texts = {key: value_text(values[i]) for key, i in located.items() if values[i] != ""}
             if width > scanned:
                 others, scanned = [i for i in range(width) if i not in known], width
             extra = {

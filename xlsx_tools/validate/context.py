@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
 from typing import Any
 
@@ -141,37 +141,27 @@ class PlanContext:
 
 
 def plan_context(plan_id: str) -> PlanContext:
-    """A fresh context for one run (an empty run cache) over the process's shared plan data and tables."""
-    plan, layout, sheet, references, lists, rows_by_id, tables = _shared(plan_id)
-    return PlanContext(
-        plan=plan,
-        layout=layout,
-        sheet=sheet,
-        references=references,
-        lists=lists,
-        schema=schema_for(sheet),
-        rows_by_id=rows_by_id,
-        tables=tables,
-    )
+    """A fresh context for one run (its run cache and validator start anew) over the process's shared plan data
+    and tables."""
+    return replace(_shared(plan_id))
 
 
 @lru_cache(maxsize=4)
-def _shared(
-    plan_id: str,
-) -> tuple[Plan, Layout, SheetLayout, References, dict[str, tuple[str, ...]], dict[str, PlanRow], PlanTables]:
-    """What every run on plan `plan_id` shares: the plan, layout and references (cached by their loaders too), the
-    dropdown lists, the rows by id and the tables worked out from them (all read-only once made)."""
+def _shared(plan_id: str) -> PlanContext:
+    """The context every run on plan `plan_id` copies: the plan, layout and references (cached by their loaders
+    too), the dropdown lists, the rows by id and the tables worked out from them, all read-only once made."""
     plan = load_plan(plan_id)
     layout = load_layout()
     sheet = layout.sheet(plan.kind)
     references = load_references()
     rows_by_id = {row.row_id: row for _, row in plan.rows()}
-    return (
-        plan,
-        layout,
-        sheet,
-        references,
-        list_values(layout, plan, references),
-        rows_by_id,
-        PlanTables(sheet, references, rows_by_id),
+    return PlanContext(
+        plan=plan,
+        layout=layout,
+        sheet=sheet,
+        references=references,
+        lists=list_values(layout, plan, references),
+        schema=schema_for(sheet),
+        rows_by_id=rows_by_id,
+        tables=PlanTables(sheet, references, rows_by_id),
     )
