@@ -23,8 +23,8 @@ from xlsx_tools.matrix.core import NO_REPORT, OTHER, load_status_map
 from xlsx_tools.matrix.run import MatrixError, MatrixResult, build_matrix
 from xlsx_tools.matrix.writer import LEGEND
 from xlsx_tools.merge.run import merge_returns, open_new_period
+from xlsx_tools.plan.context import plan_context
 from xlsx_tools.returns.issue import issue_templates
-from xlsx_tools.validate.context import plan_context
 from xlsx_tools.workbook.master import build_master
 
 UTC = dt.timezone.utc

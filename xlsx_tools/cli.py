@@ -272,9 +272,10 @@ def rules(plan: PlanOption = "bwp2") -> None:
     """Print the cerberus schema derived from the layout for a plan's pillar sheets (YAML)."""
     import yaml
 
-    from xlsx_tools.validate.context import plan_context
+    from xlsx_tools.plan.context import plan_context
+    from xlsx_tools.validate.rules import schema_for
 
-    typer.echo(yaml.safe_dump(plan_context(plan).schema, sort_keys=False))
+    typer.echo(yaml.safe_dump(schema_for(plan_context(plan).sheet), sort_keys=False))
 
 
 @app.command()

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from xlsx_tools.merge.run import MergeResult, merge_returns, open_new_period
+from xlsx_tools.plan.context import plan_context
 from xlsx_tools.returns.issue import issue_templates
-from xlsx_tools.validate.context import plan_context
 from xlsx_tools.workbook.master import build_master
 
 PERIODS = (("2026-H1", "2026-07-31"), ("2026-H2", "2027-01-31"))

@@ -14,10 +14,10 @@ from typing import Any
 
 import pandas as pd
 
+from xlsx_tools.merge.consolidate import MERGED, resolve_period
 from xlsx_tools.merge.model import MasterState
-from xlsx_tools.merge.plan import MERGED, resolve_period
+from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.plan.periods import Period, periods_between
-from xlsx_tools.validate.context import PlanContext
 
 STATUSES = ("Completed", "Ongoing", "Concept note / seeking funding", "Not started", "Postponed", "Discontinued")
 NO_REPORT = "No report"  # nothing came in for the row in that period

@@ -1,7 +1,7 @@
 """Plain data of a merge: what a return submitted, what the master holds, and what a merge will change.
 
 Nothing here touches a file. The reader turns a return into a `Submission` (or a `Refusal`), the master adapter turns
-the master into a `MasterState`, and `xlsx_tools.merge.plan.plan_merge` computes the next state from both. The
+the master into a `MasterState`, and `xlsx_tools.merge.consolidate.consolidate` computes the next state from both. The
 records a merge makes by the thousand (submitted values, history lines, cell changes, conflicts) are named tuples:
 as immutable as frozen dataclasses, and four times cheaper to make.
 """
@@ -177,7 +177,7 @@ class FileOutcome:
 
 
 @dataclass
-class MergePlan:
+class Consolidation:
     """The next state of the master and what changed on the way; applying it is the adapter's job."""
 
     state: MasterState

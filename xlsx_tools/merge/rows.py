@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from xlsx_tools.findings import Finding, Severity
 from xlsx_tools.layout.cells import normal_text
 from xlsx_tools.merge.model import Proposal, Submission, SubmittedValue
+from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.returns.manifest import Manifest
-from xlsx_tools.validate.context import PlanContext
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import SheetData, WorkbookData

@@ -52,7 +52,7 @@ def refresh_lists(path: Path, out: Path | None = None) -> dict[str, int]:
     """Re-populate the lists of an existing workbook from the current reference data; returns list sizes."""
     import openpyxl
 
-    from xlsx_tools.validate.context import plan_context
+    from xlsx_tools.plan.context import plan_context
     from xlsx_tools.workbook.atomic import save_atomically
     from xlsx_tools.workbook.identity import IDENTITY_SHEET, read_identity
 
