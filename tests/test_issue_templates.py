@@ -25,6 +25,8 @@ from xlsx_tools.validate.rules import schema_for
 from xlsx_tools.workbook.identity import IDENTITY_SHEET
 from xlsx_tools.workbook.master import build_master
 
+pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
+
 PILLARS = ["A. Prevention", "B. Protection", "C. Law enforcement", "D. Cooperation"]
 
 

@@ -132,6 +132,7 @@ def real_templates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
 REAL_TEXTS = ("Ongoing", "Completed", "Postponed", "done: 3 workshops", "=SUM(1,2)", "")
 
 
+@pytest.mark.slow
 @settings(
     max_examples=6,
     deadline=None,

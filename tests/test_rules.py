@@ -121,6 +121,7 @@ def _direct(document: dict[str, object]) -> list[tuple[str, str, str]]:
     return sorted(out)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.fixed_dictionaries({k: st.sampled_from(v) for k, v in _VALUES.items()}), min_size=1, max_size=8))
 def test_rule_pass_says_what_cerberus_says(rows: list[dict[str, object]]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from xlsx_tools.findings import Finding
+from xlsx_tools.findings import Finding, Severity
 
 MASTER_SOURCE = "(master)"  # the `asb` of a value that was typed into the master itself, kept before overwriting
 
@@ -170,7 +170,6 @@ class FileOutcome:
 
     @property
     def reasons(self) -> str:
-        from xlsx_tools.findings import Severity
 
         serious = [f for f in self.findings if f.severity in (Severity.FATAL, Severity.ERROR)]
         return "; ".join(dict.fromkeys(f.entry.title for f in serious))

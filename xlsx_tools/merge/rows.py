@@ -18,6 +18,7 @@ from xlsx_tools.returns.manifest import Manifest
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import SheetData, WorkbookData
+from xlsx_tools.workbook.sheet_xml import column_letters
 from xlsx_tools.workbook.values import value_text
 
 
@@ -51,7 +52,6 @@ class Record:
 
 def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
     """Rows of every sheet whose header row is the layout's, whatever the sheet is called."""
-    from xlsx_tools.workbook.sheet_xml import column_letters
 
     out: list[Record] = []
     headers = context.sheet.keys_by_label

@@ -6,8 +6,7 @@ import hashlib
 from collections.abc import Mapping
 
 from xlsx_tools.layout.model import SheetLayout
-from xlsx_tools.plan.loader import PlanDataError
-from xlsx_tools.plan.model import PlanRow
+from xlsx_tools.plan.model import PlanDataError, PlanRow
 
 
 def plan_cells(sheet: SheetLayout, row: PlanRow) -> dict[str, str]:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from xlsx_tools.plan.loader import PlanDataError
+from xlsx_tools.plan.model import PlanDataError
 from xlsx_tools.resources import load_yaml
 
 

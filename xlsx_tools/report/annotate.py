@@ -12,6 +12,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from xlsx_tools.findings import Finding, Report, Severity
+from xlsx_tools.workbook.atomic import save_atomically
 
 HIGHLIGHT = {
     Severity.ERROR: PatternFill("solid", fgColor="FF9999"),
@@ -25,8 +26,6 @@ def annotated_path(path: Path) -> Path:
 
 def annotate_file(path: Path, findings: list[Finding]) -> Path | None:
     import openpyxl
-
-    from xlsx_tools.workbook.atomic import save_atomically
 
     located = [f for f in findings if f.sheet and f.cell and ":" not in f.cell and f.severity in HIGHLIGHT]
     if any(f.severity is Severity.FATAL for f in findings):

@@ -7,6 +7,7 @@ from pathlib import Path
 from openpyxl.styles import Font, PatternFill
 
 from xlsx_tools.findings import Report, Severity
+from xlsx_tools.workbook.atomic import save_atomically
 
 COLUMNS = (
     "Code",
@@ -29,8 +30,6 @@ FILLS = {
 
 def write_findings_book(report: Report, out: Path) -> Path:
     from openpyxl import Workbook
-
-    from xlsx_tools.workbook.atomic import save_atomically
 
     book = Workbook()
     sheet = book.active

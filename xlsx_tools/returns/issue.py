@@ -27,7 +27,8 @@ from xlsx_tools.plan.periods import Period
 from xlsx_tools.returns.manifest import write_manifest
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.compose import compose_workbook
-from xlsx_tools.workbook.reader import WorkbookData
+from xlsx_tools.workbook.reader import WorkbookData, read_workbook
+from xlsx_tools.workbook.safety import check_file
 
 
 class IssueError(ValueError):
@@ -148,8 +149,6 @@ def issue_templates(
     due: str = "",
 ) -> list[IssuedTemplate]:
     """Write one return template per body into `out_dir`; returns what was written, in body order."""
-    from xlsx_tools.workbook.reader import read_workbook
-    from xlsx_tools.workbook.safety import check_file
 
     problem = check_file(master)
     if problem:

@@ -12,7 +12,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 
-from xlsx_tools.workbook.identity import LISTS_SHEET
+from xlsx_tools.plan.context import plan_context
+from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.workbook.identity import IDENTITY_SHEET, LISTS_SHEET, read_identity
 
 
 def write_lists(
@@ -51,10 +53,6 @@ def write_lists(
 def refresh_lists(path: Path, out: Path | None = None) -> dict[str, int]:
     """Re-populate the lists of an existing workbook from the current reference data; returns list sizes."""
     import openpyxl
-
-    from xlsx_tools.plan.context import plan_context
-    from xlsx_tools.workbook.atomic import save_atomically
-    from xlsx_tools.workbook.identity import IDENTITY_SHEET, read_identity
 
     book = openpyxl.load_workbook(path)
     identity = read_identity(book[IDENTITY_SHEET]) if IDENTITY_SHEET in book.sheetnames else {}
