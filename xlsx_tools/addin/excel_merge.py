@@ -73,21 +73,21 @@ def unprotected(sheet: Any) -> Iterator[None]:
             )
 
 
-def apply_to_book(book: Any, master: OpenMaster, plan: Consolidation) -> int:
+def apply_to_book(book: Any, master: OpenMaster, consolidation: Consolidation) -> int:
     """Write `plan` into the open `book` (not saved). Returns the number of range writes."""
     writes = 0
     per_sheet: dict[str, dict[tuple[int, int], Any]] = {}
-    for sheet_name, excel_row, column, new in changed_cells(master, plan):
+    for sheet_name, excel_row, column, new in changed_cells(master, consolidation):
         per_sheet.setdefault(sheet_name, {})[(excel_row, column)] = excel_value(new)
     for sheet_name, cells in per_sheet.items():
         sheet = book.sheets[sheet_name]  # reporting cells are unlocked: no need to lift the pillar's protection
         for top, left, values in blocks(cells):
             sheet.range((top, left)).value = values
             writes += 1
-    if plan.state.period != master.identity.get("period", ""):
-        writes += _set_period(book, master, plan.state.period)
+    if consolidation.state.period != master.identity.get("period", ""):
+        writes += _set_period(book, master, consolidation.state.period)
     headers = master.context.sheet.labels
-    rows = log_rows(plan.state, plan.conflicts, headers)
+    rows = log_rows(consolidation.state, consolidation.conflicts, headers)
     for log in LOG_SHEETS:
         sheet = _log_sheet(book, master, log.title)
         with unprotected(sheet):

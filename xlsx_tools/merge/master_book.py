@@ -156,9 +156,9 @@ def _text(value: Any) -> str:
     return value_text(normalise(value)[0])
 
 
-def changed_cells(master: OpenMaster, plan: Consolidation) -> Iterator[tuple[str, int, int, str]]:
+def changed_cells(master: OpenMaster, consolidation: Consolidation) -> Iterator[tuple[str, int, int, str]]:
     """(sheet, excel row, 1-based column, new text) of every master cell the plan changes."""
-    for change in plan.changes:
+    for change in consolidation.changes:
         place = master.places.get(change.row_id)
         if place is None:
             continue
@@ -168,18 +168,18 @@ def changed_cells(master: OpenMaster, plan: Consolidation) -> Iterator[tuple[str
             yield sheet_name, excel_row, column, change.new
 
 
-def apply_consolidation(master: OpenMaster, plan: Consolidation) -> None:
+def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> None:
     """Write the plan's state into the loaded workbook (not saved)."""
     book = master.book
-    for sheet_name, excel_row, column, new in changed_cells(master, plan):
+    for sheet_name, excel_row, column, new in changed_cells(master, consolidation):
         cell = book[sheet_name].cell(row=excel_row, column=column)
         cell.value = new or None
         if new:
             cell.data_type = "s"  # reported text reaches the master as text, never as a formula
-    if plan.state.period != master.identity.get("period", ""):
-        _set_identity(book[IDENTITY_SHEET], "period", plan.state.period)
+    if consolidation.state.period != master.identity.get("period", ""):
+        _set_identity(book[IDENTITY_SHEET], "period", consolidation.state.period)
     headers = master.context.sheet.labels
-    rows = log_rows(plan.state, plan.conflicts, headers)
+    rows = log_rows(consolidation.state, consolidation.conflicts, headers)
     first_log = _after_pillars(book, master.context)
     for offset, log in enumerate(LOG_SHEETS):
         write_log_sheet(book, log, rows[log.title], position=first_log + offset)
@@ -227,13 +227,13 @@ def _clear_stale_temps(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def describe_changes(master: OpenMaster, plan: Consolidation, limit: int = 0) -> list[str]:
+def describe_changes(master: OpenMaster, consolidation: Consolidation, limit: int = 0) -> list[str]:
     """Human lines for --dry-run: sheet!cell: old → new."""
     lines = []
     labels: Mapping[str, str] = master.context.sheet.labels
     widest = max((n for columns in master.columns.values() for n in columns.values()), default=0)
     letters = ["", *column_letters(widest)]  # 1-based
-    for change in plan.changes[: limit or None]:
+    for change in consolidation.changes[: limit or None]:
         place = master.places.get(change.row_id)
         if place is None:
             continue

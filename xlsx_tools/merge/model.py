@@ -2,8 +2,8 @@
 
 Nothing here touches a file. The reader turns a return into a `Submission` (or a `Refusal`), the master adapter turns
 the master into a `MasterState`, and `xlsx_tools.merge.consolidate.consolidate` computes the next state from both. The
-records a merge makes by the thousand (submitted values, history lines, cell changes, conflicts) are named tuples:
-as immutable as frozen dataclasses, and four times cheaper to make.
+records a merge makes by the thousand (submitted values, history lines, cell changes, conflicts) are named tuples,
+immutable values.
 """
 
 from __future__ import annotations

@@ -41,8 +41,7 @@ class Registry:
 
     @cached_property
     def index(self) -> dict[str, Body]:
-        """Every code and alias (normalised) → its body; built once per registry (hashing the whole registry for
-        a cache lookup on every cell cost more than the lookup)."""
+        """Every code and alias (normalised) → its body; built once per registry."""
         index: dict[str, Body] = {}
         for body in self.bodies:
             for name in (body.code, *body.aliases):

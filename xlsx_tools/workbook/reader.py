@@ -38,8 +38,8 @@ class Cell(NamedTuple):
 class SheetData:
     """One sheet as read: its header row, and the rows below as normalised values.
 
-    The values are what validation and the merge read, row by row (a return has thousands of cells, and a value
-    list costs a fifth of a list of `Cell`s); the places that want addresses and kinds ask for `rows`. A formula or
+    The values are what validation and the merge read, row by row; the places that want addresses and kinds ask for
+    `rows`. A formula or
     error cell holds its text among the values ("=A1+1", "#REF!") and is named in `marks`, by row."""
 
     name: str

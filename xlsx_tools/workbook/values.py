@@ -1,7 +1,7 @@
-"""Read a workbook's cell values fast, with python-calamine (Rust), for everything that only reads.
+"""Read a workbook's cell values with python-calamine (Rust), for everything that only reads.
 
-openpyxl builds a full object model of every cell and style: right for writing a workbook back, ten to fifty times
-slower than needed for reading one. The merge plan, the status matrix and the return reader only need values, so
+openpyxl builds a full object model of every cell and style: right for writing a workbook back, far more than
+reading one needs. The merge, the status matrix and the return reader only need values, so
 they read through this module; openpyxl loads a workbook only when it is going to be written.
 
 Rows come from row 1 and column A (so list positions are Excel positions), empty cells as "" (calamine's choice;
