@@ -116,7 +116,7 @@ def test_lists_refresh_keeps_entered_data(master_copy: Path) -> None:
     ((_, ref),) = book.defined_names["ASB_LIST"].destinations
     assert ref != "$A$2:$A$4"
     assert "TELMIN" in [c.value for row in book["Lists"][ref.replace("$", "")] for c in row]
-    assert any(v.formula1 == "=ASB_LIST" for v in book[A].data_validations.dataValidation)
+    assert any(v.formula1 == "ASB_LIST" for v in book[A].data_validations.dataValidation)
     assert book[A].protection.sheet is True
 
 
