@@ -74,8 +74,8 @@ def test_validate_json_report_and_annotate(master_copy: Path, tmp_path: Path) ->
     rows = list(openpyxl.load_workbook(report)["Findings"].iter_rows(values_only=True))
     assert len(rows) == 1 + len(data["findings"])
     findings_sheet = openpyxl.load_workbook(report)["Findings"]
-    linked = [c.hyperlink.target for c in findings_sheet["E"][1:] if c.hyperlink]
-    assert any(link.endswith(f"#'{A}'!{status}") for link in linked)
+    linked = [(c.hyperlink.target, c.hyperlink.location) for c in findings_sheet["E"][1:] if c.hyperlink]
+    assert (master_copy.name, f"'{A}'!{status}") in linked
 
     annotated = openpyxl.load_workbook(master_copy.with_name("return.checked.xlsx"))[A]
     assert "CELL_320" in annotated[status].comment.text
