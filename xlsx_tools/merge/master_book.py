@@ -12,12 +12,12 @@ import datetime as dt
 import shutil
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from xlsx_tools.findings import Finding
-from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows, read_logs
+from xlsx_tools.merge.log_sheets import LOG_SHEETS, former_titles, log_rows, read_logs
 from xlsx_tools.merge.model import MasterState, MergePlan
 from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
@@ -48,6 +48,7 @@ class OpenMaster:
     state: MasterState
     places: dict[str, tuple[str, int]]  # row id → (sheet title, excel row)
     columns: dict[str, dict[str, int]]  # sheet title → layout key → 1-based column
+    former: list[tuple[str, str]] = field(default_factory=list)  # (title, new title): record sheets to rename
     _book: Any = None
 
     @property
@@ -92,7 +93,8 @@ class MasterReader:
         assert self._book is not None
         with self._reading():
             state, places, columns = _read_state(self.path, self._book, self.identity, self.context)
-        return OpenMaster(self.path, self.context, self.identity, state, places, columns)
+            former = former_titles(self._book.sheetnames)
+        return OpenMaster(self.path, self.context, self.identity, state, places, columns, former)
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
@@ -201,9 +203,25 @@ def apply_plan(master: OpenMaster, plan: MergePlan) -> None:
         _set_identity(book[IDENTITY_SHEET], "period", plan.state.period)
     headers = master.context.sheet.labels
     rows = log_rows(plan.state, plan.conflicts, headers)
+    for title, _ in master.former:  # its rows are in the state, written below under the sheet's new title
+        book.remove(book[title])
     first_log = _after_pillars(book, master.context)
     for offset, log in enumerate(LOG_SHEETS):
         write_log_sheet(book, log, rows[log.title], position=first_log + offset)
+
+
+def migration_findings(master: OpenMaster) -> list[Finding]:
+    """What writing a master made by an older tipwp changes besides the merge: its record sheets' new titles."""
+    return [
+        Finding(
+            "MERGE_515",
+            file=master.path.name,
+            sheet=title,
+            detail=f"this master was written by tipwp 0.1.0: its '{title}' sheet (a name Excel reserves) is renamed "
+            f"'{new}' when the master is written, with every row kept",
+        )
+        for title, new in master.former
+    ]
 
 
 def _after_pillars(book: Any, context: PlanContext) -> int:

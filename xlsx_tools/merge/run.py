@@ -86,7 +86,7 @@ def plan_files(
 ) -> PlannedMerge | MergeResult:
     """Open the master, read every return and plan the merge; a master that cannot be used gives a MergeResult
     carrying its finding. The caller holds the lock."""
-    from xlsx_tools.merge.master_book import MasterError, MasterReader, describe_changes
+    from xlsx_tools.merge.master_book import MasterError, MasterReader, describe_changes, migration_findings
     from xlsx_tools.merge.plan import plan_merge
     from xlsx_tools.merge.read_return import MergeTarget, read_return, reader_crashed
     from xlsx_tools.parallel import SharedWork
@@ -114,6 +114,7 @@ def plan_files(
     except MasterError as exc:
         report.add(exc.finding)
         return MergeResult(report)
+    report.extend(migration_findings(opened))
     state = opened.state
     if not state.period:
         items = _one_period(items, options.accept_period)
@@ -198,7 +199,7 @@ def _result(report: Report, plan: MergePlan, changes: list[str]) -> MergeResult:
 def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -> MergeResult:
     """`tipwp period`: open `period` in the master (see xlsx_tools.merge.plan.open_period), safely as a merge."""
     from xlsx_tools.merge.lock import LockedError, master_lock
-    from xlsx_tools.merge.master_book import MasterError, apply_plan, open_master, save_master
+    from xlsx_tools.merge.master_book import MasterError, apply_plan, migration_findings, open_master, save_master
     from xlsx_tools.merge.plan import open_period
 
     report = Report(files=[str(master)])
@@ -214,6 +215,7 @@ def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -
             moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
             plan = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
             apply_plan(opened, plan)
+            report.extend(migration_findings(opened))
             result = MergeResult(report, period=period, written=True)
             result.backup = save_master(opened, moment)
             return result
