@@ -25,6 +25,8 @@ from tests.returns_kit import fill, logs, master_values, realistic_values, templ
 from tests.xlwings_standin import open_book
 from xlsx_tools import __version__
 from xlsx_tools.addin import bridge
+from xlsx_tools.matrix.core import NO_REPORT
+from xlsx_tools.matrix.run import build_matrix
 from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
 from xlsx_tools.merge.run import MergeResult, merge_returns, open_new_period
 from xlsx_tools.workbook.identity import FORMER_HISTORY_SHEET, HISTORY_SHEET
@@ -136,3 +138,13 @@ def test_the_command_line_says_what_it_migrated(old: dict[str, Path]) -> None:
     assert run.returncode == 0, run.stderr
     assert "MERGE_515" in run.stdout and f"'{HISTORY_SHEET}'" in run.stdout, run.stdout
     assert f"open for 2027-H1; earlier values are in its {HISTORY_SHEET} sheet" in run.stdout
+
+
+def test_the_matrix_of_a_0_1_0_master_shows_both_periods(old: dict[str, Path], tmp_path: Path) -> None:
+    """The matrix reads the master's values per period from its record: under the 0.1.0 name too."""
+    untouched = old["master"].read_bytes()
+    result = build_matrix(old["master"], "2026-H2", tmp_path / "matrix.xlsx")
+    reported = result.data.reports[result.data.reports["category"] != NO_REPORT]
+    assert set(reported["period"]) == {"2026-H1", "2026-H2"}
+    assert old["master"].read_bytes() == untouched  # reading migrates nothing; only a write does
+    assert rule_findings(result.workbook) == []
