@@ -9,6 +9,7 @@ CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 AREA = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 ROWS = re.compile(r"^\$?(\d+):\$?(\d+)$")
 COLUMNS = re.compile(r"^\$?([A-Z]{1,3}):\$?([A-Z]{1,3})$")
+EXTERNAL_BOOK = re.compile(r"\[\d+\]")  # [1]Sheet!A1: a reference into another workbook
 MAX_ROW = 1_048_576
 MAX_COLUMN = 16_384
 
