@@ -102,6 +102,8 @@ def _at(period: Any, days_after_end: int) -> str:
 
 
 def scaled(context: Any, state: Any, factor: int) -> tuple[Any, Any]:
+    from xlsx_tools.plan.context import PlanTables
+
     def ids(row_id: str) -> list[str]:
         return [row_id] + [f"{row_id}~{k}" for k in range(2, factor + 1)]
 
@@ -112,12 +114,14 @@ def scaled(context: Any, state: Any, factor: int) -> tuple[Any, Any]:
         for pillar in context.plan.pillars
     )
     plan = dataclasses.replace(context.plan, pillars=pillars)
-    big_context = dataclasses.replace(context, plan=plan, rows_by_id={r.row_id: r for _, r in plan.rows()})
+    rows_by_id = {r.row_id: r for _, r in plan.rows()}
+    tables = PlanTables(context.sheet, context.references, rows_by_id)
+    big_context = dataclasses.replace(context, plan=plan, rows_by_id=rows_by_id, tables=tables)
     big_state = dataclasses.replace(
         state,
         cells={i: dict(cells) for row_id, cells in state.cells.items() for i in ids(row_id)},
         coordinators={i: leads for row_id, leads in state.coordinators.items() for i in ids(row_id)},
-        history=[dataclasses.replace(h, row_id=i) for h in state.history for i in ids(h.row_id)],
+        history=[h._replace(row_id=i) for h in state.history for i in ids(h.row_id)],
     )
     return big_context, big_state
 

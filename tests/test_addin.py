@@ -28,6 +28,7 @@ from xlsx_tools.addin.excel_merge import blocks
 from xlsx_tools.addin.install import config_text, install, install_plan
 from xlsx_tools.addin.paths import PathError, local_path
 from xlsx_tools.merge.run import merge_returns
+from xlsx_tools.workbook.identity import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
@@ -273,12 +274,12 @@ def test_merge_in_excel_equals_tipwp_merge(tmp_path: Path, first_period: str) ->
         assert "Saved." in message and "accepted" in message
         assert _comparable(excel_master) == _comparable(cli_master)
         assert any(v.get("status") for v in master_values(excel_master).values())
-        for title in ("History", "Audit"):
+        for title in (HISTORY_SHEET, "Audit"):
             assert logs(excel_master)[title], title
         if round_no == 1:
-            calls = book.sheets["History"].api.calls
+            calls = book.sheets[HISTORY_SHEET].api.calls
             assert calls == ["Unprotect", "Protect"]
-            assert book.impl["History"].protection.sheet
+            assert book.impl[HISTORY_SHEET].protection.sheet
 
 
 def test_merge_refuses_a_master_that_is_not_saved_on_disk(tmp_path: Path) -> None:

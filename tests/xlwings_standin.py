@@ -8,6 +8,7 @@ Range.last_cell, Range.row. Sheet.api stands for Excel's Worksheet object: Prote
 Protect(...). Writes behave as Excel's do where it matters here: a 2-D list fills the block from the range's top-left
 cell, a leading apostrophe makes text (and is not part of the value), other number-like text becomes a number, and
 writing a locked cell of a protected sheet fails.
+Sheet.name can be set too (renames the sheet).
 """
 
 from __future__ import annotations
@@ -110,6 +111,10 @@ class Sheet:
     @property
     def name(self) -> str:
         return str(self.impl.title)
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self.impl.title = value
 
     def range(self, cell1: str | tuple[int, int], cell2: str | tuple[int, int] | None = None) -> Range:
         return Range(self, cell1, cell2)

@@ -215,7 +215,7 @@ def open_period(
     master: Annotated[Path, typer.Argument(help="The master workbook.")],
     period: Annotated[str, typer.Argument(help="The period to open, e.g. 2027-H1.")],
 ) -> None:
-    """Open a new reporting period in the master: reported cells are emptied; earlier values stay in History."""
+    """Open a new reporting period in the master: reported cells are emptied; earlier values stay in its record."""
     from xlsx_tools.plan.periods import Period
 
     try:
@@ -224,13 +224,16 @@ def open_period(
         raise _fail(str(exc)) from None
     from xlsx_tools.merge.run import open_new_period
     from xlsx_tools.report.console import render_console
+    from xlsx_tools.workbook.identity import HISTORY_SHEET
 
     result = open_new_period(master, period)
     if result.report.findings:
-        render_console(result.report)
-    elif result.written:
-        typer.echo(f"{master} is open for {period}; earlier values are in its History sheet. Backup: {result.backup}")
-    else:
+        render_console(result.report)  # errors, or a warning beside the write (MERGE_515: a 0.1.0 master migrated)
+    if result.written:
+        typer.echo(
+            f"{master} is open for {period}; earlier values are in its {HISTORY_SHEET} sheet. Backup: {result.backup}"
+        )
+    elif not result.report.findings:
         typer.echo(f"{master} is already open for {period}.")
     raise typer.Exit(result.report.exit_code)
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
+from xlsx_tools.sheet_names import HISTORY_SHEET
+
 
 class Severity(str, Enum):
     ERROR = "error"  # must be fixed before the file can be merged
@@ -370,8 +372,15 @@ CATALOGUE: dict[str, Entry] = {
             "MERGE_513",
             W,
             "value held back",
-            "The value is kept in the History sheet but not shown in the master until it is corrected; fix the cell "
-            "in the return and send it again.",
+            f"The value is kept in the {HISTORY_SHEET} sheet but not shown in the master until it is corrected; fix "
+            "the cell in the return and send it again.",
+        ),
+        _e(
+            "MERGE_515",
+            W,
+            "record sheet renamed",
+            "Nothing to do: a master made by an older tipwp is brought up to date when it is next written. Refer to "
+            f"the sheet by its new name ({HISTORY_SHEET}) from now on.",
         ),
         _e(
             "TOOL_901",

@@ -12,13 +12,13 @@ import datetime as dt
 import shutil
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from xlsx_tools.findings import Finding
-from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows, read_logs
+from xlsx_tools.merge.log_sheets import LOG_SHEETS, former_titles, log_rows, read_logs
 from xlsx_tools.merge.log_writer import write_log_sheet
 from xlsx_tools.merge.model import Consolidation, MasterState
 from xlsx_tools.plan.context import PlanContext, plan_context
@@ -52,6 +52,7 @@ class OpenMaster:
     state: MasterState
     places: dict[str, tuple[str, int]]  # row id → (sheet title, excel row)
     columns: dict[str, dict[str, int]]  # sheet title → layout key → 1-based column
+    former: list[tuple[str, str]] = field(default_factory=list)  # (title, new title): record sheets to rename
     _book: Any = None
 
     @property
@@ -90,11 +91,12 @@ def open_master(path: Path) -> OpenMaster:
             identity = identity_from_rows(book.rows(IDENTITY_SHEET))
             context = _plan_of(path, identity)
             state, places, columns = _read_state(path, book, identity, context)
+            former = former_titles(book.sheetnames)
         finally:
             book.close()
     except (UnreadableWorkbook, SheetTooLarge) as exc:  # a damaged master, or a sheet far too large
         raise MasterError(Finding("MERGE_511", file=path.name, detail=f"it could not be read ({exc})")) from None
-    return OpenMaster(path, context, identity, state, places, columns)
+    return OpenMaster(path, context, identity, state, places, columns, former)
 
 
 def _plan_of(path: Path, identity: dict[str, str]) -> PlanContext:
@@ -180,9 +182,25 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
         _set_identity(book[IDENTITY_SHEET], "period", consolidation.state.period)
     headers = master.context.sheet.labels
     rows = log_rows(consolidation.state, consolidation.conflicts, headers)
+    for title, _ in master.former:  # its rows are in the state, written below under the sheet's new title
+        book.remove(book[title])
     first_log = _after_pillars(book, master.context)
     for offset, log in enumerate(LOG_SHEETS):
         write_log_sheet(book, log, rows[log.title], position=first_log + offset)
+
+
+def migration_findings(master: OpenMaster) -> list[Finding]:
+    """What writing a master made by an older tipwp changes besides the merge: its record sheets' new titles."""
+    return [
+        Finding(
+            "MERGE_515",
+            file=master.path.name,
+            sheet=title,
+            detail=f"this master was written by tipwp 0.1.0: its '{title}' sheet (a name Excel reserves) is renamed "
+            f"'{new}' when the master is written, with every row kept",
+        )
+        for title, new in master.former
+    ]
 
 
 def _after_pillars(book: Any, context: PlanContext) -> int:

@@ -21,6 +21,7 @@ from xlsx_tools.merge.master_book import (
     OpenMaster,
     apply_consolidation,
     describe_changes,
+    migration_findings,
     open_master,
     save_master,
 )
@@ -95,6 +96,7 @@ def prepare_merge(
     except MasterError as exc:
         report.add(exc.finding)
         return MergeResult(report)
+    report.extend(migration_findings(opened))
     target = MergeTarget(
         context=opened.context,
         plan_version=opened.context.plan.version,
@@ -196,6 +198,7 @@ def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -
             moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
             opening = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
             apply_consolidation(opened, opening)
+            report.extend(migration_findings(opened))
             result = MergeResult(report, period=period, written=True)
             result.backup = save_master(opened, moment)
             return result

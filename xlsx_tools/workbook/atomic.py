@@ -7,9 +7,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from xlsx_tools.workbook.excel_form import excel_form
+
 
 def save_atomically(book: Any, target: Path) -> None:
-    """Save an openpyxl workbook to a temporary file beside `target`, then rename it over `target`."""
+    """Save an openpyxl workbook to a temporary file beside `target`, then rename it over `target`. The workbook is
+    first put into the form Excel writes (xlsx_tools.workbook.excel_form)."""
+    excel_form(book)
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=".tmp.xlsx", dir=target.parent)
