@@ -69,7 +69,7 @@ def test_every_onaction_is_a_ribbon_sub_of_the_module() -> None:
 
 def test_every_runpython_target_imports_and_exists() -> None:
     source = bas()
-    imports = re.findall(r'RunPython "import ([\w.]+) as (\w+); \2\." & command', source)
+    imports = re.findall(r'command = "import ([\w.]+) as (\w+); \2\." & command', source)
     assert imports == [("xlsx_tools.addin.bridge", "tipwp")]
     module = importlib.import_module(imports[0][0])
     targets = re.findall(r'CallPython "[^"]*", "(\w+)\(', source)
@@ -157,22 +157,11 @@ def test_install_on_windows_writes_addin_and_xlwings_settings(tmp_path: Path) ->
 # ---- bridge plumbing ------------------------------------------------------------------------------------------------
 
 
-def escape_like_vba(path: str) -> str:
-    """Python twin of TipwpRibbon.EscapeText (AscW gives UTF-16 code units)."""
-    units = path.encode("utf-16-be")
-    out = []
-    for i in range(0, len(units), 2):
-        code = int.from_bytes(units[i : i + 2], "big")
-        char = chr(code)
-        out.append(char if re.fullmatch(r"[A-Za-z0-9 ._:()\\/-]", char) else f"~{code:04X}")
-    return "".join(out)
-
-
-def test_file_list_survives_the_command_line() -> None:
-    paths = [r"C:\Users\Ana\O'Neil \"returns\"\SOMTC 2026-H2.xlsx", "/Users/ngọc/Báo cáo/ບົດ 😀.xlsx"]
-    encoded = "*".join(escape_like_vba(p) for p in paths)
-    assert re.fullmatch(r"[A-Za-z0-9 ._:()\\/~*-]+", encoded)
-    assert bridge.decode_files(encoded) == [Path(p) for p in paths]
+def test_text_from_vba_joins_surrogate_pairs_and_keeps_lone_ones() -> None:
+    """The Python end of the hand-off (the VBA end runs in LibreOffice: tests/test_addin_vba.py)."""
+    assert bridge.from_vba("\ud83d\udcca \u00e9") == "📊 é"
+    assert bridge.from_vba("a\udc00b") == "a\udc00b"  # a lone surrogate (possible in a Windows file name) survives
+    assert bridge.paths_from_vba(["C:\\x\\O'Neil \ud83d\ude00.xlsx"]) == [Path("C:\\x\\O'Neil 😀.xlsx")]
 
 
 def test_version_mismatch_is_explained_not_run(tmp_path: Path) -> None:
