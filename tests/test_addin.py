@@ -19,10 +19,20 @@ from oletools.olevba import VBA_Parser
 from typer.testing import CliRunner
 
 from tests.returns_kit import fill, issue, logs, master_values, realistic_values, template_rows
+from tests.vba_project_check import problems, read_project, vba_project_bin
 from tests.xlwings_standin import App, open_book
 from xlsx_tools import __version__
 from xlsx_tools.addin import bridge
-from xlsx_tools.addin.build import ADDIN_CONTENT_TYPE, MODULE, RIBBON_PART, RIBBON_REL, macro_text
+from xlsx_tools.addin.build import (
+    ADDIN_CONTENT_TYPE,
+    CONFIG_SHEET,
+    MODULE,
+    RIBBON_PART,
+    RIBBON_REL,
+    VBA_PROJECT,
+    macro_text,
+    template_path,
+)
 from xlsx_tools.addin.cli import addin_app
 from xlsx_tools.addin.excel_merge import blocks
 from xlsx_tools.addin.install import config_text, install, install_plan
@@ -120,6 +130,34 @@ def test_vba_module_read_by_olevba_equals_the_bas(built: Path) -> None:
     assert 'Public Const PROJECT_NAME As String = "tipwp"' in modules["xlwings.bas"]
     assert "Function RunPython(" in modules["xlwings.bas"] or "Sub RunPython(" in modules["xlwings.bas"]
     assert "RibbonMyAddin.bas" not in modules
+    assert not [name for name, code in modules.items() if "myaddin" in code.lower()]
+
+
+def test_built_addin_passes_the_vba_project_byte_check(built: Path) -> None:
+    """Excel compiles from source (cache version 0xFFFF, no compiled code in the modules we rewrite) and the streams
+    that name the modules agree; tests/vba_project_check.py says why each matters."""
+    project = read_project(vba_project_bin(built))
+    assert problems(project, (MODULE, "xlwings"), VBA_PROJECT) == []
+    assert {MODULE, "xlwings"} <= set(project.dir_modules)
+
+
+def test_the_byte_check_finds_what_the_template_still_carries() -> None:
+    """The same check on xlwings' template: its ribbon module holds compiled code and its project is MyAddin."""
+    found = problems(read_project(vba_project_bin(template_path())), ("RibbonMyAddin", "xlwings"), VBA_PROJECT)
+    assert len(found) == 2, found
+    assert "RibbonMyAddin" in found[0] and "compiled code" in found[0] and "MyAddin" in found[1]
+
+
+def test_built_addin_carries_our_names_not_the_templates(built: Path) -> None:
+    with zipfile.ZipFile(built) as package:
+        workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+        sheets = [s.get("name") for s in workbook.iter() if s.tag.endswith("}sheet")]
+        assert sheets == [CONFIG_SHEET] == ["_tipwp.conf"]
+        for name in package.namelist():
+            if name != "xl/vbaProject.bin":
+                assert b"myaddin" not in package.read(name).lower(), name
+    project = read_project(vba_project_bin(built))
+    assert project.dir_project_name == project.project_stream_name == VBA_PROJECT == "tipwp"
 
 
 def test_libreoffice_opens_the_addin_and_lists_the_module(soffice: str, built: Path) -> None:
@@ -127,8 +165,10 @@ def test_libreoffice_opens_the_addin_and_lists_the_module(soffice: str, built: P
         [SYSTEM_PYTHON, str(PROBE), str(built)], capture_output=True, text=True, timeout=180, check=False
     )
     assert result.returncode == 0, result.stderr
-    libraries = json.loads(result.stdout)["libraries"]
-    project = next(modules for modules in libraries.values() if MODULE in modules)
+    probed = json.loads(result.stdout)
+    libraries = probed["libraries"]
+    assert probed["sheets"] == [CONFIG_SHEET]
+    project = libraries[VBA_PROJECT]
     assert {MODULE, "xlwings"} <= set(project)
     seen = [line for line in project[MODULE].split("\n") if not line.startswith(("Rem Attribute", "Option VBASupport"))]
     expected = [line for line in bas().rstrip("\n").split("\n") if not line.startswith("Attribute ")]
