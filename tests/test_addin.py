@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from tests.returns_kit import fill, issue, logs, master_values, realistic_values, template_rows
 from tests.vba_project_check import problems, read_project, vba_project_bin
-from tests.xlwings_standin import App, open_book
+from tests.xlwings_standin import STANDIN_PDF_MARK, App, open_book
 from xlsx_tools import __version__
 from xlsx_tools.addin import bridge
 from xlsx_tools.addin.build import (
@@ -86,6 +86,18 @@ def test_every_runpython_target_imports_and_exists() -> None:
     assert set(targets) == {"validate", "merge", "matrix", "issue", "refresh_lists", "about"}
     for name in targets:
         assert callable(getattr(module, name)), name
+
+
+NOT_EXCEL_ICONS = {"ReviewAcceptChange": "Word", "TableInsert": "PowerPoint and Word"}
+
+
+def test_icons_are_the_excel_ids_listed_with_their_source() -> None:
+    """macros/README.md keeps the list of imageMso ids, each with the Excel control it comes from."""
+    readme = macro_text("README.md")
+    assert "excelcontrols.xlsx" in readme and "office-fluent-ui-command-identifiers" in readme
+    listed = dict(re.findall(r"^\| ([A-Z][\w ]+?) \| `(\w+)` \| [^|]*\w[^|]* \|$", readme, re.MULTILINE))
+    assert listed == {b.get("label"): b.get("imageMso") for b in buttons()}
+    assert not set(listed.values()) & set(NOT_EXCEL_ICONS)
 
 
 def test_addin_version_is_the_package_version() -> None:
@@ -334,3 +346,44 @@ def test_validate_through_the_bridge_opens_the_findings(tmp_path: Path) -> None:
     message = bridge.run_action(book, __version__, lambda b: bridge.validate_in_book(b, [*files, bad]))
     assert "4 file(s) checked" in message and "validation-findings.xlsx" in message
     assert book.app.books.active.name == "validation-findings.xlsx"
+
+
+# ---- the status matrix's PDF from Excel -----------------------------------------------------------------------------
+
+
+def test_status_matrix_pdf_is_made_by_excel(tmp_path: Path) -> None:
+    book = open_book(_master(tmp_path))
+    message = bridge.run_action(book, __version__, bridge.matrix_in_book)
+    pdf = tmp_path / "status-matrix-2026-H2.pdf"
+    assert f"PDF for the meeting: {pdf} (made by Excel)." in message
+    assert book.app.pdf_exports == [pdf]
+    assert pdf.read_bytes().startswith(b"%PDF-") and STANDIN_PDF_MARK in pdf.read_bytes()
+    assert book.app.books.active.name == "status-matrix-2026-H2.xlsx"
+
+
+def test_status_matrix_pdf_falls_back_to_libreoffice_when_excel_refuses(soffice: str, tmp_path: Path) -> None:
+    book = open_book(_master(tmp_path))
+    book.app.pdf_refusal = OSError("no printer driver is installed")
+    message = bridge.run_action(book, __version__, bridge.matrix_in_book)
+    pdf = tmp_path / "status-matrix-2026-H2.pdf"
+    assert f"PDF for the meeting: {pdf} (made by LibreOffice, because Excel could not export" in message
+    assert "no printer driver is installed" in message
+    assert pdf.read_bytes().startswith(b"%PDF-") and STANDIN_PDF_MARK not in pdf.read_bytes()
+    assert book.app.pdf_exports == []
+
+
+def test_status_matrix_says_when_neither_excel_nor_libreoffice_can_make_the_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nowhere = tmp_path / "empty-path"
+    nowhere.mkdir()
+    monkeypatch.setenv("PATH", str(nowhere))  # no soffice on the PATH, as on most Windows machines
+    master = _master(tmp_path)
+    book = open_book(master)
+    book.app.pdf_refusal = OSError("no printer driver is installed")
+    message = bridge.run_action(book, __version__, bridge.matrix_in_book)
+    assert "Status matrix for 2026-H2 written to" in message  # the workbook itself is made and opened
+    assert "No PDF was made: Excel could not export the PDF (no printer driver is installed)" in message
+    assert "LibreOffice is not installed" in message and "File > Export > Create PDF/XPS" in message
+    assert f'tipwp matrix "{master}" --pdf' in message
+    assert not list(tmp_path.glob("*.pdf"))
