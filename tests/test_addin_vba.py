@@ -6,6 +6,7 @@ must receive exactly the files chosen in the dialog."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
 import shutil
@@ -99,8 +100,8 @@ class World:
         shutil.copy(self.master, copy)
         return copy
 
-    def workbook(self, saved: bool = True, path: Path | None = None) -> dict[str, Any]:
-        master = path or self.master
+    def workbook(self, saved: bool = True) -> dict[str, Any]:
+        master = self.master
         return {"path": str(master.parent), "name": master.name, "fullname": str(master), "saved": saved}
 
 
@@ -113,9 +114,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return World(tmp_path_factory.mktemp("vba"))
 
 
-def press(scenarios: dict[str, dict[str, Any]], module: Path | None = None) -> dict[str, dict[str, Any]]:
+def module_under_test() -> Path:
+    """macros/TipwpRibbon.bas; TIPWP_RIBBON_BAS=FILE runs the tests against another version of it, e.g. the one
+    before issue 13: git show 203471b:macros/TipwpRibbon.bas > /tmp/old.bas."""
+    return Path(os.environ.get("TIPWP_RIBBON_BAS") or data_file("macros", "TipwpRibbon.bas"))
+
+
+def press(scenarios: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Press the buttons in one LibreOffice; each scenario's result by its name."""
-    request = {"module": str(module or data_file("macros", "TipwpRibbon.bas")), "scenarios": list(scenarios.values())}
+    request = {"module": str(module_under_test()), "scenarios": list(scenarios.values())}
     command = [SYSTEM_PYTHON, str(RUNNER)]
     result = subprocess.run(command, input=json.dumps(request), capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
