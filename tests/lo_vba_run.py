@@ -19,23 +19,12 @@ in it holding the module's text with `Option VBASupport 1` (LibreOffice's VBA mo
 top of a module it reads from an Excel file) and the stand-ins below. LibreOffice's Basic interpreter runs the VBA;
 nothing of it is re-implemented in Python.
 
-The stand-ins, and why each is one (everything else the module calls is LibreOffice's own VBA runtime: Like, Mid$,
-AscW, Hex$, Right$, IsArray, LBound/UBound, CStr, Len, the vb* constants, Select Case, Is Nothing, ...):
-- RunPython (module "xlwings"): xlwings' VBA function, which exists only inside the Excel add-in. The stand-in records
-  the command. Like the real one it first reads ActiveWorkbook.FullName (xlwings puts it on Python's path), so calling
-  it with no workbook open fails with run-time error 91 here as it does in Excel.
-- Application (a global of class ExcelApplication): Excel's Application object. Only StatusBar (recorded) and
-  GetOpenFilename (returns the scenario's files as Excel does with MultiSelect:=True: a 1-based array, or False when
-  cancelled) are used. LibreOffice's VBA layer has its own Application, but its GetOpenFilename would open a real
-  dialog; a global of the library takes precedence over it.
-- ActiveWorkbook (a global of class Workbook, or Nothing): Excel's active workbook; Path, Name, FullName, Saved and
-  Save are used.
-- IRibbonControl (an empty class): the type of the argument Excel passes to an onAction Sub; LibreOffice has none.
-- MsgBox: VBA's own, and LibreOffice has it, but a headless LibreOffice cancels every dialog (MsgBox returns 0 and
-  shows nothing), so the prompt could not be read nor Yes/No answered. The stand-in records the prompt and answers
-  as the scenario says. It is appended to the module's text (after the module's own code, nothing of which is
-  changed) because LibreOffice Basic resolves run-time library names such as MsgBox before the procedures of other
-  modules; only the calling module's own procedures come first.
+The stand-ins replace only names that exist in Excel alone (or, for MsgBox, cannot work headless); which they are
+and why each is one is listed in tests/test_addin_vba.py (STAND_INS), which also checks that list against the code
+below. Everything else the module calls is LibreOffice's own VBA runtime: Mid$, AscW, Hex$, Right$, Len, IsArray,
+LBound/UBound, CStr, the vb* constants, Select Case, Is Nothing. MsgBox's stand-in is appended to the module's text
+(after the module's own code, nothing of which is changed) because LibreOffice Basic resolves run-time library names
+such as MsgBox before the procedures of other modules; only the calling module's own procedures come first.
 
 `Attribute VB_Name = ...` lines are the .bas export header, not VBA statements: Excel's VBA editor consumes them on
 import and LibreOffice's own importer turns them into `Rem Attribute ...` lines; this does the same.

@@ -1,7 +1,7 @@
-"""The ribbon's VBA, executed (issue 13): macros/TipwpRibbon.bas runs in LibreOffice Basic (tests/lo_vba_run.py,
-which lists the stand-ins for what exists in Excel alone, and why), every button is pressed, and every command it
-hands to RunPython is compiled and run against the bridge with the xlwings stand-in (tests/xlwings_standin.py), which
-must receive exactly the files chosen in the dialog."""
+"""The ribbon's VBA, executed (issue 13): macros/TipwpRibbon.bas runs in LibreOffice Basic (tests/lo_vba_run.py, with
+stand-ins for what exists in Excel alone: STAND_INS below says which and why), every button is pressed, and every
+command it hands to RunPython is compiled and run against the bridge with the xlwings stand-in
+(tests/xlwings_standin.py), which must receive exactly the files chosen in the dialog."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests import lo_vba_run
 from tests.returns_kit import fill, issue, master_values, realistic_values, template_rows
 from tests.xlwings_standin import Book, open_book, run_python
 from xlsx_tools import __version__
@@ -34,6 +35,18 @@ TARGETS = {
     "IssueTemplates": "issue",
     "RefreshLists": "refresh_lists",
     "ShowHelp": "about",
+}
+# The names tests/lo_vba_run.py stands in for, and why; every other name the module uses is LibreOffice Basic's own.
+STAND_INS = {
+    "RunPython": "xlwings' VBA function, in the Excel add-in only. Records the command; like the real one it first "
+    "reads ActiveWorkbook.FullName, so with no workbook open it fails with run-time error 91 as in Excel.",
+    "Application": "Excel's Application: StatusBar (recorded) and GetOpenFilename, which returns the scenario's files "
+    "as Excel does with MultiSelect:=True (a 1-based array) or False for Cancel. LibreOffice's VBA layer has an "
+    "Application too, but its GetOpenFilename would open a real dialog.",
+    "ActiveWorkbook": "Excel's active workbook (Path, Name, FullName, Saved, Save), or Nothing.",
+    "IRibbonControl": "the type of the argument Excel passes to an onAction Sub; LibreOffice has none.",
+    "MsgBox": "VBA's own, which LibreOffice has, but a headless LibreOffice cancels every dialog (MsgBox returns 0 and "
+    "shows nothing): the stand-in records the prompt and clicks the button the scenario names.",
 }
 # What a RunPython command may contain: xlwings hands it to `cmd.exe /C python -c "..."` on Windows, where " % ! ^ & |
 # < > would be interpreted, and through AppleScript (split on |) to `sh -c "..."` on a Mac, where " $ ` \ would.
@@ -203,6 +216,25 @@ def run_command(result: dict[str, Any], master: Path) -> Book:
     book = open_book(master)
     run_python(result["commands"][0], book)
     return book
+
+
+def code_names(basic: str) -> set[str]:
+    """The identifiers of Basic code, without its comments and string literals."""
+    code = re.sub(r'"[^"\n]*"', '""', basic)
+    code = re.sub(r"'[^\n]*", "", code)
+    return set(re.findall(r"\b[A-Za-z_]\w*\b", code))
+
+
+def test_the_stand_ins_are_the_listed_excel_only_names() -> None:
+    """Each listed stand-in is used by the module and defined by the runner, and the runner defines nothing else the
+    module uses: the rest of what the VBA calls is LibreOffice's own."""
+    used = code_names(module_under_test().read_text(encoding="utf-8"))
+    modules = "\n".join([lo_vba_run.XLWINGS_STANDIN, lo_vba_run.STANDINS])  # their Public names are global
+    defined = set(re.findall(r"^Public (?:Function |Sub )?(\w+)", modules, re.MULTILINE))
+    defined |= set(re.findall(r"^Private Function (\w+)", lo_vba_run.MSGBOX_STANDIN, re.MULTILINE))  # in the module
+    defined |= {"IRibbonControl", "ExcelApplication", "Workbook"}  # class modules: their names are types
+    assert set(STAND_INS) <= used
+    assert defined & used == set(STAND_INS)
 
 
 # ---- the commands ---------------------------------------------------------------------------------------------------
