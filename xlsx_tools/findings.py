@@ -212,7 +212,8 @@ CATALOGUE: dict[str, Entry] = {
             "CELL_305",
             W,
             "invisible control characters",
-            "Retype the text; it contains invisible characters pasted from another program.",
+            "The text holds invisible characters pasted from another program (a merge leaves them out, or makes "
+            "line breaks of them); retype the text if it looks wrong.",
         ),
         _e("CELL_306", E, "value is required", "Fill in this cell."),
         _e("CELL_310", E, "unknown sectoral body", "Choose the body from the dropdown list."),
@@ -372,6 +373,27 @@ CATALOGUE: dict[str, Entry] = {
             "value held back",
             "The value is kept in the History sheet but not shown in the master until it is corrected; fix the cell "
             "in the return and send it again.",
+        ),
+        _e(
+            "MERGE_520",
+            F,
+            "the master could not be written",
+            "Nothing was changed: the master is as it was before this merge. Make the master, its folder and its "
+            "backups folder writable for you (or ask their owner), free some disk space, then merge again.",
+        ),
+        _e(
+            "MERGE_521",
+            E,
+            "the return would overfill the master's record sheets",
+            "The return adds far more lines than a work plan's report (rows typed or pasted below the plan?); ask "
+            "the body to report on the template's rows and send it again.",
+        ),
+        _e(
+            "MERGE_522",
+            F,
+            "the master's record sheets are full",
+            "Start a new master for the next period (tipwp init, then tipwp period) and keep this one as the "
+            "archive; nothing was changed.",
         ),
     )
 }

@@ -50,17 +50,25 @@ def merge_returns(
     from contextlib import nullcontext
 
     from xlsx_tools.batch import collector_paused
-    from xlsx_tools.merge.lock import LockedError, master_lock
+    from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock, real_master
+    from xlsx_tools.workbook.atomic import read_only
 
     report = Report(files=[str(f) for f in files])
+    master = real_master(master)  # through a symbolic link: the real file is locked, read and written
     excel_owner = master.with_name(f"~${master.name}")
     if excel_owner.exists() and not options.dry_run:
         detail = f"{master.name} is open in Excel ({excel_owner.name} exists); close it there first"
         report.add(Finding("MERGE_510", file=master.name, detail=detail))
         return MergeResult(report)
+    if read_only(master) and not options.dry_run:
+        report.add(Finding("MERGE_520", file=master.name, detail=f"{master.name} is read-only; nothing was merged"))
+        return MergeResult(report)
     try:
         with nullcontext() if options.dry_run else master_lock(master), collector_paused():
             return _merge_locked(master, files, options, report, progress, now)
+    except LockUnavailable as exc:
+        report.add(Finding("MERGE_520", file=master.name, detail=str(exc)))
+        return MergeResult(report)
     except LockedError as exc:
         report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))
         return MergeResult(report)
@@ -130,7 +138,7 @@ def _merge_locked(
     progress: Progress | None,
     now: dt.datetime | None,
 ) -> MergeResult:
-    from xlsx_tools.merge.master_book import apply_plan, save_master
+    from xlsx_tools.merge.master_book import MasterError, apply_plan, save_master
 
     planned = plan_files(master, files, options, report, progress, now)
     if isinstance(planned, MergeResult):
@@ -138,8 +146,12 @@ def _merge_locked(
     result = planned.result
     if options.dry_run or not planned.plan.writes_anything:
         return result
-    apply_plan(planned.opened, planned.plan)
-    result.backup = save_master(planned.opened, planned.moment)
+    try:
+        apply_plan(planned.opened, planned.plan)
+        result.backup = save_master(planned.opened, planned.moment)
+    except MasterError as exc:  # loading it for writing, or writing it, failed: the master is as it was
+        report.add(exc.finding)
+        return result
     result.written = True
     return result
 
@@ -197,26 +209,30 @@ def _result(report: Report, plan: MergePlan, changes: list[str]) -> MergeResult:
 
 def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -> MergeResult:
     """`tipwp period`: open `period` in the master (see xlsx_tools.merge.plan.open_period), safely as a merge."""
-    from xlsx_tools.merge.lock import LockedError, master_lock
+    from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock, real_master
     from xlsx_tools.merge.master_book import MasterError, apply_plan, open_master, save_master
     from xlsx_tools.merge.plan import open_period
 
     report = Report(files=[str(master)])
+    master = real_master(master)
     try:
         with master_lock(master):
             try:
                 opened = open_master(master)
+                if opened.state.period == period:
+                    return MergeResult(report, period=period)
+                moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+                plan = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
+                apply_plan(opened, plan)
+                result = MergeResult(report, period=period, written=True)
+                result.backup = save_master(opened, moment)
             except MasterError as exc:
                 report.add(exc.finding)
                 return MergeResult(report)
-            if opened.state.period == period:
-                return MergeResult(report, period=period)
-            moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-            plan = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
-            apply_plan(opened, plan)
-            result = MergeResult(report, period=period, written=True)
-            result.backup = save_master(opened, moment)
             return result
+    except LockUnavailable as exc:
+        report.add(Finding("MERGE_520", file=master.name, detail=str(exc)))
+        return MergeResult(report)
     except LockedError as exc:
         report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))
         return MergeResult(report)

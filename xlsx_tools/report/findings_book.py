@@ -7,6 +7,7 @@ from pathlib import Path
 from openpyxl.styles import Font, PatternFill
 
 from xlsx_tools.findings import Report, Severity
+from xlsx_tools.workbook.cell_text import excel_text
 
 COLUMNS = (
     "Code",
@@ -55,7 +56,7 @@ def write_findings_book(report: Report, out: Path) -> Path:
             finding.entry.fix,
             finding.row_id,
         )
-        sheet.append(["" if v is None else str(v) for v in values])
+        sheet.append(["" if v is None else excel_text(str(v)) for v in values])
         row = sheet.max_row
         for cell in sheet[row]:
             cell.data_type = "s"
