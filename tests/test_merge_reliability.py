@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import resource
 import shutil
 import signal
@@ -25,9 +26,9 @@ import openpyxl
 import pytest
 
 from tests.helpers import rewrite_zip
-from tests.returns_kit import fill, issue, logs, master_values
+from tests.returns_kit import fill, fill_every_row, issue, logs, master_values
 from xlsx_tools.merge.lock import lock_path, master_lock
-from xlsx_tools.merge.run import merge_returns
+from xlsx_tools.merge.run import MergeOptions, merge_returns
 from xlsx_tools.workbook.master import build_master
 
 SHARED_ROW = "A.1.1-01"  # coordinated by SOMTC, supported by SOM-ED and ACWC
@@ -327,3 +328,58 @@ def test_item11_a_read_only_master_is_refused_not_replaced(cycle: tuple[Path, di
     assert result.report.codes() == ["MERGE_520"] and "read-only" in result.report.findings[0].message
     assert not result.written and master.read_bytes() == before and oct(master.stat().st_mode & 0o777) == "0o444"
     assert not (master.parent / "backups").exists()
+
+
+# 2 -------------------------------------------------------------------------------------------------------------
+
+
+def test_item02_a_return_that_would_overfill_the_record_sheets_is_refused_and_the_master_stays_readable(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    """13,000 rows typed below the plan, six cells each: 78,000 proposals, which a master cannot hold and still be
+    read (FILE_010 / MERGE_511 from then on). Refused before writing; the returns around it merge."""
+    master, templates = cycle
+    fill(templates["SOM-ED"], {SHARED_ROW: {"resource_needs": "Interpreters"}})
+    fill(templates["ACWC"], {SHARED_ROW: {"indicator_results": "3 shelters"}})
+    flooded = templates["SOMTC"]
+    book = openpyxl.load_workbook(flooded)
+    sheet = book[SHEET]
+    first = sheet.max_row + 1
+    for excel_row in range(first, first + 13_000):
+        for column in range(2, 8):
+            sheet.cell(row=excel_row, column=column, value=f"new activity {excel_row}.{column}")
+    book.save(flooded)
+
+    result = merge_returns(master, [templates["SOM-ED"], flooded, templates["ACWC"]])
+    outcomes = {o.file: o.outcome for o in result.outcomes}
+    assert outcomes == {templates["SOM-ED"].name: "merged", flooded.name: "refused", templates["ACWC"].name: "merged"}
+    assert [(f.file, f.code) for f in result.report.findings if f.code == "MERGE_521"] == [(flooded.name, "MERGE_521")]
+    again = merge_returns(master, [templates["SOM-ED"]], MergeOptions(dry_run=True))
+    assert "MERGE_511" not in again.report.codes() and again.report.exit_code == 0
+    assert len(logs(master)["Proposals"]) == 0
+
+
+def test_item02_a_master_near_its_limit_takes_what_fits_and_is_never_written_unreadable(
+    cycle: tuple[Path, dict[str, Path]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limit the reader applies (sheet_xml.MAX_CELLS) lowered so that History fills after one full return:
+    a second full return does not fit and is refused (MERGE_521), a small one beside it is merged; the master
+    still reads. Ordinary returns, many times smaller than the 2,000,000-cell limit needs."""
+    from xlsx_tools.workbook import sheet_xml
+
+    master, templates = cycle
+    rng = random.Random(18)
+    fill_every_row(templates["SOMTC"], rng)
+    assert merge_returns(master, [templates["SOMTC"]]).written
+    lines = len(logs(master)["History"])
+    monkeypatch.setattr(sheet_xml, "MAX_CELLS", 26 * (lines * 3 // 2))
+    fill_every_row(templates["SOMTC"], rng, round_no=1)
+    fill(templates["ACWC"], {SHARED_ROW: {"indicator_results": "3 shelters"}})
+    result = merge_returns(master, [templates["SOMTC"], templates["ACWC"]])
+    assert [o.outcome for o in result.outcomes] == ["refused", "merged"] and result.written
+    assert "MERGE_521" in result.report.codes()
+    again = merge_returns(master, [templates["ACWC"]], MergeOptions(dry_run=True))
+    assert "MERGE_511" not in again.report.codes()
+    later = merge_returns(master, [templates["SOMTC"]])  # still too large: refused again, the master readable
+    assert [o.outcome for o in later.outcomes] == ["refused"] and "MERGE_521" in later.report.codes()
+    assert "MERGE_511" not in merge_returns(master, [], MergeOptions(dry_run=True)).report.codes()

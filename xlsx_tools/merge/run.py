@@ -126,8 +126,66 @@ def plan_files(
     if not state.period:
         items = _one_period(items, options.accept_period)
     moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-    plan = plan_merge(state, items, moment.isoformat().replace("+00:00", "Z"))
+    merged_at = moment.isoformat().replace("+00:00", "Z")
+    items = [_within_budget(item) for item in items]
+    plan = plan_merge(state, items, merged_at)
+    while overflow := _record_overflow(plan):
+        largest = max((i for i in items if isinstance(i, Submission)), key=_lines, default=None)
+        if largest is None:  # full before this merge: write nothing, say so
+            report.add(Finding("MERGE_522", file=master.name, sheet=overflow[0], detail=overflow[1]))
+            return MergeResult(report)
+        items = [_refused(item, "MERGE_521", overflow[1]) if item is largest else item for item in items]
+        plan = plan_merge(state, items, merged_at)
     return PlannedMerge(opened, plan, _result(report, plan, describe_changes(opened, plan)), moment)
+
+
+MAX_RETURN_LINES = (
+    5_000  # record lines one return may add: a return of every plan row, all five columns, adds about 1,650
+)
+
+
+def _lines(item: Submission) -> int:
+    """The lines a return adds to the record sheets: one per submitted value (or part of one), one per proposal."""
+    return len(item.values) + len(item.proposals)
+
+
+def _refused(item: Submission, code: str, detail: str) -> Refusal:
+    source = item.source
+    problem = Finding(code, file=source.file, detail=detail)
+    return Refusal(source.file, source.sha256, [*item.findings, problem], source.asb, source.period, source.template_id)
+
+
+def _within_budget(item: Submission | Refusal) -> Submission | Refusal:
+    """A return that would add more record lines than any real report does is refused before anything is written
+    (13,000 rows typed below the plan would add 78,000 proposals)."""
+    if isinstance(item, Refusal) or _lines(item) <= MAX_RETURN_LINES:
+        return item
+    detail = (
+        f"{item.source.file} would add {_lines(item):,} lines to the master's record sheets ({len(item.values):,} "
+        f"values, {len(item.proposals):,} proposals); a return adds at most {MAX_RETURN_LINES:,}"
+    )
+    return _refused(item, "MERGE_521", detail)
+
+
+def _record_overflow(plan: MergePlan) -> tuple[str, str] | None:
+    """(sheet, why) when a record sheet of the planned master would reach further than the reader accepts
+    (xlsx_tools.workbook.sheet_xml.check_extent): such a master is never written. None when all fit."""
+    from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
+    from xlsx_tools.workbook.sheet_xml import readable_extent
+
+    state = plan.state
+    lines = {
+        HISTORY.title: len(state.history),
+        CONFLICTS.title: len(plan.conflicts) + len(state.decisions),
+        PROPOSALS.title: len(state.proposals),
+        AUDIT.title: len(state.audit),
+    }
+    for log in (HISTORY, CONFLICTS, PROPOSALS, AUDIT):
+        # the header row, the lines, and the formatted rows left for decisions below them (log_writer)
+        rows = 1 + lines[log.title] + (200 if log.editable else 0)
+        if not readable_extent(rows, len(log.columns)):
+            return log.title, f"the sheet {log.title} would reach row {rows:,}, more than the master can hold"
+    return None
 
 
 def _merge_locked(

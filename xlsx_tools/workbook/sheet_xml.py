@@ -76,6 +76,15 @@ def _last_row_tag(data: bytes) -> int:
     return -1
 
 
+def readable_extent(rows: int, columns: int) -> bool:
+    """Whether a sheet reaching row `rows` and column `columns` passes `check_extent` as the reader measures it: what
+    the merge checks before it writes a record sheet, so that it never writes a master it cannot read back."""
+    if rows * EXCEL_COLUMNS <= MAX_CELLS:
+        return True
+    measured = columns if columns > 26 else 26  # no two- or three-letter references: 26 columns are assumed
+    return rows * measured <= MAX_CELLS
+
+
 def check_extent(sheet: str, data: bytes) -> None:
     rows, columns = used_extent(data)
     if rows * columns > MAX_CELLS:
