@@ -66,9 +66,9 @@ def _submissions(context: Any, period: str, rng: random.Random, index: int) -> l
 
 def prepare(root: Path, seed: int) -> Path:
     """A 2.0 master with twelve periods merged, built by the merge core and written by the master adapter."""
-    from xlsx_tools.merge.master_book import apply_plan, open_master, save_master
-    from xlsx_tools.merge.model import CellChange, MergePlan
-    from xlsx_tools.merge.plan import open_period, plan_merge
+    from xlsx_tools.merge.consolidate import consolidate, open_period
+    from xlsx_tools.merge.master_book import apply_consolidation, open_master, save_master
+    from xlsx_tools.merge.model import CellChange, Consolidation
     from xlsx_tools.plan.periods import Period
     from xlsx_tools.workbook.master import build_master
 
@@ -81,13 +81,13 @@ def prepare(root: Path, seed: int) -> Path:
         if index:
             period = period.next()
             state = open_period(state, str(period), _at(period, 0)).state
-        plan = plan_merge(state, _submissions(opened.context, str(period), rng, index), _at(period, 20))
+        plan = consolidate(state, _submissions(opened.context, str(period), rng, index), _at(period, 20))
         state = plan.state
     assert plan is not None
     everything = [
         CellChange(row_id, key, "", value) for row_id, cells in state.cells.items() for key, value in cells.items()
     ]
-    apply_plan(opened, MergePlan(state, everything, plan.conflicts, []))
+    apply_consolidation(opened, Consolidation(state, everything, plan.conflicts, []))
     save_master(opened, dt.datetime(2029, 1, 31, tzinfo=UTC))
     return master
 

@@ -1,7 +1,14 @@
-"""Shared fixtures: real master workbooks built once per session by the real writer."""
+"""Shared fixtures: real master workbooks built once per session by the real writer; the test layers.
+
+Layers (markers, set here from what a test uses, so they cannot drift): `libreoffice` for a test that drives a real
+LibreOffice (it uses the `soffice` fixture), `files` for one that writes or reads real files, `core` for the rest
+(plain Python data). Modules with long tests add `slow` themselves. The fast loop is
+`pytest -m "not libreoffice and not slow"`.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -11,6 +18,23 @@ from xlsx_tools.workbook.master import build_master
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
+FILE_FIXTURES = {"tmp_path", "tmp_path_factory", "master_bwp2", "master_bwp1", "master_copy"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if "soffice" in used:
+            item.add_marker(pytest.mark.libreoffice)
+        item.add_marker(pytest.mark.files if used & FILE_FIXTURES else pytest.mark.core)
+
+
+def missing(what: str) -> None:
+    """A part of the test environment is not there: in CI (CI is set) that is a failure, since every test must run
+    there; elsewhere (a laptop, Windows, macOS) the test is skipped, saying loudly what is missing."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} (CI must run every test: .ci/run installs it)", pytrace=False)
+    pytest.skip(f"NOT RUN: {what}")
 
 
 @pytest.fixture(scope="session")
@@ -37,10 +61,8 @@ def master_copy(master_bwp2: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def soffice() -> str:
-    """LibreOffice is part of the test environment (.ci/run installs it); its absence is a setup error."""
+    """LibreOffice, the real spreadsheet client of the tests (.ci/run installs it)."""
     path = shutil.which("soffice") or shutil.which("libreoffice")
     if not path:
-        raise RuntimeError(
-            "LibreOffice (soffice) is not installed; run .ci/run or apt-get install libreoffice-calc-nogui"
-        )
-    return path
+        missing("LibreOffice (soffice) is not installed; apt-get install libreoffice-calc-nogui python3-uno")
+    return str(path)

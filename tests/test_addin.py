@@ -30,6 +30,8 @@ from xlsx_tools.addin.paths import PathError, local_path
 from xlsx_tools.merge.run import merge_returns
 from xlsx_tools.workbook.master import build_master
 
+pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
+
 CUSTOMUI = "http://schemas.microsoft.com/office/2009/07/customui"
 BUTTONS = {"Validate returns", "Merge returns", "Status matrix", "Issue templates", "Refresh lists", "Help"}
 SYSTEM_PYTHON = "/usr/bin/python3"

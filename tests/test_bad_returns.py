@@ -135,7 +135,7 @@ def watcher() -> Iterator[tuple[str, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory, watcher: tuple[str, list[str]]) -> Lab:
+def lab(tmp_path_factory: pytest.TempPathFactory, watcher: tuple[str, list[str]], soffice: str) -> Lab:
     folder = tmp_path_factory.mktemp("bad-returns")
     master = folder / "master.xlsx"
     build_master(master, plan_id="bwp2", period="2026-H2")
@@ -787,6 +787,7 @@ def test_bad_return_in_a_batch(lab: Lab, kind: Kind, tmp_path: Path) -> None:
     other = Path(shutil.copy(lab.other, inbox / lab.other.name))
     bad = kind.make(lab, inbox, kind)
     result = merge_returns(master, [good, *bad, other])
+    assert "TOOL_901" not in result.report.codes(), "a bad file is reported as the file's, never as the tool's fault"
 
     assert [o.outcome for o in result.outcomes] == ["merged", *kind.outcomes, "merged"], result.report.findings
     names = {path.name for path in bad}

@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from tests.helpers import edit, letter, set_cells
+
+pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
 
 A = "A. Prevention"
 
@@ -146,7 +149,7 @@ def test_period_and_merge_dry_run_from_the_command_line(master_copy: Path, tmp_p
     assert refused.returncode == 1 and "MERGE_501" in refused.stdout
 
 
-def test_render_writes_a_png_of_page_one(master_bwp2: Path, tmp_path: Path) -> None:
+def test_render_writes_a_png_of_page_one(soffice: str, master_bwp2: Path, tmp_path: Path) -> None:
     result = tipwp("render", master_bwp2, "--sheet", A, "--out", tmp_path / "page1.png")
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "page1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

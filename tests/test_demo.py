@@ -10,9 +10,12 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from tests.returns_kit import logs
 from xlsx_tools.matrix.run import build_matrix
+
+pytestmark = pytest.mark.slow  # long: kept out of the fast loop (tests/conftest.py)
 
 TIPWP = str(Path(sys.executable).parent / "tipwp")
 

@@ -38,6 +38,8 @@ from xlsx_tools.merge.lock import lock_path
 from xlsx_tools.merge.run import merge_returns
 from xlsx_tools.workbook.master import build_master
 
+pytestmark = pytest.mark.slow  # long: kept out of the fast loop (tests/conftest.py)
+
 TRIALS = 50
 PARALLEL = 2
 WRITE_MARGIN = 1.5  # W covers a write phase up to half as slow again as measured (a busier machine)

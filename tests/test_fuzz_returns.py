@@ -24,6 +24,8 @@ from xlsx_tools.merge.model import Refusal, Submission
 from xlsx_tools.merge.read_return import MergeTarget, read_return
 from xlsx_tools.validate.checks import validate_file
 
+pytestmark = pytest.mark.slow  # long: kept out of the fast loop (tests/conftest.py)
+
 
 @pytest.fixture(scope="module")
 def setting(tmp_path_factory: pytest.TempPathFactory, master_bwp2: Path) -> tuple[MergeTarget, bytes]:

@@ -13,17 +13,19 @@ import pytest
 from tests.helpers import letter, set_cells
 from tests.returns_kit import fill, issue, logs, master_values, row_places
 from tests.test_cli import tipwp
-from xlsx_tools.layout.cells import fingerprint, plan_cells
 from xlsx_tools.layout.loader import LayoutError, parse_layout
 from xlsx_tools.merge.run import merge_returns
+from xlsx_tools.plan.cells import fingerprint, plan_cells
+from xlsx_tools.plan.context import plan_context
 from xlsx_tools.plan.loader import load_plan
 from xlsx_tools.returns.issue import IssueError, issue_templates, previous_values
 from xlsx_tools.returns.manifest import MANIFEST_SHEET
 from xlsx_tools.validate.checks import validate_file
-from xlsx_tools.validate.context import plan_context
 from xlsx_tools.validate.rules import schema_for
 from xlsx_tools.workbook.identity import IDENTITY_SHEET
 from xlsx_tools.workbook.master import build_master
+
+pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
 
 PILLARS = ["A. Prevention", "B. Protection", "C. Law enforcement", "D. Cooperation"]
 

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from xlsx_tools.layout.loader import load_layout
 from xlsx_tools.layout.model import Column
 from xlsx_tools.office import convert
-from xlsx_tools.validate.context import plan_context
+from xlsx_tools.plan.context import plan_context
 
 PROBE = Path(__file__).resolve().parent / "lo_probe.py"
 SYSTEM_PYTHON = "/usr/bin/python3"

@@ -23,9 +23,11 @@ from xlsx_tools.matrix.core import NO_REPORT, OTHER, load_status_map
 from xlsx_tools.matrix.run import MatrixError, MatrixResult, build_matrix
 from xlsx_tools.matrix.writer import LEGEND
 from xlsx_tools.merge.run import merge_returns, open_new_period
+from xlsx_tools.plan.context import plan_context
 from xlsx_tools.returns.issue import issue_templates
-from xlsx_tools.validate.context import plan_context
 from xlsx_tools.workbook.master import build_master
+
+pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
 
 UTC = dt.timezone.utc
 TODAY = dt.date(2027, 8, 10)
@@ -359,7 +361,9 @@ def test_cli_matrix(master: Path, tmp_path: Path) -> None:
         build_matrix(master, "2031-H1", tmp_path / "x.xlsx")
 
 
-def test_libreoffice_opens_the_workbook_and_keeps_its_charts(open_period: MatrixResult, tmp_path: Path) -> None:
+def test_libreoffice_opens_the_workbook_and_keeps_its_charts(
+    soffice: str, open_period: MatrixResult, tmp_path: Path
+) -> None:
     from xlsx_tools.office import convert
 
     saved = convert(open_period.workbook, "xlsx:Calc MS Excel 2007 XML", tmp_path)

@@ -22,6 +22,8 @@ from xlsx_tools.merge.lock import lock_path
 from xlsx_tools.merge.run import MergeOptions, merge_returns, open_new_period
 from xlsx_tools.workbook.master import build_master
 
+pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
+
 SHARED_ROW = "A.1.1-01"  # coordinated by SOMTC, supported by SOM-ED and ACWC
 
 

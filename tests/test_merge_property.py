@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.returns_kit import fill, issue, logs, master_values
+from xlsx_tools.merge.consolidate import consolidate, latest_returns
 from xlsx_tools.merge.model import MasterState, Refusal, Source, Submission, SubmittedValue
-from xlsx_tools.merge.plan import latest_returns, plan_merge
 from xlsx_tools.merge.read_return import file_sha256
 from xlsx_tools.merge.run import merge_returns
 from xlsx_tools.workbook.master import build_master
@@ -98,7 +98,7 @@ def test_pure_merge_never_loses_a_value(batches: list[list[Submission | Refusal]
     last_decision = ("", "", "")
     for batch in batches:
         before = list(state.history)
-        plan = plan_merge(state, batch, merged_at="2026-12-01T00:00:00Z")
+        plan = consolidate(state, batch, merged_at="2026-12-01T00:00:00Z")
         assert plan.state.history[: len(before)] == before  # the history only grows
         state = plan.state
         submitted += [i for i in batch if isinstance(i, Submission)]
@@ -109,12 +109,12 @@ def test_pure_merge_never_loses_a_value(batches: list[list[Submission | Refusal]
             last_decision = (first.period, first.row_id, first.field)
             state.decisions[last_decision] = first.candidates[-1][0]
     everything = [i for b in batches for i in b if isinstance(i, Submission)]
-    again = plan_merge(state, everything, "2026-12-02T00:00:00Z")
+    again = consolidate(state, everything, "2026-12-02T00:00:00Z")
     assert {o.outcome for o in again.outcomes} <= {"already merged"}
     if decided:
         chosen = next(c for c in again.conflicts if (c.period, c.row_id, c.field) == last_decision)
         assert again.state.cells[chosen.row_id][chosen.field] == dict(chosen.candidates)[chosen.decision]
-        again = plan_merge(again.state, everything, "2026-12-03T00:00:00Z")
+        again = consolidate(again.state, everything, "2026-12-03T00:00:00Z")
     assert again.changes == []  # merging everything again changes nothing
 
 
@@ -132,6 +132,7 @@ def real_templates(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict
 REAL_TEXTS = ("Ongoing", "Completed", "Postponed", "done: 3 workshops", "=SUM(1,2)", "")
 
 
+@pytest.mark.slow
 @settings(
     max_examples=6,
     deadline=None,

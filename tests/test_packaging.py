@@ -8,6 +8,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # long: kept out of the fast loop (tests/conftest.py)
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -20,7 +20,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, missing
 from xlsx_tools.plan.loader import load_plan
 from xlsx_tools.plan.model import ActivityType, Outcome, Plan, PlanRow, Refs
 from xlsx_tools.plan.reference import load_references
@@ -48,8 +48,11 @@ def _seed(name: str) -> tuple[str, str] | None:
 
 
 def assert_in_seed(name: str, text: str) -> None:
-    """`text` occurs in the seed `name` (skipped silently when the seeds folder is not there)."""
+    """`text` occurs in the seed `name` (the seeds are in ../shared/seeds beside the checkout; without them the
+    test fails in CI and is skipped, saying so, elsewhere)."""
     seed = _seed(name)
+    if seed is None:
+        missing(f"the source documents are not beside the checkout ({SEEDS / name} is missing)")
     if seed is None or not text:
         return
     wanted = _collapse(text)

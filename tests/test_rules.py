@@ -6,17 +6,17 @@ import datetime as dt
 
 import pytest
 
+from xlsx_tools.plan.context import plan_context
 from xlsx_tools.plan.periods import Period, periods_between
-from xlsx_tools.validate.context import plan_context
 from xlsx_tools.validate.dates import parse_dates
-from xlsx_tools.validate.validator import FINDING, PlanValidator
+from xlsx_tools.validate.run_state import ValidationRun
+from xlsx_tools.validate.validator import FINDING
 
 
 def codes(document: dict[str, object]) -> list[tuple[str, str]]:
-    context = plan_context("bwp2")
-    validator = PlanValidator(context.schema, rule_context=context.rule_context, labels={})
+    validator = ValidationRun(plan_context("bwp2")).validator
     validator.validate(document)
-    return [(e.field, e.info[0]) for e in validator._errors if e.code == FINDING.code]
+    return [(e.field, e.info[0]) for e in validator.errors if e.code == FINDING.code]
 
 
 def test_excel_cell_limit() -> None:
@@ -110,33 +110,32 @@ _VALUES = {
 }
 
 
-def _direct(context: object, document: dict[str, object]) -> list[tuple[str, str, str]]:
-    labels = {c.key: c.header for c in context.sheet.columns}  # type: ignore[attr-defined]
-    validator = PlanValidator(context.schema, rule_context=context.rule_context, labels=labels)  # type: ignore[attr-defined]
+def _direct(document: dict[str, object]) -> list[tuple[str, str, str]]:
+    """What a fresh run's cerberus validator says of the whole row, asked directly."""
+    validator = ValidationRun(plan_context("bwp2")).validator
     validator.validate(document)
     out = []
-    for error in validator._errors:
+    for error in validator.errors:
         if error.code == FINDING.code:
             out.append((error.field, error.info[0], str(sorted(dict(error.info[1]).items()))))
     return sorted(out)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.fixed_dictionaries({k: st.sampled_from(v) for k, v in _VALUES.items()}), min_size=1, max_size=8))
 def test_rule_pass_says_what_cerberus_says(rows: list[dict[str, object]]) -> None:
-    context = plan_context("bwp2")  # one run: the memo is shared by the rows, as in a merge
+    run = ValidationRun(plan_context("bwp2"))  # one run: the memo is shared by the rows, as in a merge
     for document in rows:
-        passed = sorted(
-            (f, code, str(sorted(details.items()))) for f, (code, _, details) in rule_errors(context, document)
-        )
-        assert passed == _direct(context, document)
+        passed = sorted((f, code, str(sorted(details.items()))) for f, (code, _, details) in rule_errors(run, document))
+        assert passed == _direct(document)
 
 
 def test_runs_share_the_plan_tables_but_not_what_a_run_learnt() -> None:
-    """A plan's tables (plan cells, fingerprints, bodies) are worked out once per process; what a run caches from
-    its input (cerberus's answers, header rows) and its validator start anew in every context."""
-    first, second = plan_context("bwp2"), plan_context("bwp2")
-    assert first.tables is second.tables and first.plan_texts is second.plan_texts
-    first.run_cache["rule_pass"] = {"memo": {("status", "Ongoing"): []}}
-    assert second.run_cache == {} and plan_context("bwp2").run_cache == {}
+    """A plan's tables (plan cells, fingerprints, bodies) are worked out once per process; what a run learns from
+    its input (cerberus's answers, header rows) and its validator start anew in every run."""
+    first, second = ValidationRun(plan_context("bwp2")), ValidationRun(plan_context("bwp2"))
+    assert first.context is second.context and first.context.plan_texts is second.context.plan_texts
+    rule_errors(first, {"status": "Ongoing", "progress": "Held."})
+    assert first.answers and second.answers == {} and second.header_rows == {}
     assert first.validator is not second.validator

@@ -1,6 +1,7 @@
 """`tipwp`: the command line. A thin shell over the same functions the ribbon calls.
 
-Imports of openpyxl, cerberus and friends happen inside the commands so `tipwp --help` answers at once.
+Each command imports its implementation when it runs (this shell and the ribbon's bridge are the only places our own
+modules are imported lazily), so `tipwp --help` answers at once.
 Exit codes: 0 clean, 1 findings to fix, 2 unusable input or bad arguments.
 """
 
@@ -18,7 +19,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    rich_markup_mode=None,  # plain help: rendering it through rich imports 70 ms of modules before it answers
+    rich_markup_mode=None,  # plain help: rendering it through rich would import rich before the help answers
 )
 lists_app = typer.Typer(help="Dropdown lists of an existing workbook.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(lists_app, name="lists")
@@ -288,9 +289,10 @@ def rules(plan: PlanOption = "bwp2") -> None:
     """Print the cerberus schema derived from the layout for a plan's pillar sheets (YAML)."""
     import yaml
 
-    from xlsx_tools.validate.context import plan_context
+    from xlsx_tools.plan.context import plan_context
+    from xlsx_tools.validate.rules import schema_for
 
-    typer.echo(yaml.safe_dump(plan_context(plan).schema, sort_keys=False))
+    typer.echo(yaml.safe_dump(schema_for(plan_context(plan).sheet), sort_keys=False))
 
 
 @app.command()

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlsx_tools.matrix.run import MatrixError, build_matrix
 from xlsx_tools.merge.run import MergeResult, merge_returns, open_new_period
+from xlsx_tools.plan.context import plan_context
 from xlsx_tools.returns.issue import issue_templates
-from xlsx_tools.validate.context import plan_context
 from xlsx_tools.workbook.master import build_master
 
 PERIODS = (("2026-H1", "2026-07-31"), ("2026-H2", "2027-01-31"))
@@ -146,7 +147,6 @@ def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = pr
     summary.files.append(("return templates", folder / "returns"))
     last_period = PERIODS[-1][0]
     matrix = folder / f"status-matrix-{last_period}.xlsx"
-    from xlsx_tools.matrix.run import MatrixError, build_matrix
 
     try:
         built = build_matrix(master, last_period, matrix, pdf=with_pdf)

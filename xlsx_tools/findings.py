@@ -6,7 +6,7 @@ value (not an exception) carrying its location: file, sheet, cell, column label 
 
 Code families: FILE_0xx the file cannot be used at all · BOOK_1xx workbook structure · ROW_2xx rows ·
 CELL_3xx cell values · PLAN_4xx gaps in the source plan itself (warnings, carried not invented) ·
-MERGE_5xx merging returns into the master.
+MERGE_5xx merging returns into the master · TOOL_9xx a fault of tipwp itself, never of the file.
 """
 
 from __future__ import annotations
@@ -394,6 +394,13 @@ CATALOGUE: dict[str, Entry] = {
             "the master's record sheets are full",
             "Start a new master for the next period (tipwp init, then tipwp period) and keep this one as the "
             "archive; nothing was changed.",
+        ),
+        _e(
+            "TOOL_901",
+            F,
+            "tipwp failed on this file (a fault of the tool, not of the file)",
+            "This is a bug in tipwp, not a problem with the file: the sender need do nothing. Send the details "
+            "named here to whoever looks after tipwp; the other files were processed as usual.",
         ),
     )
 }

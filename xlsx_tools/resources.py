@@ -11,6 +11,8 @@ from importlib import resources
 from importlib.abc import Traversable
 from typing import Any
 
+import yaml
+
 
 def _root(package: str) -> Traversable:
     try:
@@ -30,9 +32,7 @@ def data_file(package: str, *parts: str) -> Traversable:
 
 
 def load_yaml(package: str, *parts: str) -> Any:
-    """Parse a shipped YAML file with the safe loader (libyaml's C version when PyYAML has it: ten times faster)."""
-    import yaml
-
+    """Parse a shipped YAML file with the safe loader (libyaml's C version when PyYAML has it)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     node = data_file(package, *parts)
     with node.open("r", encoding="utf-8") as handle:

@@ -176,7 +176,7 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
     from xlsx_tools.findings import Finding, Report
     from xlsx_tools.merge.lock import LockedError, master_lock
     from xlsx_tools.merge.master_book import backup
-    from xlsx_tools.merge.run import MergeOptions, MergeResult, plan_files
+    from xlsx_tools.merge.run import MergeOptions, MergeResult, prepare_merge
 
     if not files:
         raise BridgeError("No files were chosen.")
@@ -188,14 +188,14 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
 
     try:
         with master_lock(path):
-            planned = plan_files(path, files, MergeOptions(), report, progress, now)
-            if isinstance(planned, MergeResult):  # the master itself cannot be used
+            prepared = prepare_merge(path, files, MergeOptions(), report, progress, now)
+            if isinstance(prepared, MergeResult):  # the master itself cannot be used
                 raise BridgeError(report.findings[-1].message)
-            result, plan = planned.result, planned.plan
-            if plan.writes_anything:
-                book.app.status_bar = f"Writing {len(plan.changes)} changed cell(s) into {path.name}…"
-                result.backup = backup(path, planned.moment)
-                apply_to_book(book, planned.opened, plan)
+            result, consolidation = prepared.result, prepared.consolidation
+            if consolidation.writes_anything:
+                book.app.status_bar = f"Writing {len(consolidation.changes)} changed cell(s) into {path.name}…"
+                result.backup = backup(path, prepared.moment)
+                apply_to_book(book, prepared.opened, consolidation)
                 book.save()
                 result.written = True
     except LockedError as exc:

@@ -15,6 +15,8 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
 
+from xlsx_tools.resources import data_file
+
 MODULE = "TipwpRibbon"
 TEMPLATE = "quickstart_addin_ribbon.xlam"
 TEMPLATE_MODULE = "RibbonMyAddin"
@@ -34,8 +36,6 @@ class BuildError(RuntimeError):
 
 def macro_text(name: str) -> str:
     """A source file of macros/ (LF line ends, as kept in git)."""
-    from xlsx_tools.resources import data_file
-
     return data_file("macros", name).read_text(encoding="utf-8").replace("\r\n", "\n")
 
 

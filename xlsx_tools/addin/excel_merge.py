@@ -1,6 +1,6 @@
-"""Apply a merge plan to the master OPEN in Excel, through xlwings: changed reporting cells and the record sheets,
-in bulk range writes, then the caller saves through Excel. Mirrors xlsx_tools.merge.master_book.apply_plan, which
-does the same on an openpyxl workbook for `tipwp merge`.
+"""Apply a merge's consolidation to the master OPEN in Excel, through xlwings: changed reporting cells and the
+record sheets, in bulk range writes, then the caller saves through Excel. Mirrors
+xlsx_tools.merge.master_book.apply_consolidation, which does the same on an openpyxl workbook for `tipwp merge`.
 
 xlwings calls used (and nothing else): book.sheets[name], [s.name for s in book.sheets], book.sheets.add(name=,
 after=), sheet.range(cell1, cell2=None), range.value = 2-D list, range.clear_contents(), sheet.used_range.last_cell.row,
@@ -15,7 +15,7 @@ from typing import Any
 
 from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows
 from xlsx_tools.merge.master_book import OpenMaster, changed_cells
-from xlsx_tools.merge.model import MergePlan
+from xlsx_tools.merge.model import Consolidation
 from xlsx_tools.workbook.identity import IDENTITY_SHEET
 
 Cells = Mapping[tuple[int, int], Any]
@@ -73,21 +73,21 @@ def unprotected(sheet: Any) -> Iterator[None]:
             )
 
 
-def apply_to_book(book: Any, master: OpenMaster, plan: MergePlan) -> int:
+def apply_to_book(book: Any, master: OpenMaster, consolidation: Consolidation) -> int:
     """Write `plan` into the open `book` (not saved). Returns the number of range writes."""
     writes = 0
     per_sheet: dict[str, dict[tuple[int, int], Any]] = {}
-    for sheet_name, excel_row, column, new in changed_cells(master, plan):
+    for sheet_name, excel_row, column, new in changed_cells(master, consolidation):
         per_sheet.setdefault(sheet_name, {})[(excel_row, column)] = excel_value(new)
     for sheet_name, cells in per_sheet.items():
         sheet = book.sheets[sheet_name]  # reporting cells are unlocked: no need to lift the pillar's protection
         for top, left, values in blocks(cells):
             sheet.range((top, left)).value = values
             writes += 1
-    if plan.state.period != master.identity.get("period", ""):
-        writes += _set_period(book, master, plan.state.period)
+    if consolidation.state.period != master.identity.get("period", ""):
+        writes += _set_period(book, master, consolidation.state.period)
     headers = master.context.sheet.labels
-    rows = log_rows(plan.state, plan.conflicts, headers)
+    rows = log_rows(consolidation.state, consolidation.conflicts, headers)
     for log in LOG_SHEETS:
         sheet = _log_sheet(book, master, log.title)
         with unprotected(sheet):

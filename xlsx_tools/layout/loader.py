@@ -137,6 +137,13 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
 @lru_cache(maxsize=1)
 def load_layout() -> Layout:
     """The shipped layout, checked against the rule names in validation/rules.yaml."""
-    from xlsx_tools.validate.rules import load_rule_sets
-
     return parse_layout(load_yaml("workbook_templates", "layout.yaml"), set(load_rule_sets()))
+
+
+@lru_cache(maxsize=1)
+def load_rule_sets() -> dict[str, dict[str, Any]]:
+    """The named rule sets of validation/rules.yaml that layout columns refer to (their cerberus rules)."""
+    node = load_yaml("validation", "rules.yaml")
+    if not isinstance(node, dict):
+        raise LayoutError("validation/rules.yaml must be a mapping of rule-set names to cerberus rules")
+    return {str(name): dict(rules or {}) for name, rules in node.items()}

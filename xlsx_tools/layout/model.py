@@ -77,7 +77,7 @@ class SheetLayout:
 
     @cached_property
     def plan_text_columns(self) -> tuple[Column, ...]:
-        """The id and plan columns: what a plan row puts on the sheet (layout.cells.plan_cells)."""
+        """The id and plan columns: what a plan row puts on the sheet (plan.cells.plan_cells)."""
         return tuple(c for c in self.columns if c.role in ("id", "plan"))
 
     @cached_property

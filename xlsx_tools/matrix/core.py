@@ -14,10 +14,11 @@ from typing import Any
 
 import pandas as pd
 
+from xlsx_tools.merge.consolidate import MERGED, resolve_period
 from xlsx_tools.merge.model import MasterState
-from xlsx_tools.merge.plan import MERGED, resolve_period
+from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.plan.periods import Period, periods_between
-from xlsx_tools.validate.context import PlanContext
+from xlsx_tools.resources import load_yaml
 
 STATUSES = ("Completed", "Ongoing", "Concept note / seeking funding", "Not started", "Postponed", "Discontinued")
 NO_REPORT = "No report"  # nothing came in for the row in that period
@@ -66,7 +67,6 @@ def status_map_from(data: Mapping[str, Any] | None) -> StatusMap:
 
 
 def load_status_map() -> StatusMap:
-    from xlsx_tools.resources import load_yaml
 
     return status_map_from(load_yaml("workbook_templates", "status_map.yaml"))
 

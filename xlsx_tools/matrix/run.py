@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlsx_tools.matrix.core import MatrixInput, Summary, load_status_map, matrix_input, summarise
+from xlsx_tools.matrix.writer import write_workbook
+from xlsx_tools.merge.master_book import MasterError, open_master
+from xlsx_tools.office import OfficeError, convert
 
 
 class MatrixError(ValueError):
@@ -27,16 +30,6 @@ def build_matrix(
     master: Path, period: str = "", out: Path | None = None, pdf: bool = False, today: dt.date | None = None
 ) -> MatrixResult:
     """Write the status matrix workbook of `master` for `period` (default: the master's open period)."""
-    from xlsx_tools.batch import collector_paused
-
-    with collector_paused():
-        return _build_matrix(master, period, out, pdf, today)
-
-
-def _build_matrix(master: Path, period: str, out: Path | None, pdf: bool, today: dt.date | None) -> MatrixResult:
-    from xlsx_tools.matrix.writer import write_workbook
-    from xlsx_tools.merge.master_book import MasterError, open_master
-
     try:
         opened = open_master(Path(master))
     except MasterError as exc:
@@ -56,8 +49,6 @@ def _build_matrix(master: Path, period: str, out: Path | None, pdf: bool, today:
     write_workbook(data, summary, target, today or dt.date.today())
     result = MatrixResult(target, data.period, data, summary)
     if pdf:
-        from xlsx_tools.office import OfficeError, convert
-
         try:
             result.pdf = convert(target, "pdf", target.parent)
         except OfficeError as exc:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xlsx_tools.merge.consolidate import entry_status, latest_returns
 from xlsx_tools.merge.model import (
     AuditEntry,
     Conflict,
@@ -20,7 +21,6 @@ from xlsx_tools.merge.model import (
     ProposalEntry,
     Source,
 )
-from xlsx_tools.merge.plan import entry_status, latest_returns
 from xlsx_tools.workbook.values import ValueBook, blank_row, value_text
 
 

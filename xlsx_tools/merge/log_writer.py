@@ -7,24 +7,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl.styles import Alignment, Font, PatternFill, Protection
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from xlsx_tools.merge.log_sheets import LogSheet
 from xlsx_tools.workbook.cell_text import excel_value
 from xlsx_tools.workbook.styles import StyleBook
 
-HEADER_FILL = PatternFill("solid", fgColor="404040")
-DECISION_FILL = PatternFill("solid", fgColor="FFF2CC")
-WRAP = Alignment(wrap_text=True, vertical="top")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
-UNLOCKED = Protection(locked=False)
-
 
 def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: int | None = None) -> None:
-    """(Re)write one record sheet: same place (else `position`), fresh content, protected but for Decision."""
+    """(Re)write one record sheet: same place (else `position`), fresh content, protected but for Decision.
+    (openpyxl is imported here, not above: a dry run reads the master with this module loaded, and never writes.)"""
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    decision_fill = PatternFill("solid", fgColor="FFF2CC")
+    wrap = Alignment(wrap_text=True, vertical="top")
     index = book.sheetnames.index(log.title) if log.title in book.sheetnames else position
     if log.title in book.sheetnames:
         book.remove(book[log.title])
@@ -32,7 +28,13 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
     sheet.append(log.headers)
     styles = StyleBook()  # thousands of cells, a handful of styles: each is registered once, then copied
     for cell in sheet[1]:
-        styles.apply(cell, "header", font=HEADER_FONT, fill=HEADER_FILL, alignment=HEADER_ALIGNMENT)
+        styles.apply(
+            cell,
+            "header",
+            font=Font(bold=True, color="FFFFFF"),
+            fill=PatternFill("solid", fgColor="404040"),
+            alignment=Alignment(wrap_text=True, vertical="center"),
+        )
     editable = {log.keys().index(k) + 1 for k in log.editable}
     count = 1
     for count, row in enumerate(rows, start=2):
@@ -42,13 +44,18 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
             if isinstance(value, str) and value:
                 cell.data_type = "s"  # text stays text, even when it starts with '='
             if column in editable:
-                styles.apply(cell, "decision", alignment=WRAP, protection=UNLOCKED, fill=DECISION_FILL)
+                styles.apply(cell, "decision", alignment=wrap, protection=Protection(locked=False), fill=decision_fill)
             else:
-                styles.apply(cell, "text", alignment=WRAP)
+                styles.apply(cell, "text", alignment=wrap)
     for column in sorted(editable):
         letter = get_column_letter(column)
         for excel_row in range(count + 1, max(count, 2) + 201):  # room for decisions typed below the last row
-            styles.apply(sheet.cell(row=excel_row, column=column), "blank", protection=UNLOCKED, fill=DECISION_FILL)
+            styles.apply(
+                sheet.cell(row=excel_row, column=column),
+                "blank",
+                protection=Protection(locked=False),
+                fill=decision_fill,
+            )
         if log.prompt:
             validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="32767")
             validation.showInputMessage = True

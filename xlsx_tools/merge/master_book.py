@@ -12,21 +12,25 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import zipfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from xlsx_tools.findings import Finding
 from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows, read_logs
-from xlsx_tools.merge.model import MasterState, MergePlan
-from xlsx_tools.validate.context import PlanContext, plan_context
+from xlsx_tools.merge.log_writer import write_log_sheet
+from xlsx_tools.merge.model import Consolidation, MasterState
+from xlsx_tools.plan.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import new_temp, read_only, real_path, save_atomically, stale_temps
 from xlsx_tools.workbook.cell_text import excel_text
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, identity_from_rows
 from xlsx_tools.workbook.reader import normalise
-from xlsx_tools.workbook.values import ValueBook, value_text
+from xlsx_tools.workbook.safety import inspect_file
+from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letters
+from xlsx_tools.workbook.values import UnreadableWorkbook, ValueBook, value_text
 
 BACKUP_FOLDER = "backups"
 
@@ -58,65 +62,42 @@ class OpenMaster:
         """The openpyxl workbook of the master, loaded (fully, to keep its formatting) on first use."""
         if self._book is None:
             import openpyxl
+            from openpyxl.utils.exceptions import InvalidFileException
 
             try:
                 self._book = openpyxl.load_workbook(self.path)
-            except Exception as exc:  # changed under us, or damaged in a way calamine did not mind
+            # what openpyxl raises on a file it cannot model: a bad package, a missing part, an attribute of the
+            # wrong type or value (its descriptors raise TypeError and ValueError), XML it cannot parse
+            except (
+                InvalidFileException,
+                zipfile.BadZipFile,
+                KeyError,
+                TypeError,
+                ValueError,
+                ParseError,
+            ) as exc:  # changed under us, or damaged in a way calamine did not mind
                 detail = f"it could not be loaded for writing ({exc})"
                 raise MasterError(Finding("MERGE_511", file=self.path.name, detail=detail)) from None
         return self._book
 
 
 def open_master(path: Path) -> OpenMaster:
-    """The master's state (MasterError when it cannot be merged into)."""
-    with MasterReader(path) as reader:
-        return reader.finish()
-
-
-class MasterReader:
-    """Opening the master in two steps: first the file is checked and its identity and plan read (what reading the
-    returns needs: `context`, `identity`), then `finish` reads the state, so the returns can be read meanwhile
-    (xlsx_tools.parallel). Raises MasterError, with the file named, for a master that cannot be used."""
-
-    def __init__(self, path: Path) -> None:
-        from xlsx_tools.workbook.safety import inspect_file
-
-        self.path = path
-        problem, package = inspect_file(path)
-        if problem:
-            raise MasterError(Finding("MERGE_511", file=path.name, detail=problem.message))
-        self._book: ValueBook | None = None
-        with self._reading():
-            self._book = ValueBook(path, package)
-            self.identity = identity_from_rows(self._book.rows(IDENTITY_SHEET))
-            self.context = _plan_of(path, self.identity)
-
-    def finish(self) -> OpenMaster:
-        assert self._book is not None
-        with self._reading():
-            state, places, columns = _read_state(self.path, self._book, self.identity, self.context)
-        return OpenMaster(self.path, self.context, self.identity, state, places, columns)
-
-    @contextmanager
-    def _reading(self) -> Iterator[None]:
+    """The master's state, read from its values. Raises MasterError, with the file named, for a master that cannot
+    be merged into."""
+    problem, package = inspect_file(path)
+    if problem or package is None:
+        raise MasterError(Finding("MERGE_511", file=path.name, detail=problem.message if problem else ""))
+    try:
+        book = ValueBook(path, package)
         try:
-            yield
-        except MasterError:
-            raise
-        except Exception as exc:  # a damaged master (or a sheet far too large): say so, with the file named
-            detail = f"it could not be read ({exc})"
-            raise MasterError(Finding("MERGE_511", file=self.path.name, detail=detail)) from None
-
-    def close(self) -> None:
-        if self._book is not None:
-            self._book.close()
-            self._book = None
-
-    def __enter__(self) -> MasterReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+            identity = identity_from_rows(book.rows(IDENTITY_SHEET))
+            context = _plan_of(path, identity)
+            state, places, columns = _read_state(path, book, identity, context)
+        finally:
+            book.close()
+    except (UnreadableWorkbook, SheetTooLarge) as exc:  # a damaged master, or a sheet far too large
+        raise MasterError(Finding("MERGE_511", file=path.name, detail=f"it could not be read ({exc})")) from None
+    return OpenMaster(path, context, identity, state, places, columns)
 
 
 def _plan_of(path: Path, identity: dict[str, str]) -> PlanContext:
@@ -178,9 +159,9 @@ def _text(value: Any) -> str:
     return value_text(normalise(value)[0])
 
 
-def changed_cells(master: OpenMaster, plan: MergePlan) -> Iterator[tuple[str, int, int, str]]:
+def changed_cells(master: OpenMaster, consolidation: Consolidation) -> Iterator[tuple[str, int, int, str]]:
     """(sheet, excel row, 1-based column, new text) of every master cell the plan changes."""
-    for change in plan.changes:
+    for change in consolidation.changes:
         place = master.places.get(change.row_id)
         if place is None:
             continue
@@ -190,21 +171,19 @@ def changed_cells(master: OpenMaster, plan: MergePlan) -> Iterator[tuple[str, in
             yield sheet_name, excel_row, column, change.new
 
 
-def apply_plan(master: OpenMaster, plan: MergePlan) -> None:
+def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> None:
     """Write the plan's state into the loaded workbook (not saved)."""
-    from xlsx_tools.merge.log_writer import write_log_sheet
-
     book = master.book
-    for sheet_name, excel_row, column, new in changed_cells(master, plan):
+    for sheet_name, excel_row, column, new in changed_cells(master, consolidation):
         cell = book[sheet_name].cell(row=excel_row, column=column)
         new = excel_text(new)  # a value typed into the master (LibreOffice keeps control characters) may hold one
         cell.value = new or None
         if new:
             cell.data_type = "s"  # reported text reaches the master as text, never as a formula
-    if plan.state.period != master.identity.get("period", ""):
-        _set_identity(book[IDENTITY_SHEET], "period", plan.state.period)
+    if consolidation.state.period != master.identity.get("period", ""):
+        _set_identity(book[IDENTITY_SHEET], "period", consolidation.state.period)
     headers = master.context.sheet.labels
-    rows = log_rows(plan.state, plan.conflicts, headers)
+    rows = log_rows(consolidation.state, consolidation.conflicts, headers)
     first_log = _after_pillars(book, master.context)
     for offset, log in enumerate(LOG_SHEETS):
         write_log_sheet(book, log, rows[log.title], position=first_log + offset)
@@ -280,15 +259,13 @@ def _unwritable(path: Path, why: str) -> MasterError:
     return MasterError(Finding("MERGE_520", file=path.name, detail=detail))
 
 
-def describe_changes(master: OpenMaster, plan: MergePlan, limit: int = 0) -> list[str]:
+def describe_changes(master: OpenMaster, consolidation: Consolidation, limit: int = 0) -> list[str]:
     """Human lines for --dry-run: sheet!cell: old → new."""
-    from xlsx_tools.workbook.sheet_xml import column_letters
-
     lines = []
     labels: Mapping[str, str] = master.context.sheet.labels
     widest = max((n for columns in master.columns.values() for n in columns.values()), default=0)
     letters = ["", *column_letters(widest)]  # 1-based
-    for change in plan.changes[: limit or None]:
+    for change in consolidation.changes[: limit or None]:
         place = master.places.get(change.row_id)
         if place is None:
             continue

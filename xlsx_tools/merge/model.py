@@ -1,9 +1,9 @@
 """Plain data of a merge: what a return submitted, what the master holds, and what a merge will change.
 
 Nothing here touches a file. The reader turns a return into a `Submission` (or a `Refusal`), the master adapter turns
-the master into a `MasterState`, and `xlsx_tools.merge.plan.plan_merge` computes the next state from both. The
-records a merge makes by the thousand (submitted values, history lines, cell changes, conflicts) are named tuples:
-as immutable as frozen dataclasses, and four times cheaper to make.
+the master into a `MasterState`, and `xlsx_tools.merge.consolidate.consolidate` computes the next state from both. The
+records a merge makes by the thousand (submitted values, history lines, cell changes, conflicts) are named tuples,
+immutable values.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from xlsx_tools.findings import Finding
+from xlsx_tools.findings import Finding, Severity
 
 MASTER_SOURCE = "(master)"  # the `asb` of a value that was typed into the master itself, kept before overwriting
 
@@ -170,14 +170,13 @@ class FileOutcome:
 
     @property
     def reasons(self) -> str:
-        from xlsx_tools.findings import Severity
 
         serious = [f for f in self.findings if f.severity in (Severity.FATAL, Severity.ERROR)]
         return "; ".join(dict.fromkeys(f.entry.title for f in serious))
 
 
 @dataclass
-class MergePlan:
+class Consolidation:
     """The next state of the master and what changed on the way; applying it is the adapter's job."""
 
     state: MasterState

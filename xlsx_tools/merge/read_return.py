@@ -15,10 +15,14 @@ from xlsx_tools.merge.model import Refusal, Source, Submission
 from xlsx_tools.merge.rows import body_and_period, collect_rows, records_of, row_sheets
 from xlsx_tools.merge.target import MergeTarget, check_manifest, check_target
 from xlsx_tools.returns.manifest import MANIFEST_SHEET, read_manifest
-from xlsx_tools.validate.context import PlanContext
-from xlsx_tools.workbook.reader import WorkbookData
+from xlsx_tools.validate.checks import validate_book, validate_sheet
+from xlsx_tools.validate.run_state import ValidationRun
+from xlsx_tools.workbook.reader import WorkbookData, read_workbook
+from xlsx_tools.workbook.safety import inspect_file
+from xlsx_tools.workbook.sheet_xml import SheetTooLarge
+from xlsx_tools.workbook.values import UnreadableWorkbook
 
-__all__ = ["MergeTarget", "file_sha256", "read_return", "reader_crashed", "submission_from_book", "validate_return"]
+__all__ = ["MergeTarget", "file_sha256", "read_return", "submission_from_book", "validate_return"]
 
 
 def file_sha256(path: Path) -> str:
@@ -31,10 +35,6 @@ def file_sha256(path: Path) -> str:
 
 def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
     """Check, read and validate one file. Never raises for bad input."""
-    from xlsx_tools.workbook.reader import read_workbook
-    from xlsx_tools.workbook.safety import inspect_file
-    from xlsx_tools.workbook.sheet_xml import SheetTooLarge
-
     name = path.name
     fatal, package = inspect_file(path)
     if fatal:
@@ -45,28 +45,21 @@ def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
         book = read_workbook(path, package)
     except SheetTooLarge as exc:
         return Refusal(name, sha, [Finding("FILE_010", file=name, sheet=exc.sheet, detail=exc.extent)])
-    except Exception as exc:  # any reader failure is a damaged file, reported with its location
+    except UnreadableWorkbook as exc:  # what the parsers say of a damaged file
         return Refusal(name, sha, [Finding("FILE_005", file=name, detail=f"it could not be read ({exc})")])
-    return submission_from_book(book, sha, target, validate_return(book, target.context))
+    return submission_from_book(book, sha, target, validate_return(book, target.run))
 
 
-def validate_return(book: WorkbookData, context: PlanContext) -> list[Finding]:
+def validate_return(book: WorkbookData, run: ValidationRun) -> list[Finding]:
     """The validator's findings, plus those of sheets that hold plan rows under another name (renamed, re-created)."""
-    from xlsx_tools.validate.checks import validate_book, validate_sheet
-
-    findings = validate_book(book, context.plan.id, known=context, plan_checked=True)
+    context = run.context
+    findings = validate_book(book, context.plan.id, {context.plan.id: run}, plan_checked=True)
     pillars = {p.sheet_name for p in context.plan.pillars}
     seen_ids: dict[str, str] = {}
     for sheet in row_sheets(book, context):
         if sheet.name not in pillars:
-            findings.extend(validate_sheet(str(book.path), sheet, context, seen_ids, plan_checked=True))
+            findings.extend(validate_sheet(str(book.path), sheet, run, seen_ids, plan_checked=True))
     return findings
-
-
-def reader_crashed(path: Path, why: str) -> Refusal:
-    """The refusal of a file whose reading killed the reader process (xlsx_tools.parallel says `why`)."""
-    detail = f"{why}; the file may be damaged or built to break readers: ask for a fresh copy"
-    return Refusal(path.name, _sha_or_blank(path), [Finding("FILE_005", file=path.name, detail=detail)])
 
 
 def _sha_or_blank(path: Path) -> str:

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field, replace
 from xlsx_tools.findings import Finding, Severity
 from xlsx_tools.layout.cells import normal_text
 from xlsx_tools.merge.model import Proposal, Submission, SubmittedValue
+from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.returns.manifest import Manifest
-from xlsx_tools.validate.context import PlanContext
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.cell_text import excel_text
 from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import SheetData, WorkbookData
+from xlsx_tools.workbook.sheet_xml import column_letters
 from xlsx_tools.workbook.values import value_text
 
 
@@ -53,7 +54,6 @@ class Record:
 
 def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
     """Rows of every sheet whose header row is the layout's, whatever the sheet is called."""
-    from xlsx_tools.workbook.sheet_xml import column_letters
 
     out: list[Record] = []
     headers = context.sheet.keys_by_label

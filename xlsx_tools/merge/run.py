@@ -1,4 +1,4 @@
-"""`tipwp merge`: read every return, plan the merge on plain data, then write the master once, safely.
+"""`tipwp merge`: read every return, work out the consolidation on plain data, then write the master once, safely.
 
 One bad file never stops the others: it is refused with its findings and the rest go through. The master is
 written once at the end, under its lock, after a backup, atomically; `--dry-run` stops before any of that.
@@ -8,15 +8,27 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from xlsx_tools.faults import tool_fault
 from xlsx_tools.findings import Finding, Report
-from xlsx_tools.merge.model import FileOutcome, MergePlan, Refusal, Submission
-
-if TYPE_CHECKING:
-    from xlsx_tools.merge.master_book import OpenMaster
+from xlsx_tools.merge.consolidate import consolidate, open_period
+from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock, real_master
+from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
+from xlsx_tools.merge.master_book import (
+    MasterError,
+    OpenMaster,
+    apply_consolidation,
+    describe_changes,
+    open_master,
+    save_master,
+)
+from xlsx_tools.merge.model import Consolidation, FileOutcome, Refusal, Submission
+from xlsx_tools.merge.read_return import MergeTarget, read_return
+from xlsx_tools.workbook.atomic import read_only
+from xlsx_tools.workbook.sheet_xml import readable_extent
 
 Progress = Callable[[int, int, Path], None]
 
@@ -47,12 +59,6 @@ def merge_returns(
     now: dt.datetime | None = None,
 ) -> MergeResult:
     """Merge `files` into `master`. Never raises for bad input: problems come back as findings."""
-    from contextlib import nullcontext
-
-    from xlsx_tools.batch import collector_paused
-    from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock, real_master
-    from xlsx_tools.workbook.atomic import read_only
-
     report = Report(files=[str(f) for f in files])
     master = real_master(master)  # through a symbolic link: the real file is locked, read and written
     excel_owner = master.with_name(f"~${master.name}")
@@ -64,7 +70,7 @@ def merge_returns(
         report.add(Finding("MERGE_520", file=master.name, detail=f"{master.name} is read-only; nothing was merged"))
         return MergeResult(report)
     try:
-        with nullcontext() if options.dry_run else master_lock(master), collector_paused():
+        with nullcontext() if options.dry_run else master_lock(master):
             return _merge_locked(master, files, options, report, progress, now)
     except LockUnavailable as exc:
         report.add(Finding("MERGE_520", file=master.name, detail=str(exc)))
@@ -75,73 +81,65 @@ def merge_returns(
 
 
 @dataclass
-class PlannedMerge:
+class PreparedMerge:
     """A merge worked out on the saved master, ready to be written to the file (CLI) or the open workbook (Excel)."""
 
     opened: OpenMaster
-    plan: MergePlan
+    consolidation: Consolidation
     result: MergeResult
     moment: dt.datetime
 
 
-def plan_files(
+def prepare_merge(
     master: Path,
     files: Sequence[Path],
     options: MergeOptions,
     report: Report,
     progress: Progress | None = None,
     now: dt.datetime | None = None,
-) -> PlannedMerge | MergeResult:
-    """Open the master, read every return and plan the merge; a master that cannot be used gives a MergeResult
-    carrying its finding. The caller holds the lock."""
-    from xlsx_tools.merge.master_book import MasterError, MasterReader, describe_changes
-    from xlsx_tools.merge.plan import plan_merge
-    from xlsx_tools.merge.read_return import MergeTarget, read_return, reader_crashed
-    from xlsx_tools.parallel import SharedWork
-
-    paths = [Path(path) for path in files]
-    begun = iter(range(1, len(paths) + 1))
-
-    def started(path: Path) -> None:
-        if progress:
-            progress(next(begun), len(paths), path)
-
+) -> PreparedMerge | MergeResult:
+    """Open the master, read every return and work out the consolidation; a master that cannot be used gives a
+    MergeResult carrying its finding. The caller holds the lock."""
     try:
-        with MasterReader(master) as reader:
-            target = MergeTarget(
-                context=reader.context,
-                plan_version=reader.context.plan.version,
-                period=reader.identity.get("period", ""),
-                accept_period=options.accept_period,
-                map_version=options.map_version,
-            )
-            reading = SharedWork(lambda path: read_return(path, target), paths, reader_crashed, _sizes(paths))
-            with reading:  # a forked child starts on the returns (where it pays) while the state is read
-                opened = reader.finish()
-                items = reading.results(started)
+        opened = open_master(master)
     except MasterError as exc:
         report.add(exc.finding)
         return MergeResult(report)
+    target = MergeTarget(
+        context=opened.context,
+        plan_version=opened.context.plan.version,
+        period=opened.identity.get("period", ""),
+        accept_period=options.accept_period,
+        map_version=options.map_version,
+    )
+    paths = [Path(path) for path in files]
+    items: list[Submission | Refusal] = []
+    for number, path in enumerate(paths, start=1):
+        if progress:
+            progress(number, len(paths), path)
+        try:
+            items.append(read_return(path, target))
+        except Exception as exc:  # a bug of ours on this one file: reported as ours; the other files still go through
+            items.append(Refusal(path.name, "", [tool_fault(path, exc)]))
     state = opened.state
     if not state.period:
         items = _one_period(items, options.accept_period)
     moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
     merged_at = moment.isoformat().replace("+00:00", "Z")
     items = [_within_budget(item) for item in items]
-    plan = plan_merge(state, items, merged_at)
-    while overflow := _record_overflow(plan):
+    consolidation = consolidate(state, items, merged_at)
+    while overflow := _record_overflow(consolidation):
         largest = max((i for i in items if isinstance(i, Submission)), key=_lines, default=None)
         if largest is None:  # full before this merge: write nothing, say so
             report.add(Finding("MERGE_522", file=master.name, sheet=overflow[0], detail=overflow[1]))
             return MergeResult(report)
         items = [_refused(item, "MERGE_521", overflow[1]) if item is largest else item for item in items]
-        plan = plan_merge(state, items, merged_at)
-    return PlannedMerge(opened, plan, _result(report, plan, describe_changes(opened, plan)), moment)
+        consolidation = consolidate(state, items, merged_at)
+    changes = describe_changes(opened, consolidation)
+    return PreparedMerge(opened, consolidation, _result(report, consolidation, changes), moment)
 
 
-MAX_RETURN_LINES = (
-    5_000  # record lines one return may add: a return of every plan row, all five columns, adds about 1,650
-)
+MAX_RETURN_LINES = 5_000  # record lines one return may add: a return of every plan row, all columns, adds ~1,650
 
 
 def _lines(item: Submission) -> int:
@@ -167,16 +165,13 @@ def _within_budget(item: Submission | Refusal) -> Submission | Refusal:
     return _refused(item, "MERGE_521", detail)
 
 
-def _record_overflow(plan: MergePlan) -> tuple[str, str] | None:
-    """(sheet, why) when a record sheet of the planned master would reach further than the reader accepts
+def _record_overflow(consolidation: Consolidation) -> tuple[str, str] | None:
+    """(sheet, why) when a record sheet of the consolidated master would reach further than the reader accepts
     (xlsx_tools.workbook.sheet_xml.check_extent): such a master is never written. None when all fit."""
-    from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
-    from xlsx_tools.workbook.sheet_xml import readable_extent
-
-    state = plan.state
+    state = consolidation.state
     lines = {
         HISTORY.title: len(state.history),
-        CONFLICTS.title: len(plan.conflicts) + len(state.decisions),
+        CONFLICTS.title: len(consolidation.conflicts) + len(state.decisions),
         PROPOSALS.title: len(state.proposals),
         AUDIT.title: len(state.audit),
     }
@@ -196,32 +191,20 @@ def _merge_locked(
     progress: Progress | None,
     now: dt.datetime | None,
 ) -> MergeResult:
-    from xlsx_tools.merge.master_book import MasterError, apply_plan, save_master
-
-    planned = plan_files(master, files, options, report, progress, now)
-    if isinstance(planned, MergeResult):
-        return planned
-    result = planned.result
-    if options.dry_run or not planned.plan.writes_anything:
+    prepared = prepare_merge(master, files, options, report, progress, now)
+    if isinstance(prepared, MergeResult):
+        return prepared
+    result = prepared.result
+    if options.dry_run or not prepared.consolidation.writes_anything:
         return result
     try:
-        apply_plan(planned.opened, planned.plan)
-        result.backup = save_master(planned.opened, planned.moment)
+        apply_consolidation(prepared.opened, prepared.consolidation)
+        result.backup = save_master(prepared.opened, prepared.moment)
     except MasterError as exc:  # loading it for writing, or writing it, failed: the master is as it was
         report.add(exc.finding)
         return result
     result.written = True
     return result
-
-
-def _sizes(paths: list[Path]) -> list[float]:
-    sizes = []
-    for path in paths:
-        try:
-            sizes.append(float(path.stat().st_size))
-        except OSError:
-            sizes.append(0.0)
-    return sizes
 
 
 def _one_period(items: list[Submission | Refusal], accept: bool) -> list[Submission | Refusal]:
@@ -242,10 +225,10 @@ def _one_period(items: list[Submission | Refusal], accept: bool) -> list[Submiss
     return out
 
 
-def _result(report: Report, plan: MergePlan, changes: list[str]) -> MergeResult:
-    for outcome in plan.outcomes:
+def _result(report: Report, consolidation: Consolidation, changes: list[str]) -> MergeResult:
+    for outcome in consolidation.outcomes:
         report.extend(outcome.findings)
-    for conflict in plan.conflicts:
+    for conflict in consolidation.conflicts:
         values = "; ".join(f"{asb}: {value[:40]!r}" for asb, value in conflict.candidates)
         report.add(
             Finding(
@@ -258,19 +241,15 @@ def _result(report: Report, plan: MergePlan, changes: list[str]) -> MergeResult:
         )
     return MergeResult(
         report=report,
-        outcomes=plan.outcomes,
+        outcomes=consolidation.outcomes,
         changes=changes,
-        conflicts=len(plan.conflicts),
-        period=plan.state.period,
+        conflicts=len(consolidation.conflicts),
+        period=consolidation.state.period,
     )
 
 
 def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -> MergeResult:
-    """`tipwp period`: open `period` in the master (see xlsx_tools.merge.plan.open_period), safely as a merge."""
-    from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock, real_master
-    from xlsx_tools.merge.master_book import MasterError, apply_plan, open_master, save_master
-    from xlsx_tools.merge.plan import open_period
-
+    """`tipwp period`: open `period` in the master (see xlsx_tools.merge.consolidate.open_period), safely as a merge."""
     report = Report(files=[str(master)])
     master = real_master(master)
     try:
@@ -280,8 +259,8 @@ def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -
                 if opened.state.period == period:
                     return MergeResult(report, period=period)
                 moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-                plan = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
-                apply_plan(opened, plan)
+                opening = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
+                apply_consolidation(opened, opening)
                 result = MergeResult(report, period=period, written=True)
                 result.backup = save_master(opened, moment)
             except MasterError as exc:
@@ -296,4 +275,4 @@ def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -
         return MergeResult(report)
 
 
-__all__ = ["MergeOptions", "MergeResult", "PlannedMerge", "merge_returns", "open_new_period", "plan_files"]
+__all__ = ["MergeOptions", "MergeResult", "PreparedMerge", "merge_returns", "open_new_period", "prepare_merge"]

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 from xlsx_tools.findings import Finding
 from xlsx_tools.merge.model import Source
+from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.returns.manifest import MANIFEST_SHEET, Manifest
-from xlsx_tools.validate.context import PlanContext
+from xlsx_tools.validate.run_state import ValidationRun
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,11 @@ class MergeTarget:
     period: str
     accept_period: bool = False
     map_version: bool = False
+
+    @cached_property
+    def run(self) -> ValidationRun:
+        """The merge's validation run: every return is validated with the same validator and memory."""
+        return ValidationRun(self.context)
 
 
 def check_manifest(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -17,23 +18,16 @@ from xlsx_tools.plan.model import (
     Outcome,
     Pillar,
     Plan,
+    PlanDataError,
     PlanRow,
     Refs,
     RowValue,
 )
+from xlsx_tools.plan.reference import load_references
 from xlsx_tools.resources import load_yaml
 
 PLAN_IDS = ("bwp2", "bwp1")
 DEFAULT_PLAN = "bwp2"
-
-
-class PlanDataError(ValueError):
-    """A shipped plan or reference file does not match the declared format."""
-
-    def __init__(self, where: str, problem: str) -> None:
-        super().__init__(f"{where}: {problem}")
-        self.where = where
-        self.problem = problem
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -255,10 +249,6 @@ ASB_KEYS = ("coordinating_asb", "co_coordinating_asb", "supporting_asb", "lead_a
 
 
 def _with_registry_codes(plan: Plan) -> Plan:
-    from dataclasses import replace
-
-    from xlsx_tools.plan.reference import load_references
-
     registry = load_references().registry
 
     def code(name: str) -> str:

@@ -11,6 +11,16 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
+
+class PlanDataError(ValueError):
+    """A shipped plan or reference file does not match the declared format."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
+
+
 # A row value: text, or several values for a slotted column (supporting ASBs).
 RowValue = str | tuple[str, ...]
 

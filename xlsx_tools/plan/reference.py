@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from xlsx_tools.plan.loader import PlanDataError
+from xlsx_tools.plan.model import PlanDataError
 from xlsx_tools.resources import load_yaml
 
 
@@ -41,8 +41,7 @@ class Registry:
 
     @cached_property
     def index(self) -> dict[str, Body]:
-        """Every code and alias (normalised) → its body; built once per registry (hashing the whole registry for
-        a cache lookup on every cell cost more than the lookup)."""
+        """Every code and alias (normalised) → its body; built once per registry."""
         index: dict[str, Body] = {}
         for body in self.bodies:
             for name in (body.code, *body.aliases):

@@ -12,7 +12,9 @@ from openpyxl.comments import Comment
 from openpyxl.styles import PatternFill
 
 from xlsx_tools.findings import Finding, Report, Severity
+from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.cell_text import excel_text
+from xlsx_tools.workbook.load import WorkbookLoadError, load_for_writing
 
 HIGHLIGHT = {
     Severity.ERROR: PatternFill("solid", fgColor="FF9999"),
@@ -27,8 +29,6 @@ def annotated_path(path: Path) -> Path:
 def annotate_file(path: Path, findings: list[Finding]) -> Path | None:
     """The annotated copy of `path` (None for a file that could not be read at all). WorkbookLoadError when
     openpyxl cannot load the file, OSError when the copy cannot be written."""
-    from xlsx_tools.workbook.atomic import save_atomically
-    from xlsx_tools.workbook.load import load_for_writing
 
     located = [f for f in findings if f.sheet and f.cell and ":" not in f.cell and f.severity in HIGHLIGHT]
     if any(f.severity is Severity.FATAL for f in findings):
@@ -52,8 +52,6 @@ def annotate_file(path: Path, findings: list[Finding]) -> Path | None:
 
 def annotate_files(report: Report, failed: list[str] | None = None) -> list[Path]:
     """The annotated copies written; a file that cannot be annotated is skipped, with one line on `failed`."""
-    from xlsx_tools.workbook.load import WorkbookLoadError
-
     written = []
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:

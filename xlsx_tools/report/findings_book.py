@@ -7,6 +7,7 @@ from pathlib import Path
 from openpyxl.styles import Font, PatternFill
 
 from xlsx_tools.findings import Report, Severity
+from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.cell_text import excel_text
 
 COLUMNS = (
@@ -30,8 +31,6 @@ FILLS = {
 
 def write_findings_book(report: Report, out: Path) -> Path:
     from openpyxl import Workbook
-
-    from xlsx_tools.workbook.atomic import save_atomically
 
     book = Workbook()
     sheet = book.active

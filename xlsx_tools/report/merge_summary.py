@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from xlsx_tools.merge.run import MergeResult
 from xlsx_tools.report.console import render_console
 from xlsx_tools.report.json_out import report_dict
-
-if TYPE_CHECKING:
-    from xlsx_tools.merge.run import MergeResult
 
 
 def print_progress(position: int, total: int, path: Path) -> None:

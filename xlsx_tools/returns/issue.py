@@ -19,14 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlsx_tools.layout.bodies import bodies_of
-from xlsx_tools.layout.cells import fingerprint, sheet_records
+from xlsx_tools.layout.cells import sheet_records
 from xlsx_tools.layout.model import SheetLayout
+from xlsx_tools.plan.cells import fingerprint
+from xlsx_tools.plan.context import PlanContext, plan_context
 from xlsx_tools.plan.periods import Period
 from xlsx_tools.returns.manifest import write_manifest
-from xlsx_tools.validate.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.compose import compose_workbook
-from xlsx_tools.workbook.reader import WorkbookData
+from xlsx_tools.workbook.reader import WorkbookData, read_workbook
+from xlsx_tools.workbook.safety import check_file
 
 
 class IssueError(ValueError):
@@ -147,8 +149,6 @@ def issue_templates(
     due: str = "",
 ) -> list[IssuedTemplate]:
     """Write one return template per body into `out_dir`; returns what was written, in body order."""
-    from xlsx_tools.workbook.reader import read_workbook
-    from xlsx_tools.workbook.safety import check_file
 
     problem = check_file(master)
     if problem:

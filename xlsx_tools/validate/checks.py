@@ -6,13 +6,13 @@ Returns findings as values; never raises for bad input. A file that cannot be op
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from xlsx_tools.findings import Finding
-from xlsx_tools.validate.context import PlanContext, plan_context
+from xlsx_tools.plan.context import plan_context
 from xlsx_tools.validate.rule_pass import rule_errors
+from xlsx_tools.validate.run_state import HeaderRow, ValidationRun
 from xlsx_tools.workbook.identity import (
     IDENTITY_SHEET,
     INSTRUCTIONS_SHEET,
@@ -22,12 +22,16 @@ from xlsx_tools.workbook.identity import (
 from xlsx_tools.workbook.reader import Marks, SheetData, Value, WorkbookData, read_workbook
 from xlsx_tools.workbook.safety import inspect_file
 from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letter, column_letters
+from xlsx_tools.workbook.values import UnreadableWorkbook
 
 OUR_SHEETS = {IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET}
 
 
-def validate_file(path: Path, default_plan: str = "bwp2") -> list[Finding]:
-    """All findings for one file. The plan is taken from the file's identity, else `default_plan`."""
+def validate_file(
+    path: Path, default_plan: str = "bwp2", runs: dict[str, ValidationRun] | None = None
+) -> list[Finding]:
+    """All findings for one file. The plan is taken from the file's identity, else `default_plan`. `runs`: the
+    validation runs of the batch by plan id (validate_book), a new one when not given."""
     fatal, package = inspect_file(path)
     if fatal:
         return [fatal]
@@ -35,16 +39,19 @@ def validate_file(path: Path, default_plan: str = "bwp2") -> list[Finding]:
         book = read_workbook(path, package)
     except SheetTooLarge as exc:
         return [Finding("FILE_010", file=str(path), sheet=exc.sheet, detail=exc.extent)]
-    except Exception as exc:
+    except UnreadableWorkbook as exc:
         return [Finding("FILE_005", file=str(path), detail=f"it could not be read as a workbook ({exc})")]
-    return validate_book(book, default_plan)
+    return validate_book(book, default_plan, runs)
 
 
 def validate_book(
-    book: WorkbookData, default_plan: str = "bwp2", known: PlanContext | None = None, plan_checked: bool = False
+    book: WorkbookData,
+    default_plan: str = "bwp2",
+    runs: dict[str, ValidationRun] | None = None,
+    plan_checked: bool = False,
 ) -> list[Finding]:
-    """`known`: a context the caller already holds (a merge has the master's), used when the book's plan is its.
-    `plan_checked`: see validate_sheet."""
+    """`runs`: the batch's validation runs by plan id, one made (and added) for a plan that has none yet; a merge
+    hands over the run it made for the master's plan. `plan_checked`: see validate_sheet."""
     name = str(book.path)
     findings: list[Finding] = []
     plan_id = book.identity.get("plan_id") or default_plan
@@ -52,11 +59,13 @@ def validate_book(
         findings.append(Finding("BOOK_101", file=name))
     elif missing_keys(book.identity):
         findings.append(Finding("BOOK_108", file=name, detail=f"missing {', '.join(missing_keys(book.identity))}"))
+    runs = {} if runs is None else runs
     try:
-        context = known if known is not None and known.plan.id == plan_id else plan_context(plan_id)
+        run = _run_of(plan_id, runs)
     except ValueError:
         findings.append(Finding("BOOK_108", file=name, detail=f"unknown plan id {plan_id!r}"))
-        context = plan_context(default_plan)
+        run = _run_of(default_plan, runs)
+    context = run.context
     expected = {p.sheet_name for p in context.plan.pillars}
     seen_ids: dict[str, str] = {}
     for pillar in context.plan.pillars:
@@ -66,38 +75,35 @@ def validate_book(
             continue
         if book.identity and not sheet.protected:  # our workbooks are written with every pillar sheet protected
             findings.append(Finding("BOOK_109", file=name, sheet=pillar.sheet_name))
-        findings.extend(validate_sheet(name, sheet, context, seen_ids, plan_checked))
+        findings.extend(validate_sheet(name, sheet, run, seen_ids, plan_checked))
     for sheet_name in book.sheets:
         if sheet_name not in expected and sheet_name not in OUR_SHEETS and not sheet_name.startswith("_"):
             findings.append(Finding("BOOK_103", file=name, sheet=sheet_name))
     return findings
 
 
-@dataclass(frozen=True)
-class _Columns:
-    """What validating a sheet needs to know of its header row (xlsx_tools.validate.checks._columns)."""
-
-    index: dict[str, int]  # column key → 0-based position, read by header label so moved columns still work
-    findings: list[Finding]  # the header row's own problems, with no file or sheet named yet
-    letters: dict[str, str]  # column key → its column letter
-    plan_keys: list[str]  # the plan columns the sheet has
+def _run_of(plan_id: str, runs: dict[str, ValidationRun]) -> ValidationRun:
+    """The batch's run for plan `plan_id`, made on first use (ValueError for an unknown plan)."""
+    if plan_id not in runs:
+        runs[plan_id] = ValidationRun(plan_context(plan_id))
+    return runs[plan_id]
 
 
-def _columns(headers: list[str], context: PlanContext) -> _Columns:
+def _columns(headers: list[str], run: ValidationRun) -> HeaderRow:
     """Worked out once per distinct header row in a run: every pillar sheet of every return has the same one."""
-    cache: dict[tuple[str, ...], _Columns] = context.run_cache.setdefault("header_rows", {})
     key = tuple(headers)
-    if key not in cache:
-        index, findings = _header_map(headers, context)
+    if key not in run.header_rows:
+        index, findings = _header_map(headers, run)
         names = column_letters(max(index.values(), default=0) + 1)
         letters = {k: names[i] for k, i in index.items()}
-        plan_keys = [c.key for c in context.sheet.plan_columns if c.key in index]
-        cache[key] = _Columns(index, findings, letters, plan_keys)
-    return cache[key]
+        plan_keys = [c.key for c in run.context.sheet.plan_columns if c.key in index]
+        run.header_rows[key] = HeaderRow(index, findings, letters, plan_keys)
+    return run.header_rows[key]
 
 
-def _header_map(headers: list[str], context: PlanContext) -> tuple[dict[str, int], list[Finding]]:
+def _header_map(headers: list[str], run: ValidationRun) -> tuple[dict[str, int], list[Finding]]:
     """Column key → 0-based index, read by header label; the findings name neither file nor sheet."""
+    context = run.context
     findings: list[Finding] = []
     by_label = {label: i for i, label in enumerate(headers) if label}
     declared = context.sheet.columns
@@ -143,7 +149,7 @@ def _document(
 
 
 def validate_sheet(
-    name: str, sheet: SheetData, context: PlanContext, seen_ids: dict[str, str], plan_checked: bool = False
+    name: str, sheet: SheetData, run: ValidationRun, seen_ids: dict[str, str], plan_checked: bool = False
 ) -> list[Finding]:
     """Every row of one sheet: structure (formulas, errors, Row IDs, changed plan text), then the cerberus rules.
 
@@ -151,7 +157,8 @@ def validate_sheet(
     the cerberus pass. They are the plan's, compared with it cell by cell here (ROW_204 when changed, and then
     they are validated); what the rules say of the plan's own text (its gaps, PLAN_4xx) belongs to the master and
     `tipwp validate master.xlsx` reports it."""
-    known = _columns(sheet.headers, context)
+    context = run.context
+    known = _columns(sheet.headers, run)
     index, letters, plan_keys = known.index, known.letters, known.plan_keys
     findings = [f._replace(file=name, sheet=sheet.name) for f in known.findings]
     if not index:
@@ -181,7 +188,7 @@ def validate_sheet(
                 findings.append(at(key, "CELL_301", value=str(value)))
             elif kind == "error":
                 findings.append(at(key, "CELL_302", value=str(value)))
-            elif isinstance(value, dt.date) and not context.schema.get(key, {}).get("event_dates"):
+            elif isinstance(value, dt.date) and not run.schema.get(key, {}).get("event_dates"):
                 findings.append(at(key, "CELL_360", value=value.isoformat(), detail="a date where text belongs"))
         if "row_id" in index:
             if not row_id:
@@ -205,10 +212,10 @@ def validate_sheet(
                         findings.append(at(key, "ROW_204", value=str(document.get(key, ""))))
                     elif plan_checked:
                         del document[key]
-        for key, (code, shown, details) in rule_errors(context, document):
+        for key, (code, shown, details) in rule_errors(run, document):
             extra: dict[str, Any] = {"value": shown, **details}
             findings.append(at(key, code, **extra))
     return findings
 
 
-__all__ = ["plan_context", "validate_book", "validate_file", "validate_sheet"]
+__all__ = ["validate_book", "validate_file", "validate_sheet"]

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from xlsx_tools import __version__
-from xlsx_tools.validate.context import PlanContext
+from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET
 from xlsx_tools.workbook.instructions import write_instructions
 from xlsx_tools.workbook.lists import list_notes, write_lists

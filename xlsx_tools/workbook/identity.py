@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from xlsx_tools.workbook.values import value_text
+
 IDENTITY_SHEET = "_tipwp"
 LISTS_SHEET = "Lists"
 INSTRUCTIONS_SHEET = "Instructions"
@@ -22,8 +24,6 @@ def read_identity(sheet: Any) -> dict[str, str]:
 
 def identity_from_rows(rows: Iterable[Sequence[Any]]) -> dict[str, str]:
     """The key/value rows of an identity sheet, from any reader's rows of values."""
-    from xlsx_tools.workbook.values import value_text
-
     return {
         value_text(row[0]).strip(): value_text(row[1]).strip() if len(row) > 1 else ""
         for row in rows

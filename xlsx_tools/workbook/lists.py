@@ -12,7 +12,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 
-from xlsx_tools.workbook.identity import LISTS_SHEET
+from xlsx_tools.plan.context import plan_context
+from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.workbook.identity import IDENTITY_SHEET, LISTS_SHEET, read_identity
+from xlsx_tools.workbook.load import load_for_writing
 
 
 def write_lists(
@@ -51,12 +54,7 @@ def write_lists(
 def refresh_lists(path: Path, out: Path | None = None) -> dict[str, int]:
     """Re-populate the lists of an existing workbook from the current reference data; returns list sizes.
     WorkbookLoadError when openpyxl cannot load the file, OSError when it cannot be written (then it is unchanged)."""
-    from xlsx_tools.validate.context import plan_context
-    from xlsx_tools.workbook.atomic import save_atomically
-    from xlsx_tools.workbook.identity import IDENTITY_SHEET, read_identity
-    from xlsx_tools.workbook.load import load_for_writing
-
-    book = load_for_writing(path)  # WorkbookLoadError for a file openpyxl cannot load
+    book = load_for_writing(path)
     identity = read_identity(book[IDENTITY_SHEET]) if IDENTITY_SHEET in book.sheetnames else {}
     context = plan_context(identity.get("plan_id") or "bwp2")
     titles = {name: spec.title for name, spec in context.layout.lists.items()}

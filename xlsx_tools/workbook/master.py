@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from xlsx_tools.layout.cells import plan_cells
-from xlsx_tools.validate.context import plan_context
+from xlsx_tools.plan.cells import plan_cells
+from xlsx_tools.plan.context import plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.compose import compose_workbook
 from xlsx_tools.workbook.instructions import master_instructions

@@ -15,10 +15,13 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
+from xml.etree.ElementTree import ParseError
 
 from xlsx_tools.workbook.cell_text import visible_text
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, identity_from_rows
 from xlsx_tools.workbook.safety import Package
+from xlsx_tools.workbook.sheet_xml import SheetXml, column_letters, scan_sheet, split_address
+from xlsx_tools.workbook.values import UnreadableWorkbook, ValueBook
 
 CellKind = str  # "empty" | "text" | "date" | "formula" | "error"
 Value = str | dt.date  # a normalised cell value: "" when empty
@@ -37,8 +40,8 @@ class Cell(NamedTuple):
 class SheetData:
     """One sheet as read: its header row, and the rows below as normalised values.
 
-    The values are what validation and the merge read, row by row (a return has thousands of cells, and a value
-    list costs a fifth of a list of `Cell`s); the places that want addresses and kinds ask for `rows`. A formula or
+    The values are what validation and the merge read, row by row; the places that want addresses and kinds ask for
+    `rows`. A formula or
     error cell holds its text among the values ("=A1+1", "#REF!") and is named in `marks`, by row."""
 
     name: str
@@ -52,8 +55,6 @@ class SheetData:
     @cached_property
     def rows(self) -> list[tuple[int, list[Cell]]]:
         """The rows as cells: (excel row number, cells in column order)."""
-        from xlsx_tools.workbook.sheet_xml import column_letters
-
         letters = column_letters(max((len(v) for _, v in self.values), default=0))
         out = []
         for excel_row, values in self.values:
@@ -107,10 +108,8 @@ def read_workbook(path: Path, package: Package | None = None) -> WorkbookData:
     protection from the sheet XML (xlsx_tools.workbook.sheet_xml). The caller has already checked the file with
     safety.inspect_file, which hands over the `package` parts (they are read again here when not given).
 
-    The Instructions and Lists sheets are listed but not read: they are ours, and nothing validates their cells."""
-    from xlsx_tools.workbook.sheet_xml import SheetXml, scan_sheet
-    from xlsx_tools.workbook.values import ValueBook
-
+    The Instructions and Lists sheets are listed but not read: they are ours, and nothing validates their cells.
+    Raises UnreadableWorkbook for a file the parsers cannot read, SheetTooLarge for a sheet too large to read."""
     values = ValueBook(path, package)
     identity: dict[str, str] = {}
     sheets: dict[str, SheetData] = {}
@@ -120,7 +119,10 @@ def read_workbook(path: Path, package: Package | None = None) -> WorkbookData:
             continue
         xml = values.xml(name)
         ours = name in (INSTRUCTIONS_SHEET, LISTS_SHEET)
-        found = scan_sheet(xml, cells=not ours) if xml else SheetXml()
+        try:
+            found = scan_sheet(xml, cells=not ours) if xml else SheetXml()
+        except ParseError as exc:
+            raise UnreadableWorkbook(f"sheet {name!r}: its XML is damaged ({exc})") from None
         headers, rows, marks = ([], [], {}) if ours else _sheet_rows(values.rows(name), found.special)
         sheets[name] = SheetData(
             name=name,
@@ -142,8 +144,6 @@ def _sheet_rows(
     Formula and error cells come from `special` (address → (kind, text)) and hold their text among the values.
 
     The reader's inner loop (every cell of every return): text cells, most of them, are normalised inline."""
-    from xlsx_tools.workbook.sheet_xml import split_address
-
     by_row: dict[int, Marks] = {}
     for address, found in special.items():
         place = split_address(address)

@@ -1,7 +1,7 @@
-"""Read a workbook's cell values fast, with python-calamine (Rust), for everything that only reads.
+"""Read a workbook's cell values with python-calamine (Rust), for everything that only reads.
 
-openpyxl builds a full object model of every cell and style: right for writing a workbook back, ten to fifty times
-slower than needed for reading one. The merge plan, the status matrix and the return reader only need values, so
+openpyxl builds a full object model of every cell and style: right for writing a workbook back, far more than
+reading one needs. The merge, the status matrix and the return reader only need values, so
 they read through this module; openpyxl loads a workbook only when it is going to be written.
 
 Rows come from row 1 and column A (so list positions are Excel positions), empty cells as "" (calamine's choice;
@@ -14,12 +14,22 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from xml.etree.ElementTree import ParseError
 
-if TYPE_CHECKING:
-    from xlsx_tools.workbook.safety import Package
+from python_calamine import CalamineError, CalamineWorkbook
+
+from xlsx_tools.workbook.safety import Package, inspect_file
+from xlsx_tools.workbook.sheet_xml import check_extent, sheet_parts
 
 Row = Sequence[Any]
+# calamine's own errors, and what its conversions raise on values no workbook should hold (a date out of range)
+CALAMINE_ERRORS = (CalamineError, ValueError, OverflowError)
+
+
+class UnreadableWorkbook(ValueError):
+    """python-calamine could not parse the workbook or one of its sheets: the file is damaged (its message says
+    how). Raised only around calamine's own calls, so an error of ours is never mistaken for a damaged file."""
 
 
 class ValueBook:
@@ -30,26 +40,20 @@ class ValueBook:
     range at once and a stray value in XFD1048576 would take the process down."""
 
     def __init__(self, path: Path, package: Package | None = None) -> None:
-        from python_calamine import CalamineWorkbook
-
-        from xlsx_tools.workbook.safety import inspect_file
-        from xlsx_tools.workbook.sheet_xml import sheet_parts
-
         self.path = Path(path)
         if package is None:
             problem, package = inspect_file(self.path, allow_macros=True)
             if problem is not None or package is None:
-                raise ValueError(problem.message if problem else f"{path} could not be read")
+                raise UnreadableWorkbook(problem.message if problem else f"{path} could not be read")
         self.package = package
-        self._parts = sheet_parts(package)
-        stored = package.stored_zip()  # the parts as the check inflated them: calamine need not inflate them again
-        self._book = (
-            CalamineWorkbook.from_path(str(path))
-            if stored is None
-            else CalamineWorkbook.from_filelike(io.BytesIO(stored))
-        )
-        self.sheetnames: list[str] = list(self._book.sheet_names)
-        metadata = self._book.sheets_metadata
+        # the bytes the check looked at, not the file again: what is parsed is what was checked
+        try:
+            self._parts = sheet_parts(package)
+            self._book = CalamineWorkbook.from_filelike(io.BytesIO(package.data))
+            self.sheetnames: list[str] = list(self._book.sheet_names)
+            metadata = self._book.sheets_metadata
+        except (*CALAMINE_ERRORS, ParseError) as exc:
+            raise UnreadableWorkbook(f"{type(exc).__name__}: {exc}") from None
         self.states: dict[str, str] = {m.name: _state(m.visible) for m in metadata}
         self.worksheets: list[str] = [m.name for m in metadata if "worksheet" in str(m.typ).lower()]
         self._rows: dict[str, list[list[Any]]] = {}
@@ -66,10 +70,11 @@ class ValueBook:
         if name not in self.sheetnames:
             return []
         if name not in self._rows:
-            from xlsx_tools.workbook.sheet_xml import check_extent
-
             check_extent(name, self.xml(name))
-            self._rows[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            try:
+                self._rows[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except CALAMINE_ERRORS as exc:
+                raise UnreadableWorkbook(f"sheet {name!r}: {type(exc).__name__}: {exc}") from None
         return self._rows[name]
 
     def close(self) -> None:

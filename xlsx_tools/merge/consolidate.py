@@ -23,10 +23,10 @@ from xlsx_tools.merge.model import (
     AuditEntry,
     CellChange,
     Conflict,
+    Consolidation,
     FileOutcome,
     HistoryEntry,
     MasterState,
-    MergePlan,
     ProposalEntry,
     Refusal,
     Submission,
@@ -37,7 +37,7 @@ TYPED_NOTE = "typed in the master"
 MERGED = "merged"
 
 
-def plan_merge(state: MasterState, items: Sequence[Submission | Refusal], merged_at: str) -> MergePlan:
+def consolidate(state: MasterState, items: Sequence[Submission | Refusal], merged_at: str) -> Consolidation:
     """The next state after merging `items` in order. `state` is not modified."""
     state = dataclasses.replace(
         state,
@@ -103,7 +103,7 @@ def plan_merge(state: MasterState, items: Sequence[Submission | Refusal], merged
         state.audit[position] = dataclasses.replace(state.audit[position], conflicts=outcome.conflicts)
     for outcome, refusal in pending:
         state.audit.append(_audit(merged_at, outcome, refusal))
-    return MergePlan(state=state, changes=changes, conflicts=conflicts, outcomes=outcomes)
+    return Consolidation(state=state, changes=changes, conflicts=conflicts, outcomes=outcomes)
 
 
 def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal) -> AuditEntry:
@@ -238,7 +238,7 @@ def _consolidate(state: MasterState, merged_at: str) -> tuple[list[CellChange], 
     return changes, [c for c in conflicts if c.row_id in state.cells]
 
 
-def open_period(state: MasterState, period: str, at: str) -> MergePlan:
+def open_period(state: MasterState, period: str, at: str) -> Consolidation:
     """Start a new reporting period: the reported cells are emptied for it; nothing is lost on the way.
 
     Values of the closing period that came through merges are already in the history; any value typed straight
@@ -264,7 +264,7 @@ def open_period(state: MasterState, period: str, at: str) -> MergePlan:
                 cells[field_key] = new
     state.period = period
     _, conflicts = resolve_period(state, period)
-    return MergePlan(state=state, changes=changes, conflicts=conflicts, outcomes=[])
+    return Consolidation(state=state, changes=changes, conflicts=conflicts, outcomes=[])
 
 
 def _rank(

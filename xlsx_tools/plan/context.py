@@ -1,21 +1,25 @@
-"""Everything validation needs about a plan, computed once per run: layout, schema, lists, plan rows by id."""
+"""A plan as every part of the tool sees it: the plan, its sheet layout, the reference lists, its dropdown values
+and the tables worked out from its rows (their cell texts, fingerprints, bodies and a text-match index).
+
+The writers, validation, the merge and the status matrix all take a `PlanContext`. It depends on the plan and the
+layout only (no cerberus: validation builds its validator from it, xlsx_tools.validate.run_state), is made once per
+process and plan, and is read-only once made.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import Any
 
 from xlsx_tools.layout.bodies import bodies_of
-from xlsx_tools.layout.cells import fingerprint, normal_text, plan_cells
+from xlsx_tools.layout.cells import normal_text
 from xlsx_tools.layout.loader import load_layout
 from xlsx_tools.layout.model import Layout, SheetLayout
+from xlsx_tools.plan.cells import fingerprint, plan_cells
 from xlsx_tools.plan.loader import load_plan
 from xlsx_tools.plan.model import Plan, PlanRow
 from xlsx_tools.plan.periods import periods_between
 from xlsx_tools.plan.reference import References, load_references
-from xlsx_tools.validate.rules import schema_for
-from xlsx_tools.validate.validator import PlanValidator, RuleContext
 
 
 def list_values(layout: Layout, plan: Plan, references: References) -> dict[str, tuple[str, ...]]:
@@ -38,10 +42,7 @@ TextIndex = tuple[dict[tuple[str, ...], list[str]], dict[str, list[str]], dict[s
 
 
 class PlanTables:
-    """What is worked out from a plan's rows once per process, like the plan itself (xlsx_tools.plan.loader caches
-    the loaded plan): each row's plan cells, their fingerprints, the text-match index and the rows' bodies, each
-    computed on first use. (Not before a merge forks its reader: in a fresh process the reader needs only the
-    first two, and the two processes working them out side by side cost the merge less than one doing all first.)"""
+    """What is worked out from a plan's rows, each table on first use."""
 
     def __init__(self, sheet: SheetLayout, references: References, rows_by_id: dict[str, PlanRow]) -> None:
         self.sheet = sheet
@@ -95,22 +96,15 @@ class PlanTables:
 
 @dataclass(frozen=True)
 class PlanContext:
-    """One run's view of a plan. The plan, its layout and its tables are shared by every run of the process; what
-    a run works out from its input (the answers of validate.rule_pass, the header rows it has seen) is kept in
-    `run_cache`, which starts empty for every context `plan_context` makes."""
+    """One plan with its layout, references, dropdown values and tables (see the module's docstring)."""
 
     plan: Plan
     layout: Layout
     sheet: SheetLayout
     references: References
     lists: dict[str, tuple[str, ...]]
-    schema: dict[str, dict[str, Any]]
     rows_by_id: dict[str, PlanRow]
     tables: PlanTables
-
-    @property
-    def rule_context(self) -> RuleContext:
-        return RuleContext(self.references, self.lists, self.plan.start, self.plan.end)
 
     @property
     def plan_texts(self) -> dict[str, dict[str, str]]:
@@ -128,28 +122,11 @@ class PlanContext:
     def bodies(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
         return self.tables.bodies
 
-    @cached_property
-    def run_cache(self) -> dict[str, Any]:
-        """What the modules using this context work out once per run (e.g. validate.rule_pass's answers)."""
-        return {}
-
-    @cached_property
-    def validator(self) -> PlanValidator:
-        """The cerberus validator of this context: a context is made per run (`plan_context`), so is its validator.
-        cerberus resets its errors and document at every `validate` call, so the rows of one run share it."""
-        return PlanValidator(self.schema, rule_context=self.rule_context, labels=self.sheet.labels)
-
-
-def plan_context(plan_id: str) -> PlanContext:
-    """A fresh context for one run (its run cache and validator start anew) over the process's shared plan data
-    and tables."""
-    return replace(_shared(plan_id))
-
 
 @lru_cache(maxsize=4)
-def _shared(plan_id: str) -> PlanContext:
-    """The context every run on plan `plan_id` copies: the plan, layout and references (cached by their loaders
-    too), the dropdown lists, the rows by id and the tables worked out from them, all read-only once made."""
+def plan_context(plan_id: str) -> PlanContext:
+    """The context of plan `plan_id` (ValueError for an unknown id): the plan, layout and references (cached by
+    their loaders too), the dropdown lists, the rows by id and the tables worked out from them."""
     plan = load_plan(plan_id)
     layout = load_layout()
     sheet = layout.sheet(plan.kind)
@@ -161,7 +138,6 @@ def _shared(plan_id: str) -> PlanContext:
         sheet=sheet,
         references=references,
         lists=list_values(layout, plan, references),
-        schema=schema_for(sheet),
         rows_by_id=rows_by_id,
         tables=PlanTables(sheet, references, rows_by_id),
     )
