@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -54,7 +55,9 @@ def cycle(issued: tuple[Path, dict[str, Path]], tmp_path: Path) -> tuple[Path, d
     return tmp_path / "master.xlsx", {asb: shutil.copy(p, tmp_path / "in" / p.name) for asb, p in templates.items()}
 
 
-def tipwp(*args: str | Path, as_user: int | None = None, fsize: int | None = None) -> subprocess.CompletedProcess:
+def tipwp(
+    *args: str | Path, as_user: int | None = None, fsize: int | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess:
     """Run the real CLI; as another user (util-linux's setpriv), or with writes limited to `fsize` bytes per file
     (a full disk: a write past the limit fails with EFBIG, SIGXFSZ ignored)."""
 
@@ -72,7 +75,7 @@ def tipwp(*args: str | Path, as_user: int | None = None, fsize: int | None = Non
         check=False,
         preexec_fn=before,
         env=env,
-        timeout=120,
+        timeout=timeout,
         cwd="/tmp",
     )
 
@@ -383,3 +386,46 @@ def test_item02_a_master_near_its_limit_takes_what_fits_and_is_never_written_unr
     later = merge_returns(master, [templates["SOMTC"]])  # still too large: refused again, the master readable
     assert [o.outcome for o in later.outcomes] == ["refused"] and "MERGE_521" in later.report.codes()
     assert "MERGE_511" not in merge_returns(master, [], MergeOptions(dry_run=True)).report.codes()
+
+
+# 9 -------------------------------------------------------------------------------------------------------------
+
+
+def test_item09_pipes_devices_and_huge_sparse_files_are_refused_at_once(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    """A FIFO, a link to /dev/zero and a 20 GB sparse file between two good returns: refused within seconds (the
+    old code hung for ever on the first two, holding the lock, and read the third for a minute)."""
+    master, templates = cycle
+    fill(templates["SOM-ED"], {SHARED_ROW: {"resource_needs": "Interpreters"}})
+    fill(templates["ACWC"], {SHARED_ROW: {"indicator_results": "3 shelters"}})
+    pipe = tmp_path / "in" / "pipe.xlsx"
+    os.mkfifo(pipe)
+    zero = tmp_path / "in" / "zero.xlsx"
+    zero.symlink_to("/dev/zero")
+    sparse = tmp_path / "in" / "sparse.xlsx"
+    with open(sparse, "wb") as handle:
+        handle.truncate(20 * 1024**3)
+    files = [templates["SOM-ED"], pipe, zero, sparse, templates["ACWC"]]
+    began = time.monotonic()
+    try:
+        run = tipwp("merge", master, *files, "--json", timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the merge hung on a pipe or a device")
+    took = time.monotonic() - began
+    one_clear_line(run)
+    data = json.loads(run.stdout)
+    outcomes = {row["file"]: row["outcome"] for row in data["summary"]}
+    assert outcomes == {
+        templates["SOM-ED"].name: "merged",
+        "pipe.xlsx": "refused",
+        "zero.xlsx": "refused",
+        "sparse.xlsx": "refused",
+        templates["ACWC"].name: "merged",
+    }
+    codes = {(f["file"], f["code"]) for f in data["findings"] if f["severity"] == "fatal"}
+    assert codes == {("pipe.xlsx", "FILE_011"), ("zero.xlsx", "FILE_011"), ("sparse.xlsx", "FILE_007")}
+    assert took < 15, f"the batch took {took:.1f} s"
+    assert not lock_path(master).exists()
+    checked = tipwp("validate", pipe, zero, "--json", timeout=60)
+    assert {f["code"] for f in json.loads(checked.stdout)["findings"]} == {"FILE_011"}

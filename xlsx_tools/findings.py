@@ -98,6 +98,13 @@ CATALOGUE: dict[str, Entry] = {
             "to find the last cell, delete the rows and columns after the table, save and send the file again.",
         ),
         _e(
+            "FILE_011",
+            F,
+            "not a workbook file",
+            "This name points to a pipe, a device or another special file, not a saved workbook; name the .xlsx "
+            "file itself.",
+        ),
+        _e(
             "BOOK_101",
             E,
             "not a TIP Work Plan workbook",

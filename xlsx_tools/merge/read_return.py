@@ -18,7 +18,7 @@ from xlsx_tools.returns.manifest import MANIFEST_SHEET, read_manifest
 from xlsx_tools.validate.checks import validate_book, validate_sheet
 from xlsx_tools.validate.run_state import ValidationRun
 from xlsx_tools.workbook.reader import WorkbookData, read_workbook
-from xlsx_tools.workbook.safety import inspect_file
+from xlsx_tools.workbook.safety import NotRegularFile, inspect_file, read_regular_file
 from xlsx_tools.workbook.sheet_xml import SheetTooLarge
 from xlsx_tools.workbook.values import UnreadableWorkbook
 
@@ -63,9 +63,11 @@ def validate_return(book: WorkbookData, run: ValidationRun) -> list[Finding]:
 
 
 def _sha_or_blank(path: Path) -> str:
+    """The SHA-256 of a refused file, for its audit line; "" for anything that is no regular file of workbook size
+    (hashing a pipe or /dev/zero would never end, a 20 GB sparse file would take a minute)."""
     try:
-        return file_sha256(path)
-    except OSError:
+        return hashlib.sha256(read_regular_file(path)).hexdigest()
+    except (NotRegularFile, OSError):
         return ""
 
 

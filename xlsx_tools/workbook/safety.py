@@ -11,7 +11,9 @@ import codecs
 import hashlib
 import io
 import lzma
+import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
@@ -45,18 +47,10 @@ def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None
     DOCTYPE/ENTITY on the way. The workbook part, its relationships and the worksheets are kept (`Package`) for the
     readers that look at the XML themselves."""
     name = str(path)
-    if path.is_dir():
-        return Finding("FILE_001", file=name, detail="this is a folder, not a file; name the workbook inside it"), None
-    if not path.exists() or not path.is_file():
-        return Finding("FILE_001", file=name), None
-    size = path.stat().st_size
-    if size == 0:
-        return Finding("FILE_002", file=name), None
-    if size > MAX_UNPACKED_BYTES:
-        detail = f"the file is {size // (1024 * 1024)} MB; a work plan's workbook is a few MB"
-        return Finding("FILE_007", file=name, detail=detail), None
     try:
-        data = path.read_bytes()  # once: the zip directory, every part and the file's SHA-256 come from these bytes
+        data = read_regular_file(path)  # once: the zip directory, every part and the SHA-256 come from these bytes
+    except NotRegularFile as exc:
+        return exc.finding, None
     except OSError as exc:
         return Finding("FILE_005", file=name, detail=f"the file could not be read ({exc})"), None
     head = data[:8]
@@ -73,6 +67,59 @@ def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None
         return _zip_finding(path, data, allow_macros)
     except ZIP_ERRORS as exc:  # what a doctored zip makes zipfile raise: the file is damaged, not the run
         return Finding("FILE_005", file=name, detail=f"the zip could not be read ({type(exc).__name__}: {exc})"), None
+
+
+class NotRegularFile(ValueError):
+    """A path that is no workbook file to read: missing, a folder, a pipe or device, empty, or far too large."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+_KINDS = {
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a disk device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def read_regular_file(path: Path, limit: int = MAX_UNPACKED_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Anything else is refused at once, unread
+    (NotRegularFile carrying its finding): a pipe or a device (reading one would wait, or never end), a folder, an
+    empty file, a file larger than `limit` (a sparse 20 GB file is refused by its size). The file is opened without
+    waiting (a pipe put in its place after the check does not block) and checked again through the open handle."""
+    name = str(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise NotRegularFile(Finding("FILE_001", file=name)) from None
+    if stat.S_ISDIR(info.st_mode):
+        detail = "this is a folder, not a file; name the workbook inside it"
+        raise NotRegularFile(Finding("FILE_001", file=name, detail=detail))
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+            raise NotRegularFile(Finding("FILE_011", file=name, detail=f"this is {kind}, not a workbook file"))
+        if info.st_size == 0:
+            raise NotRegularFile(Finding("FILE_002", file=name))
+        if info.st_size > limit:
+            detail = f"the file is {info.st_size // (1024 * 1024):,} MB; a work plan's workbook is a few MB"
+            raise NotRegularFile(Finding("FILE_007", file=name, detail=detail))
+        chunks = []
+        left = info.st_size + 1  # one byte more: a file that grew meanwhile is noticed
+        while left > 0 and (chunk := os.read(handle, min(left, 1 << 24))):
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(handle)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise NotRegularFile(Finding("FILE_007", file=name, detail="the file grew while it was read"))
+    return data
 
 
 def _ole_finding(path: Path) -> Finding:
