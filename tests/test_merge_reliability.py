@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import resource
 import shutil
 import signal
@@ -429,3 +430,46 @@ def test_item09_pipes_devices_and_huge_sparse_files_are_refused_at_once(
     assert not lock_path(master).exists()
     checked = tipwp("validate", pipe, zero, "--json", timeout=60)
     assert {f["code"] for f in json.loads(checked.stdout)["findings"]} == {"FILE_011"}
+
+
+# 5 -------------------------------------------------------------------------------------------------------------
+
+
+def saved_at(path: Path, when: str) -> Path:
+    """`path` as if last saved at `when` (its docProps/core.xml dcterms:modified, which Excel, LibreOffice and
+    openpyxl set on every save)."""
+    with zipfile.ZipFile(path) as archive:
+        core = archive.read("docProps/core.xml").decode()
+    core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rf"\g<1>{when}\g<2>", core)
+    assert when in core
+    moved = rewrite_zip(path, path.with_suffix(".tmp"), {"docProps/core.xml": core.encode()})
+    return moved.replace(path)
+
+
+def test_item05_an_older_copy_merged_after_the_newer_one_does_not_become_current(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    master, templates = cycle
+    first = fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}}, out=tmp_path / "somtc-first.xlsx")
+    saved_at(first, "2026-11-02T09:00:00Z")
+    corrected = fill(
+        templates["SOMTC"],
+        {SHARED_ROW: {"status": "Completed", "progress": "Held", "event_dates": "3 December 2026"}},
+        out=tmp_path / "somtc-corrected.xlsx",
+    )
+    saved_at(corrected, "2026-11-20T09:00:00Z")
+
+    assert merge_returns(master, [corrected]).written
+    late = merge_returns(master, [first])  # the older copy, found in the mailbox afterwards
+    assert master_values(master)[SHARED_ROW]["status"] == "Completed"
+    assert [(f.file, f.code) for f in late.report.findings if f.code == "MERGE_523"] == [(first.name, "MERGE_523")]
+    assert [o.outcome for o in late.outcomes] == ["refused"]
+
+    fresh = tmp_path / "again"
+    fresh.mkdir()
+    other = shutil.copy(
+        cycle[0].parent / "backups" / next(iter(os.listdir(cycle[0].parent / "backups"))), fresh / "m.xlsx"
+    )
+    both = merge_returns(Path(other), [corrected, first])  # both in one batch, the newer first
+    assert master_values(Path(other))[SHARED_ROW]["status"] == "Completed"
+    assert "MERGE_523" in both.report.codes()

@@ -403,6 +403,13 @@ CATALOGUE: dict[str, Entry] = {
             "archive; nothing was changed.",
         ),
         _e(
+            "MERGE_523",
+            E,
+            "an older copy of a return already merged",
+            "The body sent a newer copy, which stays in the master. If this copy is the right one, ask the body to "
+            "open it, save it again and send it.",
+        ),
+        _e(
             "TOOL_901",
             F,
             "tipwp failed on this file (a fault of the tool, not of the file)",

@@ -107,9 +107,9 @@ def consolidate(state: MasterState, items: Sequence[Submission | Refusal], merge
 
 
 def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal) -> AuditEntry:
-    due = ""
+    due = saved = ""
     if isinstance(item, Submission):
-        sha, template_id, due = item.source.sha256, item.source.template_id, item.source.due
+        sha, template_id, due, saved = item.source.sha256, item.source.template_id, item.source.due, item.source.saved
     else:
         sha, template_id = item.sha256, item.template_id
     return AuditEntry(
@@ -126,6 +126,7 @@ def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal) -> Audit
         findings=len(outcome.findings),
         reasons=outcome.reasons,
         due=due,
+        saved=saved,
     )
 
 

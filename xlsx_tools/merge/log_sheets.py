@@ -106,6 +106,7 @@ AUDIT = LogSheet(
         ("due", "Due", 11),
         ("sha256", "File SHA-256", 18),
         ("template_id", "Template ID", 18),
+        ("saved", "Saved by sender (UTC)", 20),
     ),
 )
 LOG_SHEETS = (HISTORY, CONFLICTS, PROPOSALS, AUDIT)
@@ -187,6 +188,7 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
             findings=_int(r.get("findings")),
             reasons=r.get("reasons", ""),
             due=r.get("due", ""),
+            saved=r.get("saved", ""),
         )
         for r in read_table(book, AUDIT)
     ]
@@ -273,6 +275,7 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
             a.due,
             a.sha256,
             a.template_id,
+            a.saved,
         ]
         for a in state.audit
     ]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from xlsx_tools.faults import tool_fault
 from xlsx_tools.findings import Finding, Report
-from xlsx_tools.merge.consolidate import consolidate, open_period
+from xlsx_tools.merge.consolidate import MERGED, consolidate, open_period
 from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock, real_master
 from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
 from xlsx_tools.merge.master_book import (
@@ -25,7 +25,7 @@ from xlsx_tools.merge.master_book import (
     open_master,
     save_master,
 )
-from xlsx_tools.merge.model import Consolidation, FileOutcome, Refusal, Submission
+from xlsx_tools.merge.model import Consolidation, FileOutcome, MasterState, Refusal, Submission
 from xlsx_tools.merge.read_return import MergeTarget, read_return
 from xlsx_tools.workbook.atomic import read_only
 from xlsx_tools.workbook.sheet_xml import readable_extent
@@ -126,7 +126,7 @@ def prepare_merge(
         items = _one_period(items, options.accept_period)
     moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
     merged_at = moment.isoformat().replace("+00:00", "Z")
-    items = [_within_budget(item) for item in items]
+    items = _older_copies([_within_budget(item) for item in items], state)
     consolidation = consolidate(state, items, merged_at)
     while overflow := _record_overflow(consolidation):
         largest = max((i for i in items if isinstance(i, Submission)), key=_lines, default=None)
@@ -140,6 +140,32 @@ def prepare_merge(
 
 
 MAX_RETURN_LINES = 5_000  # record lines one return may add: a return of every plan row, all columns, adds ~1,650
+
+
+def _older_copies(items: list[Submission | Refusal], state: MasterState) -> list[Submission | Refusal]:
+    """A body's return saved before the one of its returns already merged for the same period (in an earlier run
+    or earlier in this batch) is an older copy: refused (MERGE_523), so the newer stays current. Returns whose save
+    time is unknown are taken in the order merged, as before."""
+    newest: dict[tuple[str, str], tuple[str, str]] = {}  # (body, period) → (saved, file)
+    for entry in state.audit:
+        if entry.outcome == MERGED and entry.saved:
+            key = (entry.asb, entry.period)
+            newest[key] = max(newest.get(key, ("", "")), (entry.saved, entry.file))
+    out: list[Submission | Refusal] = []
+    for item in items:
+        if isinstance(item, Submission) and item.source.saved:
+            key = (item.source.asb, state.period or item.source.period)
+            saved, file = newest.get(key, ("", ""))
+            if item.source.saved < saved:
+                detail = (
+                    f"{item.source.file} was saved {item.source.saved}, before {file} ({saved}), which is already "
+                    f"merged for {item.source.asb}: the newer copy stays current"
+                )
+                out.append(_refused(item, "MERGE_523", detail))
+                continue
+            newest[key] = (item.source.saved, item.source.file)
+        out.append(item)
+    return out
 
 
 def _lines(item: Submission) -> int:

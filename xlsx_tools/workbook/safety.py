@@ -200,7 +200,7 @@ class Package:
         return hashlib.sha256(self.data).hexdigest()
 
 
-KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml")
 KEPT_FOLDERS = ("xl/worksheets/",)
 
 
