@@ -473,3 +473,90 @@ def test_item05_an_older_copy_merged_after_the_newer_one_does_not_become_current
     both = merge_returns(Path(other), [corrected, first])  # both in one batch, the newer first
     assert master_values(Path(other))[SHARED_ROW]["status"] == "Completed"
     assert "MERGE_523" in both.report.codes()
+
+
+# 12 ------------------------------------------------------------------------------------------------------------
+
+VBA_REL = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
+
+
+def excel_vba_project() -> bytes:
+    """The VBA project of an Excel-made add-in (xlwings' ribbon template, installed with the dev tools)."""
+    from xlsx_tools.addin.build import template_path
+
+    with zipfile.ZipFile(template_path()) as archive:
+        return archive.read("xl/vbaProject.bin")
+
+
+def with_part(path: Path, out: Path, name: str, data: bytes, rel: str = "", content_type: str = "") -> Path:
+    """`path` with part `name` added, linked from the workbook part by a relationship of type `rel` if given."""
+    with zipfile.ZipFile(path) as archive:
+        types = archive.read("[Content_Types].xml").decode()
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+    extra = {name: data}
+    if rel:
+        target = name.removeprefix("xl/")
+        rels = rels.replace(
+            "</Relationships>", f'<Relationship Id="rIdV" Type="{rel}" Target="{target}"/></Relationships>'
+        )
+        extra["xl/_rels/workbook.xml.rels"] = rels.encode()
+    if content_type:
+        types = types.replace("</Types>", f'<Override PartName="/{name}" ContentType="{content_type}"/></Types>')
+        extra["[Content_Types].xml"] = types.encode()
+    return rewrite_zip(path, out, extra)
+
+
+def test_item12_a_vba_project_under_another_name_is_a_macro(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    master, templates = cycle
+    project = excel_vba_project()
+    renamed = with_part(
+        templates["SOMTC"],
+        tmp_path / "renamed.xlsx",
+        "xl/printerSettings/settings9.bin",
+        project,
+        VBA_REL,
+        "application/vnd.ms-office.vbaProject",
+    )
+    hidden = with_part(templates["SOMTC"], tmp_path / "hidden.xlsx", "xl/media/image3.bin", project)
+    result = merge_returns(master, [renamed, hidden], MergeOptions(dry_run=True))
+    assert {(f.file, f.code) for f in result.report.fatal} == {
+        ("renamed.xlsx", "FILE_009"),
+        ("hidden.xlsx", "FILE_009"),
+    }
+
+
+def test_item12_an_entity_declaration_in_a_part_of_any_name_is_unsafe_xml(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    master, templates = cycle
+    with zipfile.ZipFile(templates["SOMTC"]) as archive:
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+        sheet = archive.read("xl/worksheets/sheet2.xml").decode()
+    at = sheet.index("<worksheet")
+    doctyped = sheet[:at] + '<!DOCTYPE worksheet [<!ENTITY e "x">]>' + sheet[at:]
+    odd = rewrite_zip(
+        templates["SOMTC"],
+        tmp_path / "odd-part.xlsx",
+        {
+            "xl/_rels/workbook.xml.rels": rels.replace("worksheets/sheet2.xml", "data/pillar.dat").encode(),
+            "xl/data/pillar.dat": doctyped.encode(),
+        },
+    )
+    result = merge_returns(master, [odd], MergeOptions(dry_run=True))
+    assert [(f.file, f.code) for f in result.report.fatal] == [("odd-part.xlsx", "FILE_008")]
+
+
+def test_item12_values_held_back_from_a_duplicated_sheet_are_an_error(cycle: tuple[Path, dict[str, Path]]) -> None:
+    master, templates = cycle
+    book = openpyxl.load_workbook(templates["SOMTC"])
+    copy = book.copy_worksheet(book[SHEET])
+    copy.title = "A. Prevention (2)"
+    copy["W2"] = "Postponed"
+    book[SHEET]["W2"] = "Ongoing"
+    book.save(templates["SOMTC"])
+    result = merge_returns(master, [templates["SOMTC"]])
+    assert result.report.exit_code == 1
+    assert ("ROW_202", "A. Prevention (2)") in {(f.code, f.sheet) for f in result.report.errors}
+    assert master_values(master)[SHARED_ROW]["status"] == "Ongoing"

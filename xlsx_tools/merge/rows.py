@@ -198,6 +198,13 @@ def collect_rows(
     for value in submission.values:
         if value.held and (value.sheet, value.cell) not in reported:
             reported.add((value.sheet, value.cell))
+            if value.held == "ROW_202":  # a row given twice (a duplicated sheet): an error, not a quiet warning
+                detail = f"{value.row_id} is given again here; only its first row counts"
+                submission.findings.append(
+                    Finding(
+                        "ROW_202", file=name, sheet=value.sheet, cell=value.cell, row_id=value.row_id, detail=detail
+                    )
+                )
             submission.findings.append(
                 Finding(
                     "MERGE_513",

@@ -174,12 +174,15 @@ def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding |
                     part = archive.read(info)
                 except ZIP_ERRORS as exc:
                     return Finding("FILE_005", file=name, detail=f"the part {info.filename} is damaged ({exc})"), None
-                if info.filename.endswith((".xml", ".rels")):
-                    if declares_entities(part):
-                        detail = f"the part {info.filename} declares a DOCTYPE/ENTITY"
-                        return Finding("FILE_008", file=name, detail=detail), None
-                    if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS):
-                        kept[info.filename] = part
+                if not allow_macros and _holds_macros(info.filename, part):
+                    detail = f"the part {info.filename} holds or links a VBA project"
+                    return Finding("FILE_009", file=name, detail=detail), None
+                # every part, whatever its name: a worksheet may be stored as xl/data/pillar.dat
+                if declares_entities(part):
+                    detail = f"the part {info.filename} declares a DOCTYPE/ENTITY"
+                    return Finding("FILE_008", file=name, detail=detail), None
+                if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS):
+                    kept[info.filename] = part
     except zipfile.BadZipFile:
         return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt"), None
     return None, Package(path, data, kept)
@@ -202,6 +205,20 @@ class Package:
 
 KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml")
 KEPT_FOLDERS = ("xl/worksheets/",)
+
+
+_VBA_STREAM = "_VBA_PROJECT".encode("utf-16-le")  # the stream every VBA project's storage holds
+_VBA_MARK = b"vbaProject"  # in a relationship type (…/vbaProject) or a content type (…ms-office.vbaProject)
+
+
+def _holds_macros(name: str, part: bytes) -> bool:
+    """Whether a part is a VBA project (an OLE file holding a _VBA_PROJECT stream), whatever it is called, or links
+    or declares one (a relationship or content type naming vbaProject)."""
+    if part.startswith(OLE_MAGIC):
+        return _VBA_STREAM in part
+    if name.endswith(".rels") or name == "[Content_Types].xml":
+        return _VBA_MARK in part
+    return False
 
 
 def declares_entities(data: bytes) -> bool:
