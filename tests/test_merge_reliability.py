@@ -30,6 +30,7 @@ import pytest
 from tests.helpers import rewrite_zip
 from tests.returns_kit import fill, fill_every_row, issue, logs, master_values
 from xlsx_tools.merge.lock import lock_path, master_lock
+from xlsx_tools.merge.log_sheets import HISTORY
 from xlsx_tools.merge.run import MergeOptions, merge_returns
 from xlsx_tools.workbook.master import build_master
 
@@ -376,7 +377,7 @@ def test_item02_a_master_near_its_limit_takes_what_fits_and_is_never_written_unr
     fill_every_row(templates["SOMTC"], rng)
     assert merge_returns(master, [templates["SOMTC"]]).written
     lines = len(logs(master)["History"])
-    monkeypatch.setattr(sheet_xml, "MAX_CELLS", 26 * (lines * 3 // 2))
+    monkeypatch.setattr(sheet_xml, "MAX_CELLS", len(HISTORY.columns) * (lines * 3 // 2))
     fill_every_row(templates["SOMTC"], rng, round_no=1)
     fill(templates["ACWC"], {SHARED_ROW: {"indicator_results": "3 shelters"}})
     result = merge_returns(master, [templates["SOMTC"], templates["ACWC"]])
@@ -534,13 +535,14 @@ def test_item12_an_entity_declaration_in_a_part_of_any_name_is_unsafe_xml(
     with zipfile.ZipFile(templates["SOMTC"]) as archive:
         rels = archive.read("xl/_rels/workbook.xml.rels").decode()
         sheet = archive.read("xl/worksheets/sheet2.xml").decode()
+    assert "/xl/worksheets/sheet2.xml" in rels
     at = sheet.index("<worksheet")
     doctyped = sheet[:at] + '<!DOCTYPE worksheet [<!ENTITY e "x">]>' + sheet[at:]
     odd = rewrite_zip(
         templates["SOMTC"],
         tmp_path / "odd-part.xlsx",
         {
-            "xl/_rels/workbook.xml.rels": rels.replace("worksheets/sheet2.xml", "data/pillar.dat").encode(),
+            "xl/_rels/workbook.xml.rels": rels.replace("/xl/worksheets/sheet2.xml", "data/pillar.dat").encode(),
             "xl/data/pillar.dat": doctyped.encode(),
         },
     )

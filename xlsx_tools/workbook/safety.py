@@ -12,6 +12,7 @@ import hashlib
 import io
 import lzma
 import os
+import posixpath
 import re
 import stat
 import struct
@@ -19,6 +20,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 from xlsx_tools.findings import Finding
 
@@ -164,6 +166,7 @@ def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding |
                 return Finding("FILE_007", file=name, detail=detail), None
             if not allow_macros and "xl/vbaProject.bin" in names:
                 return Finding("FILE_009", file=name), None
+            targets = _workbook_targets(archive, names)
             for info in infos:
                 if info.is_dir():
                     continue
@@ -181,7 +184,7 @@ def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding |
                 if declares_entities(part):
                     detail = f"the part {info.filename} declares a DOCTYPE/ENTITY"
                     return Finding("FILE_008", file=name, detail=detail), None
-                if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS):
+                if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS) or info.filename in targets:
                     kept[info.filename] = part
     except zipfile.BadZipFile:
         return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt"), None
@@ -204,6 +207,31 @@ class Package:
 
 
 KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml")
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+
+
+def part_name(target: str) -> str:
+    """The zip name of a part a relationship of the workbook part points to ("worksheets/sheet1.xml",
+    "/xl/data/s.dat", "./a/../b.xml"), as the readers resolve it."""
+    if target.startswith("/"):
+        return posixpath.normpath(target).lstrip("/")
+    return posixpath.normpath(posixpath.join("xl", target))
+
+
+def _workbook_targets(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """Every part the workbook part's relationships point to (worksheets stored under any name among them), so the
+    check keeps them for the readers. DOCTYPE/ENTITY are looked for before the relationships are parsed."""
+    if WORKBOOK_RELS not in names:
+        return set()
+    rels = archive.read(WORKBOOK_RELS)
+    if declares_entities(rels):
+        return set()  # refused in the loop over the parts, as any part declaring entities
+    try:
+        return {part_name(rel.get("Target", "")) for rel in ET.fromstring(rels)}
+    except ET.ParseError:
+        return set()  # the readers say so when they parse it
+
+
 KEPT_FOLDERS = ("xl/worksheets/",)
 
 
