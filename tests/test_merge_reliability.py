@@ -9,6 +9,7 @@ partway, as they would with ENOSPC).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -562,3 +563,76 @@ def test_item12_values_held_back_from_a_duplicated_sheet_are_an_error(cycle: tup
     assert result.report.exit_code == 1
     assert ("ROW_202", "A. Prevention (2)") in {(f.code, f.sheet) for f in result.report.errors}
     assert master_values(master)[SHARED_ROW]["status"] == "Ongoing"
+
+
+# 6 -------------------------------------------------------------------------------------------------------------
+
+
+def two_rounds(master: Path, templates: dict[str, Path], tmp_path: Path) -> None:
+    """SOMTC reports Ongoing, then (a later run) Completed: the second return supersedes the first."""
+    first = fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}}, out=tmp_path / "first.xlsx")
+    merge_returns(master, [first], now=dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc))
+    second = fill(
+        templates["SOMTC"],
+        {SHARED_ROW: {"status": "Postponed", "progress": "Moved to 2027"}},
+        out=tmp_path / "second.xlsx",
+    )
+    merge_returns(master, [second], now=dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone.utc))
+    assert master_values(master)[SHARED_ROW]["status"] == "Postponed"
+
+
+def edited_record_sheet(master: Path, title: str, change: Callable[[list[list[object]]], list[list[object]]]) -> None:
+    """A person's edit of a record sheet (unprotected, rows sorted or deleted, headers renamed), saved by openpyxl."""
+    book = openpyxl.load_workbook(master)
+    sheet = book[title]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    rows = change(rows)
+    sheet.delete_rows(1, sheet.max_row)
+    for row in rows:
+        sheet.append(row)
+    book.save(master)
+
+
+def test_item06_sorting_audit_newest_first_or_deleting_its_rows_changes_nothing(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    master, templates = cycle
+    two_rounds(master, templates, tmp_path)
+    acwc = fill(templates["ACWC"], {SHARED_ROW: {"resource_needs": "Interpreters"}})
+    edited_record_sheet(
+        master, "Audit", lambda rows: [rows[0], *sorted(rows[1:], key=lambda r: str(r[0]), reverse=True)]
+    )
+    merge_returns(master, [acwc])
+    assert master_values(master)[SHARED_ROW]["status"] == "Postponed"  # not the superseded Ongoing
+    edited_record_sheet(master, "Audit", lambda rows: rows[:1])  # every audit line deleted
+    fill(templates["SOM-ED"], {SHARED_ROW: {"indicator_results": "3 shelters"}})
+    merge_returns(master, [templates["SOM-ED"]])
+    shown = master_values(master)[SHARED_ROW]
+    assert (shown["status"], shown["progress"], shown["resource_needs"]) == (
+        "Postponed",
+        "Moved to 2027",
+        "Interpreters",
+    )
+
+
+@pytest.mark.parametrize("damage", ["Value header renamed", "Period column deleted"])
+def test_item06_a_damaged_history_is_not_rewritten_and_the_backup_is_named(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path, damage: str
+) -> None:
+    master, templates = cycle
+    two_rounds(master, templates, tmp_path)
+
+    def change(rows: list[list[object]]) -> list[list[object]]:
+        if damage == "Value header renamed":
+            return [["Reported value" if v == "Value" else v for v in rows[0]], *rows[1:]]
+        at = rows[0].index("Period")
+        return [row[:at] + row[at + 1 :] for row in rows]
+
+    edited_record_sheet(master, "History", change)
+    before = master.read_bytes()
+    fill(templates["ACWC"], {SHARED_ROW: {"resource_needs": "Interpreters"}})
+    result = merge_returns(master, [templates["ACWC"]])
+    assert not result.written and master.read_bytes() == before
+    (finding,) = result.report.fatal
+    assert finding.code == "MERGE_524" and finding.sheet == "History"
+    assert "backups" in finding.message and ".xlsx" in finding.message

@@ -410,6 +410,13 @@ CATALOGUE: dict[str, Entry] = {
             "open it, save it again and send it.",
         ),
         _e(
+            "MERGE_524",
+            F,
+            "a record sheet of the master was damaged",
+            "A column of a record sheet was renamed or deleted, so it cannot be read back as written; nothing was "
+            "changed. Restore the master from the backup named here (or put the column back), then merge again.",
+        ),
+        _e(
             "TOOL_901",
             F,
             "tipwp failed on this file (a fault of the tool, not of the file)",

@@ -110,6 +110,22 @@ AUDIT = LogSheet(
     ),
 )
 LOG_SHEETS = (HISTORY, CONFLICTS, PROPOSALS, AUDIT)
+# the columns without which a record sheet cannot be read back as it was written: a sheet that has lost one (a
+# header renamed, a column deleted) is damaged, and the merge will not rewrite it (RecordSheetDamaged)
+REQUIRED = {
+    HISTORY.title: ("merged_at", "period", "row_id", "field", "value", "asb", "sha256", "note"),
+    CONFLICTS.title: ("period", "row_id", "field", "decision"),
+    PROPOSALS.title: ("period", "asb", "kind", "row_id", "field", "proposed", "decision"),
+    AUDIT.title: ("time", "file", "asb", "period", "outcome", "sha256"),
+}
+
+
+class RecordSheetDamaged(ValueError):
+    """A record sheet of the master lacks a column it was written with."""
+
+    def __init__(self, sheet: str, missing: list[str]) -> None:
+        super().__init__(f"the sheet {sheet} has lost its column(s) {', '.join(missing)}")
+        self.sheet = sheet
 
 
 def read_table(book: Any, log: LogSheet) -> list[dict[str, str]]:
@@ -121,6 +137,9 @@ def read_table(book: Any, log: LogSheet) -> list[dict[str, str]]:
     header = next(rows, ())
     by_label = {str(label): i for i, label in enumerate(header) if label is not None and label != ""}
     positions = {key: by_label[label] for key, label, _ in log.columns if label in by_label}
+    missing = [label for key, label, _ in log.columns if key in REQUIRED.get(log.title, ()) and key not in positions]
+    if missing:
+        raise RecordSheetDamaged(log.title, missing)
     out = []
     for row in rows:
         if blank_row(row):

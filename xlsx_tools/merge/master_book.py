@@ -20,7 +20,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from xlsx_tools.findings import Finding
-from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows, read_logs
+from xlsx_tools.merge.log_sheets import LOG_SHEETS, RecordSheetDamaged, log_rows, read_logs
 from xlsx_tools.merge.log_writer import write_log_sheet
 from xlsx_tools.merge.model import Consolidation, MasterState
 from xlsx_tools.plan.context import PlanContext, plan_context
@@ -95,9 +95,21 @@ def open_master(path: Path) -> OpenMaster:
             state, places, columns = _read_state(path, book, identity, context)
         finally:
             book.close()
+    except RecordSheetDamaged as exc:  # edited by a person: never rewritten from what is left of it
+        detail = f"{exc}; restore it from {_latest_backup(path)}, then merge again"
+        raise MasterError(Finding("MERGE_524", file=path.name, sheet=exc.sheet, detail=detail)) from None
     except (UnreadableWorkbook, SheetTooLarge) as exc:  # a damaged master, or a sheet far too large
         raise MasterError(Finding("MERGE_511", file=path.name, detail=f"it could not be read ({exc})")) from None
     return OpenMaster(path, context, identity, state, places, columns)
+
+
+def _latest_backup(path: Path) -> str:
+    """The newest backup of `path` in backups/ beside it, or where backups would be."""
+    folder = path.parent / BACKUP_FOLDER
+    copies = (
+        sorted(folder.glob(f"{path.stem}.*{path.suffix}"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+    )
+    return str(copies[-1]) if copies else f"a backup in {folder}"
 
 
 def _plan_of(path: Path, identity: dict[str, str]) -> PlanContext:
