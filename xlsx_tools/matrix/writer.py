@@ -22,6 +22,7 @@ from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from xlsx_tools.layout.measure import row_height, text_height
 from xlsx_tools.matrix.core import NO_REPORT, NO_STATUS, OTHER, STATUSES, MatrixInput, Summary
 from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.workbook.cell_text import excel_text, excel_value
 from xlsx_tools.workbook.styles import StyleBook
 
 MATRIX_SHEET = "Matrix"
@@ -137,7 +138,7 @@ def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
             styles.apply(cell, ("label", wrap), alignment=LABEL_ALIGNMENTS[wrap], border=BOX)
         for i, period in enumerate(periods):
             report = reports[(record.row_id, period)]
-            cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=str(report["status"]))
+            cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=excel_text(str(report["status"])))
             category = str(report["category"])
             parts: dict[str, Any] = {"alignment": CENTERED, "border": BOX}
             fill = fill_for(category)
@@ -148,7 +149,7 @@ def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
             styles.apply(cell, ("status", category), **parts)
             note = _note(report)
             if note:
-                comment = Comment(note, str(report["asb"]) or "tipwp")
+                comment = Comment(excel_text(note), str(report["asb"]) or "tipwp")
                 comment.width, comment.height = 320, 160
                 cell.comment = comment
     _legend(ws, excel_row + 2, column=2)
@@ -232,7 +233,7 @@ def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, styles: StyleBook
                 value = ", ".join(value)
             elif hasattr(value, "item"):
                 value = value.item()  # numpy scalar → Python
-            cell = ws.cell(row=r, column=column, value=value)
+            cell = ws.cell(row=r, column=column, value=excel_value(value))
             styles.apply(cell, "table", border=BOX, alignment=TOP_WRAP)
     return header + 1, header + 1 + len(frame) + 1
 

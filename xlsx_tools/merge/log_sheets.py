@@ -109,9 +109,26 @@ AUDIT = LogSheet(
         ("due", "Due", 11),
         ("sha256", "File SHA-256", 18),
         ("template_id", "Template ID", 18),
+        ("saved", "Saved by sender (UTC)", 20),
     ),
 )
 LOG_SHEETS = (HISTORY, CONFLICTS, PROPOSALS, AUDIT)
+# the columns without which a record sheet cannot be read back as it was written: a sheet that has lost one (a
+# header renamed, a column deleted) is damaged, and the merge will not rewrite it (RecordSheetDamaged)
+REQUIRED = {
+    HISTORY.title: ("merged_at", "period", "row_id", "field", "value", "asb", "sha256", "note"),
+    CONFLICTS.title: ("period", "row_id", "field", "decision"),
+    PROPOSALS.title: ("period", "asb", "kind", "row_id", "field", "proposed", "decision"),
+    AUDIT.title: ("time", "file", "asb", "period", "outcome", "sha256"),
+}
+
+
+class RecordSheetDamaged(ValueError):
+    """A record sheet of the master lacks a column it was written with."""
+
+    def __init__(self, sheet: str, missing: list[str]) -> None:
+        super().__init__(f"the sheet {sheet} has lost its column(s) {', '.join(missing)}")
+        self.sheet = sheet
 
 
 def read_table(book: Any, log: LogSheet) -> list[dict[str, str]]:
@@ -124,6 +141,9 @@ def read_table(book: Any, log: LogSheet) -> list[dict[str, str]]:
     header = next(rows, ())
     by_label = {str(label): i for i, label in enumerate(header) if label is not None and label != ""}
     positions = {key: by_label[label] for key, label, _ in log.columns if label in by_label}
+    missing = [label for key, label, _ in log.columns if key in REQUIRED.get(log.title, ()) and key not in positions]
+    if missing:
+        raise RecordSheetDamaged(log.title, missing)
     out = []
     for row in rows:
         if blank_row(row):
@@ -202,6 +222,7 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
             findings=_int(r.get("findings")),
             reasons=r.get("reasons", ""),
             due=r.get("due", ""),
+            saved=r.get("saved", ""),
         )
         for r in read_table(book, AUDIT)
     ]
@@ -288,6 +309,7 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
             a.due,
             a.sha256,
             a.template_id,
+            a.saved,
         ]
         for a in state.audit
     ]

@@ -11,6 +11,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from xlsx_tools.findings import Report, Severity
 from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.workbook.cell_text import excel_text
 
 COLUMNS = (
     "Code",
@@ -68,7 +69,7 @@ def write_findings_book(report: Report, out: Path) -> Path:
             finding.entry.fix,
             finding.row_id,
         )
-        sheet.append(["" if v is None else str(v) for v in values])
+        sheet.append(["" if v is None else excel_text(str(v)) for v in values])
         row = sheet.max_row
         for cell in sheet[row]:
             cell.data_type = "s"
