@@ -74,6 +74,13 @@ def test_narratives_of_two_bodies_are_combined_and_only_the_status_conflicts(mas
     data = matrix_input(opened.context, opened.state, "2026-H2")
     progress = data.reports.set_index(["row_id", "period"]).loc[(ROW, "2026-H2"), "progress"]
     assert progress == shown["progress"]
+    # a later return changes one body's part; the combined text it replaces is the merge's, not typed in the master
+    fill(templates["SOMTC"], {ROW: {"progress": "SOMTC adopted guidelines."}}, tmp_path / "again.xlsx")
+    merge_returns(master, [tmp_path / "again.xlsx"])
+    assert master_values(master)[ROW]["progress"].startswith("SOMTC: SOMTC adopted guidelines.\nACWC: ")
+    assert [h for h in logs(master)[HISTORY_SHEET] if h["asb"] == "(master)"] == []
+    assert open_new_period(master, "2027-H1").written
+    assert [h for h in logs(master)[HISTORY_SHEET] if h["asb"] == "(master)"] == []
 
 
 def _previous_columns(template: Path) -> dict[str, tuple[str, str]]:

@@ -59,6 +59,7 @@ def consolidate(
         audit=list(state.audit),
     )
     merged = {a.sha256 for a in state.audit if a.outcome == MERGED}
+    known = len(state.history)  # the lines the master's cells were worked out from
     outcomes: list[FileOutcome] = []
     pending: list[tuple[FileOutcome, Refusal]] = []
     merged_lines: list[tuple[int, FileOutcome, str]] = []
@@ -109,7 +110,7 @@ def consolidate(
         merged_lines.append((len(state.audit), outcome, period))
         state.audit.append(_audit(merged_at, outcome, item, received))
         outcomes.append(outcome)
-    changes = _consolidate(state, merged_at)
+    changes = _consolidate(state, merged_at, known)
     conflicts = all_conflicts(state)
     in_conflict = Counter((asb, c.period) for c in conflicts for asb in dict(c.candidates))
     for position, outcome, period in merged_lines:
@@ -276,23 +277,29 @@ def all_conflicts(state: MasterState) -> list[Conflict]:
     return found
 
 
-def values_in_history(state: MasterState, period: str) -> dict[tuple[str, str], set[str]]:
-    """(row id, column) → every value the history holds for it in `period`: what a master cell may show unsaved."""
+def values_in_history(state: MasterState, period: str, known: int | None = None) -> dict[tuple[str, str], set[str]]:
+    """(row id, column) → every value the history holds for it in `period`, and what the merge showed from it (a
+    combined text): what a master cell may show unsaved. `known`: how many history lines the master had before
+    this merge (the cells show what those settled)."""
     seen: dict[tuple[str, str], set[str]] = {}
     for entry in state.history:
         if entry.period == period:
             seen.setdefault((entry.row_id, entry.field), set()).add(entry.value)
+    shown_by = state if known is None else dataclasses.replace(state, history=state.history[:known])
+    resolved, _ = resolve_period(shown_by, period)
+    for key, shown in resolved.items():
+        seen.setdefault(key, set()).add(shown.value)
     return seen
 
 
-def _consolidate(state: MasterState, merged_at: str) -> list[CellChange]:
+def _consolidate(state: MasterState, merged_at: str, known: int) -> list[CellChange]:
     """Recompute every reported cell of the open period from the history; update `state.cells` in place."""
     resolved, _ = resolve_period(state, state.period)
     seen: list[dict[tuple[str, str], set[str]]] = []  # values_in_history, worked out when a cell first needs it
 
     def seen_values() -> dict[tuple[str, str], set[str]]:
         if not seen:
-            seen.append(values_in_history(state, state.period))
+            seen.append(values_in_history(state, state.period, known))
         return seen[0]
 
     changes: list[CellChange] = []
