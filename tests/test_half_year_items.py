@@ -193,3 +193,29 @@ def test_a_row_claiming_another_period_is_reported_and_kept_out(master: Path, tm
     assert (shown[other]["status"], shown[other]["progress"]) == ("", "")  # not shown under 2026-H2
     held = [h for h in logs(master)[HISTORY_SHEET] if h["row_id"] == other]
     assert held and all(h["status"] == "held back" and "2027-H1" in h["note"] for h in held)
+
+
+@pytest.mark.parametrize(
+    ("column", "message"),
+    [
+        ({"key": "outcome", "role": "plan", "merge": "combine"}, "only on a reporting column"),
+        ({"key": "narrative", "role": "reporting", "merge": "append"}, "merge must be one of"),
+    ],
+)
+def test_a_wrong_merge_declaration_stops_at_load(column: dict[str, object], message: str) -> None:
+    from xlsx_tools.layout.loader import LayoutError, parse_layout
+
+    reporting = [
+        {"key": "reporting_period", "header": "Reporting period", "role": "reporting"},
+        {"key": "reporting_asb", "header": "Reporting ASB", "role": "reporting", "merge": "combine"},
+    ]
+    columns = [{"key": "row_id", "header": "Row ID", "role": "id"}, {"header": "X", **column}, {"include": "reporting"}]
+    with pytest.raises(LayoutError, match=message):
+        parse_layout({"reporting": reporting[:1] + reporting[1:], "sheets": {"k": {"columns": columns}}}, set())
+    reporting[1].pop("merge")
+    columns[1] = {"key": "narrative", "header": "X", "role": "reporting", "merge": "combine"}
+    layout = parse_layout({"reporting": reporting, "sheets": {"k": {"columns": columns}}}, set())
+    assert layout.sheet("k").combine_keys == {"narrative"}
+    with pytest.raises(LayoutError, match="not a value"):
+        reporting[1]["merge"] = "combine"
+        parse_layout({"reporting": reporting, "sheets": {"k": {"columns": columns}}}, set())

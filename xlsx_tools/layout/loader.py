@@ -122,16 +122,8 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
             if roles.get(key) != "reporting":
                 raise LayoutError(f"merge: {key!r} is not a reporting column of sheets.{kind}")
         for column in columns:
-            meta = column.key in (period_key, body_key)
-            if column.role == "reporting" and (meta == bool(column.merge)):
-                raise LayoutError(
-                    f"sheets.{kind}.{column.key}: "
-                    + (
-                        f"{column.key} says the period or body, not a value; remove merge"
-                        if meta
-                        else "a reported value column declares merge: combine or merge: conflict"
-                    )
-                )
+            if column.merge and column.key in (period_key, body_key):
+                raise LayoutError(f"sheets.{kind}.{column.key}: says the period or the body, not a value; remove merge")
             if column.role == "previous" and (
                 roles.get(column.source) != "reporting" or column.source in (period_key, body_key)
             ):

@@ -37,7 +37,7 @@ class Column:
     hidden_in: tuple[str, ...] = ()  # workbook kinds (BOOK_KINDS) the column is hidden in
     slot: int = 0  # 1-based slot number for slotted columns, 0 otherwise
     source: str = ""  # previous columns: the reporting column whose last-period value they show
-    merge: str = ""  # reported value columns: "combine" (every body's text kept, attributed) or "conflict"
+    merge: str = ""  # reported value columns: "combine" (every body's text kept, attributed); else "conflict"
 
     @property
     def locked(self) -> bool:
