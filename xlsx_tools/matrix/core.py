@@ -201,7 +201,7 @@ def matrix_input(
         raise ValueError(f"{chosen} is outside the plan's periods ({plan.start.year}-H1 to {plan.end.year}-H2)")
     begin = Period.parse(first) if first else min(first_reported(state) or chosen, chosen)
     if begin > chosen:
-        raise ValueError(f"the first column {begin} comes after the period reported on, {chosen}")
+        raise ValueError(f"The first column, {begin}, comes after {chosen}, the period reported on.")
     periods = [str(p) for p in periods_between(max(begin, start).first_day, chosen.last_day)]
     rows = plan_frame(context)
     reports = report_frame(
