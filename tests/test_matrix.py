@@ -242,7 +242,7 @@ def test_change_lists(open_period: MatrixResult, past_period: MatrixResult) -> N
 
 def test_summary_sheet_charts_and_print_setup(open_period: MatrixResult) -> None:
     book = openpyxl.load_workbook(open_period.workbook)
-    assert book.sheetnames == ["Matrix", "Summary"]
+    assert book.sheetnames == ["Matrix", "Summary", "Progress report", "Funding needs"]
     summary = book["Summary"]
     texts = [str(c.value) for row in summary.iter_rows() for c in row if c.value is not None]
     for title in ("Status by pillar", "Reporting completeness by ASB", "Newly postponed or discontinued since 2026-H2"):
@@ -251,6 +251,8 @@ def test_summary_sheet_charts_and_print_setup(open_period: MatrixResult) -> None
     charts = summary._charts
     assert len(charts) == 2
     assert charts[0].grouping == "stacked" and charts[0].type == "bar"
+    assert all(chart.width >= 30 and chart.height >= 14 for chart in charts)  # cm: readable when printed
+    assert {font.name for font in book._fonts} == {"Arial"}  # an unnamed font prints in LibreOffice's serif default
     for sheet in book.worksheets:
         setup = sheet.page_setup
         assert (setup.orientation, int(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", 8, 1, 0)
@@ -258,6 +260,7 @@ def test_summary_sheet_charts_and_print_setup(open_period: MatrixResult) -> None
         assert "Bohol TIP Work Plan 2.0" in sheet.oddHeader.left.text
         assert "2027-H1" in sheet.oddHeader.right.text
         assert "Generated 2027-08-10" in sheet.oddFooter.left.text and "&P" in sheet.oddFooter.right.text
+        assert sheet.page_margins.top - sheet.page_margins.header >= 0.5  # inches: the header clears the title
     matrix = book["Matrix"]
     assert str(matrix.print_title_rows) == "$1:$2" and str(matrix.print_title_cols) == "$A:$C"
 
@@ -368,7 +371,7 @@ def test_libreoffice_opens_the_workbook_and_keeps_its_charts(
 
     saved = convert(open_period.workbook, "xlsx:Calc MS Excel 2007 XML", tmp_path)
     book = openpyxl.load_workbook(saved)
-    assert book.sheetnames == ["Matrix", "Summary"]
+    assert book.sheetnames == ["Matrix", "Summary", "Progress report", "Funding needs"]
     assert len(book["Summary"]._charts) == 2
     assert _cell(book, SHARED, "2026-H2").value == "Completed"
     assert "Regional curriculum adopted." in _cell(book, SHARED, "2026-H2").comment.text
@@ -412,7 +415,7 @@ def test_charts_survive_in_libreoffice_model_and_its_save(
     }
     saved = tmp_path / "saved-by-libreoffice.xlsx"
     for probed in (_probe_charts(open_period.workbook, saved), _probe_charts(saved)):
-        assert probed["sheets"] == ["Matrix", "Summary"]
+        assert probed["sheets"] == ["Matrix", "Summary", "Progress report", "Funding needs"]
         assert set(probed["charts"]) == {"Summary"}
         status, complete = probed["charts"]["Summary"]
         assert {k: status[k] for k in expected_status} == expected_status

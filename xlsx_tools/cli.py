@@ -221,13 +221,20 @@ def feedback(
         Path | None, typer.Option(help="Folder for the workbooks (default: feedback-PERIOD beside the master).")
     ] = None,
     due: Annotated[str, typer.Option(help="Due date where the master records none, e.g. 2027-01-31.")] = "",
+    on: Annotated[str, typer.Option("--on", help="Count days late as of this date (default: today).")] = "",
 ) -> None:
     """One feedback workbook per body (merged, held back and how to fix it, rows with no report, due date), and
     the chase list: who to remind, how many rows are missing, how many days late."""
+    import datetime as dt
+
     from xlsx_tools.report.feedback_book import FeedbackError, build_feedback
 
     try:
-        result = build_feedback(master, period, out, due)
+        today = dt.date.fromisoformat(on) if on else None
+    except ValueError:
+        raise _fail(f"--on {on!r} is not a date; write it as 2027-03-01.") from None
+    try:
+        result = build_feedback(master, period, out, due, today)
     except FeedbackError as exc:
         raise _fail(str(exc)) from None
     for item, path in result.written:
