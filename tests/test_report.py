@@ -44,6 +44,8 @@ RESULT = "Number of workshops: 2"
 NEED = "USD 20,000 for a regional workshop"
 ACWC_NEED = "Two trainers on child-sensitive interviewing"
 OLD = "Superseded draft text"
+LONG_ROW = "A.1.1-03"  # SOMTC's, with a narrative longer than Excel's tallest row can show
+LONG = " ".join(f"Sentence {i} says what happened at the workshop in some detail." for i in range(1, 151))
 TODAY = dt.date(2027, 3, 1)
 
 
@@ -64,6 +66,7 @@ def master(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {
             SHARED: {"status": "Ongoing", "progress": SOMTC_TEXT, "indicator_results": RESULT, "resource_needs": NEED},
             OTHER: {"status": "Completed", "progress": "Campaign ran in 5 provinces.", "event_dates": "2026-09-01"},
+            LONG_ROW: {"status": "Ongoing", "progress": LONG},
         },
         folder / "somtc-2.xlsx",
     )
@@ -103,6 +106,11 @@ def test_progress_report_lists_every_body_coordinating_first(matrix: MatrixResul
     assert rows[at + 3][0] == OTHER  # the next activity
     text = "\n".join("|".join(r) for r in rows)
     assert OLD not in text and "Done?" not in text  # neither superseded nor held-back values
+    at = next(i for i, r in enumerate(rows) if r[0] == LONG_ROW)
+    parts = [rows[at]] + [r for r in rows[at + 1 : at + 12] if r[3] == "SOMTC (coordinating) (continued)"]
+    assert len(parts) > 1 and " ".join(r[4] for r in parts) == LONG  # nothing lost, nothing cut
+    sheet = openpyxl.load_workbook(matrix.workbook)[REPORT_SHEET]
+    assert all(sheet.row_dimensions[at + 1 + k].height <= 409 for k in range(len(parts)))  # Excel's limit
     b_row = next(r for r in rows if r[0] == "B.1.1-01")
     assert b_row[2:5] == ["No report", "", ""]
 
@@ -143,6 +151,7 @@ def test_pdf_carries_narratives_results_needs_and_attribution(soffice: str, mast
         "ACWC (supporting)",
         "SOMTC (coordinating)",
         "Resource and funding needs",
+        "Sentence 150 says what happened",  # the end of a narrative longer than a row: continued, not cut
     ):
         assert expected in words, expected
     assert OLD not in words  # the order of the bodies: the workbook test (pdftotext's order follows the drawing)

@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 
-from xlsx_tools.layout.measure import row_height
+from xlsx_tools.layout.measure import LINE_SPACING, MAX_ROW_HEIGHT_PT, ROW_PADDING_PT, row_height, wrapped_lines
 from xlsx_tools.matrix.core import MatrixInput, Summary
 from xlsx_tools.matrix.progress import FUNDING_KEY, Contribution, ProgressReport
 from xlsx_tools.matrix.writer import (
@@ -40,6 +40,9 @@ TOP = Alignment(vertical="top", wrap_text=True)
 HEADING_FILL = PatternFill("solid", start_color="404040", end_color="404040")
 GROUP_STYLE_FILLS = tuple(PatternFill("solid", start_color=c, end_color=c) for c in GROUP_FILLS)
 ROLES = {"coordinating": "coordinating", "supporting": "supporting"}
+# a longer text goes on in the next row: about half a printed page per row (Excel's tallest row, 409 pt, would hold
+# 33 lines but leave most pages with one row and the rest blank)
+MAX_LINES = min(24, int((MAX_ROW_HEIGHT_PT - ROW_PADDING_PT) / (FONT_SIZE * LINE_SPACING)))
 
 
 def write_matrix_book(
@@ -108,7 +111,40 @@ def write_progress(ws: Any, data: MatrixInput, report: ProgressReport, styles: S
                 role = ROLES.get(contribution.role, "")
                 texts.append(f"{contribution.asb} ({role})" if role else contribution.asb)
                 texts += [contribution.values.get(key, "") for key, _, _ in report.columns]
-            _line(ws, excel_row, texts, widths, str(category) if first else "", styles)
+            for part, part_texts in enumerate(split_tall(texts, widths)):
+                if part:
+                    excel_row += 1
+                    part_texts[3] = f"{texts[3]} (continued)"
+                _line(ws, excel_row, part_texts, widths, str(category) if first and not part else "", styles)
+
+
+def split_tall(texts: list[str], widths: list[float]) -> list[list[str]]:
+    """One line of the report, or several when a text would not fit Excel's tallest row: each too-long cell goes on
+    in the next line, cut between words, so that nothing is cut off on the page."""
+    pieces = [_pieces(text, width) for text, width in zip(texts, widths, strict=True)]
+    depth = max(len(p) for p in pieces)
+    return [[p[i] if i < len(p) else "" for p in pieces] for i in range(depth)]
+
+
+def _pieces(text: str, width: float) -> list[str]:
+    lines = wrapped_lines(text, width, FONT_SIZE) if text else 1
+    if lines <= MAX_LINES:
+        return [text]
+    out: list[str] = []
+    rest = text
+    budget = max(80, len(text) * MAX_LINES // lines)  # characters that fill the lines on average
+    while wrapped_lines(rest, width, FONT_SIZE) > MAX_LINES:
+        piece = ""
+        while True:
+            cut = max(rest.rfind(" ", 0, budget), rest.rfind("\n", 0, budget))
+            piece = rest[: cut if cut > 0 else budget]
+            if wrapped_lines(piece, width, FONT_SIZE) <= MAX_LINES or budget <= 80:
+                break
+            budget = budget * 9 // 10
+        out.append(piece.rstrip())
+        rest = rest[len(piece) :].lstrip()
+    out.append(rest)
+    return out
 
 
 def _group(ws: Any, excel_row: int, level: int, key: str, text: str, widths: list[float], styles: StyleBook) -> None:

@@ -261,7 +261,7 @@ def _write_summary(ws: Any, data: MatrixInput, summary: Summary, styles: StyleBo
     )
     ws.column_dimensions["A"].width = 60
     for column in range(2, 16):
-        ws.column_dimensions[get_column_letter(column)].width = 12
+        ws.column_dimensions[get_column_letter(column)].width = 14  # "Discontinued" in bold, unbroken
     row = 4
     first, row = _table(ws, row, "Status by pillar", summary.by_pillar, styles)
     pillar_rows = (first, first + len(summary.by_pillar) - 1)
