@@ -112,12 +112,16 @@ def scaled(context: Any, state: Any, factor: int) -> tuple[Any, Any]:
         for pillar in context.plan.pillars
     )
     plan = dataclasses.replace(context.plan, pillars=pillars)
-    big_context = dataclasses.replace(context, plan=plan, rows_by_id={r.row_id: r for _, r in plan.rows()})
+    from xlsx_tools.plan.context import PlanTables
+
+    rows_by_id = {r.row_id: r for _, r in plan.rows()}
+    tables = PlanTables(context.sheet, context.references, rows_by_id)  # the bodies etc. of the copied rows too
+    big_context = dataclasses.replace(context, plan=plan, rows_by_id=rows_by_id, tables=tables)
     big_state = dataclasses.replace(
         state,
         cells={i: dict(cells) for row_id, cells in state.cells.items() for i in ids(row_id)},
         coordinators={i: leads for row_id, leads in state.coordinators.items() for i in ids(row_id)},
-        history=[dataclasses.replace(h, row_id=i) for h in state.history for i in ids(h.row_id)],
+        history=[h._replace(row_id=i) for h in state.history for i in ids(h.row_id)],  # named tuples
     )
     return big_context, big_state
 

@@ -15,7 +15,14 @@ from typing import Any
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 
-from xlsx_tools.layout.measure import LINE_SPACING, MAX_ROW_HEIGHT_PT, ROW_PADDING_PT, row_height, wrapped_lines
+from xlsx_tools.layout.measure import (
+    LINE_SPACING,
+    MAX_ROW_HEIGHT_PT,
+    ROW_PADDING_PT,
+    row_height,
+    text_height,
+    wrapped_lines,
+)
 from xlsx_tools.matrix.core import MatrixInput, Summary
 from xlsx_tools.matrix.progress import FUNDING_KEY, Contribution, ProgressReport
 from xlsx_tools.matrix.writer import (
@@ -37,6 +44,7 @@ HEADER_ROW = 3
 # the label columns before the reported text; the text columns' headers and widths are the layout's
 LABELS = (("Code", 11.0), ("Activity", 36.0), ("Status", 13.0), ("Reported by", 13.0))
 TOP = Alignment(vertical="top", wrap_text=True)
+ONE_LINE = Alignment(vertical="top", wrap_text=False)
 HEADING_FILL = PatternFill("solid", start_color="404040", end_color="404040")
 GROUP_STYLE_FILLS = tuple(PatternFill("solid", start_color=c, end_color=c) for c in GROUP_FILLS)
 ROLES = {"coordinating": "coordinating", "supporting": "supporting"}
@@ -87,7 +95,8 @@ def write_progress(ws: Any, data: MatrixInput, report: ProgressReport, styles: S
         "shows. From the master's History: values that count (not superseded by a later return, not held back).",
         list(zip(labels, widths, strict=True)),
     )
-    statuses = data.reports[data.reports["period"] == report.period].set_index("row_id")
+    period = data.reports[data.reports["period"] == report.period]
+    statuses = dict(zip(period["row_id"], zip(period["status"], period["category"], strict=True), strict=True))
     excel_row = HEADER_ROW
     last: tuple[str, ...] = ()
     for record in data.rows.itertuples(index=False):
@@ -99,7 +108,7 @@ def write_progress(ws: Any, data: MatrixInput, report: ProgressReport, styles: S
             excel_row += 1
             _group(ws, excel_row, level, key, text, widths, styles)
         last = keys
-        status, category = statuses.loc[record.row_id, ["status", "category"]]
+        status, category = statuses[record.row_id]
         lines: list[Contribution | None] = list(report.contributions.get(record.row_id, ())) or [None]
         for index, contribution in enumerate(lines):
             excel_row += 1
@@ -111,25 +120,30 @@ def write_progress(ws: Any, data: MatrixInput, report: ProgressReport, styles: S
                 role = ROLES.get(contribution.role, "")
                 texts.append(f"{contribution.asb} ({role})" if role else contribution.asb)
                 texts += [contribution.values.get(key, "") for key, _, _ in report.columns]
-            for part, part_texts in enumerate(split_tall(texts, widths)):
+            for part, (part_texts, wrapped) in enumerate(split_tall(texts, widths)):
                 if part:
                     excel_row += 1
                     part_texts[3] = f"{texts[3]} (continued)"
-                _line(ws, excel_row, part_texts, widths, str(category) if first and not part else "", styles)
+                category_shown = str(category) if first and not part else ""
+                _line(ws, excel_row, part_texts, category_shown, styles, text_height(wrapped, FONT_SIZE))
 
 
-def split_tall(texts: list[str], widths: list[float]) -> list[list[str]]:
+def split_tall(texts: list[str], widths: list[float]) -> list[tuple[list[str], int]]:
     """One line of the report, or several when a text would not fit Excel's tallest row: each too-long cell goes on
-    in the next line, cut between words, so that nothing is cut off on the page."""
+    in the next line, cut between words, so that nothing is cut off on the page. Each with its wrapped lines."""
     pieces = [_pieces(text, width) for text, width in zip(texts, widths, strict=True)]
     depth = max(len(p) for p in pieces)
-    return [[p[i] if i < len(p) else "" for p in pieces] for i in range(depth)]
+    return [
+        ([p[i][0] if i < len(p) else "" for p in pieces], max(p[i][1] if i < len(p) else 1 for p in pieces))
+        for i in range(depth)
+    ]
 
 
-def _pieces(text: str, width: float) -> list[str]:
+def _pieces(text: str, width: float) -> list[tuple[str, int]]:
+    """`text` as (piece, wrapped lines) of at most MAX_LINES lines each."""
     lines = wrapped_lines(text, width, FONT_SIZE) if text else 1
     if lines <= MAX_LINES:
-        return [text]
+        return [(text, lines)]
     out: list[str] = []
     rest = text
     budget = max(80, len(text) * MAX_LINES // lines)  # characters that fill the lines on average
@@ -144,30 +158,32 @@ def _pieces(text: str, width: float) -> list[str]:
         out.append(piece.rstrip())
         rest = rest[len(piece) :].lstrip()
     out.append(rest)
-    return out
+    return [(piece, wrapped_lines(piece, width, FONT_SIZE)) for piece in out]
 
 
 def _group(ws: Any, excel_row: int, level: int, key: str, text: str, widths: list[float], styles: StyleBook) -> None:
-    """A pillar (level 0: its title across the row), outcome or type row (its code, then its text across the rest)."""
+    """A pillar (level 0: its title across the row), outcome or type row (its code, then its text across the rest).
+    A text that fits on one line runs over the empty cells to its right; a longer one wraps in cells merged for it."""
     first_text = 1 if level == 0 else 2
     ws.cell(row=excel_row, column=1, value=key)
     if level:
         ws.cell(row=excel_row, column=2, value=text)
+    lines = wrapped_lines(text or key, sum(widths[first_text - 1 :]), FONT_SIZE, bold=True)
     for column in range(1, len(widths) + 1):
         styles.apply(
             ws.cell(row=excel_row, column=column),
-            ("report group", level),
+            ("report group", level, lines > 1),
             fill=GROUP_STYLE_FILLS[level],
             font=Font(bold=True, color="FFFFFF" if level == 0 else "000000"),
-            alignment=TOP,
+            alignment=TOP if lines > 1 else ONE_LINE,
         )
-    ws.merge_cells(start_row=excel_row, start_column=first_text, end_row=excel_row, end_column=len(widths))
-    span = sum(widths[first_text - 1 :])
-    ws.row_dimensions[excel_row].height = row_height([(text or key, span)], FONT_SIZE, bold=True)
+    if lines > 1:
+        ws.merge_cells(start_row=excel_row, start_column=first_text, end_row=excel_row, end_column=len(widths))
+        ws.row_dimensions[excel_row].height = text_height(lines, FONT_SIZE)
 
 
-def _line(ws: Any, excel_row: int, texts: list[str], widths: list[float], category: str, styles: StyleBook) -> None:
-    ws.row_dimensions[excel_row].height = row_height(zip(texts, widths, strict=True), FONT_SIZE)
+def _line(ws: Any, excel_row: int, texts: list[str], category: str, styles: StyleBook, height: float) -> None:
+    ws.row_dimensions[excel_row].height = height
     for column, text in enumerate(texts, start=1):
         cell = ws.cell(row=excel_row, column=column, value=text or None)
         if column == 3 and category:
@@ -201,6 +217,6 @@ def write_funding(ws: Any, data: MatrixInput, report: ProgressReport, styles: St
     widths = [w for _, w in labels]
     for excel_row, need in enumerate(report.funding, start=HEADER_ROW + 1):
         texts = [need.pillar, need.asb, need.row_id, need.activity, need.need, need.coordinating]
-        _line(ws, excel_row, texts, widths, "", styles)
+        _line(ws, excel_row, texts, "", styles, row_height(zip(texts, widths, strict=True), FONT_SIZE))
     if not report.funding:
         ws.cell(row=HEADER_ROW + 1, column=1, value="(none reported)").font = Font(italic=True)
