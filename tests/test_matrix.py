@@ -251,7 +251,8 @@ def test_summary_sheet_charts_and_print_setup(open_period: MatrixResult) -> None
     charts = summary._charts
     assert len(charts) == 2
     assert charts[0].grouping == "stacked" and charts[0].type == "bar"
-    assert all(chart.width >= 30 and chart.height >= 14 for chart in charts)  # cm: readable when printed
+    sizes = [(c.anchor.ext.width / 360_000, c.anchor.ext.height / 360_000) for c in charts]  # EMU → cm, as saved
+    assert all(width >= 30 and height >= 14 for width, height in sizes), sizes  # readable when printed
     assert {font.name for font in book._fonts} == {"Arial"}  # an unnamed font prints in LibreOffice's serif default
     for sheet in book.worksheets:
         setup = sheet.page_setup

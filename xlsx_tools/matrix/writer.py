@@ -255,7 +255,7 @@ def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, styles: StyleBook
 
 def _write_summary(ws: Any, data: MatrixInput, summary: Summary, styles: StyleBook) -> None:
     ws.cell(row=1, column=1, value=f"Summary — {data.plan_title} — {summary.period}").font = Font(bold=True, size=14)
-    since = f"since {summary.previous}" if summary.previous else "(first period of the plan)"
+    since = f"since {summary.previous}" if summary.previous else "(no earlier period shown)"
     ws.cell(
         row=2, column=1, value=f"Status of the {len(data.rows)} activity rows in {summary.period}; changes {since}."
     )
