@@ -21,7 +21,7 @@ from xlsx_tools.workbook.styles import use_default_font
 SHEET = "Feedback"
 FONT_NAME = "Arial"
 FONT_SIZE = 10
-WIDTHS = (12, 40, 22, 40, 40)  # columns A-E; each section's table uses the first few
+WIDTHS = (16, 40, 22, 40, 40)  # columns A-E; each section's table uses the first few
 MERGED_TITLE = "1. Received and merged"
 HELD_TITLE = "2. Held back: please correct these cells in your return and send it again"
 MISSING_TITLE = "3. Your rows with no report for the period"
@@ -94,7 +94,7 @@ def write_feedback_book(item: BodyFeedback, plan_title: str, out: Path) -> Path:
     row = 4
     for label, value in facts:
         ws.cell(row=row, column=1, value=label).font = bold
-        ws.cell(row=row, column=2, value=value)
+        ws.cell(row=row, column=2, value=value).alignment = Alignment(horizontal="left")
         row += 1
 
     def table(row: int, title: str, headers: Sequence[str], lines: Sequence[Sequence[Any]], empty: str) -> int:
@@ -118,7 +118,10 @@ def write_feedback_book(item: BodyFeedback, plan_title: str, out: Path) -> Path:
         row,
         MERGED_TITLE,
         ("Row ID", "Activity", "Column", "Value"),
-        [(v.row_id, v.activity, v.column, v.value) for v in item.merged],
+        [  # the activity once, on its row's first value
+            (v.row_id, v.activity if i == 0 or item.merged[i - 1].row_id != v.row_id else "", v.column, v.value)
+            for i, v in enumerate(item.merged)
+        ],
         "Nothing merged for this period.",
     )
     row = table(
