@@ -9,6 +9,11 @@ LibreOffice (it uses the `soffice` fixture), `files` for one that writes or read
 from __future__ import annotations
 
 import os
+
+# openpyxl writes through lxml when it can import it, and lxml is here only for the tests (the fidelity gate): write
+# the way an installation without it does, so the tests check the files users get (tests/test_fidelity_gate.py)
+os.environ["OPENPYXL_LXML"] = "False"
+
 import shutil
 from pathlib import Path
 
@@ -66,3 +71,11 @@ def soffice() -> str:
     if not path:
         missing("LibreOffice (soffice) is not installed; apt-get install libreoffice-calc-nogui python3-uno")
     return str(path)
+
+
+@pytest.fixture(scope="session")
+def fidelity_corpus(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> dict[str, Path]:
+    """One file of every kind tipwp writes (tests/fidelity/corpus.py), for the Excel-fidelity gate."""
+    from tests.fidelity.corpus import build_corpus
+
+    return build_corpus(tmp_path_factory.mktemp("fidelity"))

@@ -35,10 +35,15 @@ def set_cells(path: Path, sheet: str, values: dict[str, Any]) -> Path:
     return edit(path, change)
 
 
-def rewrite_zip(source: Path, target: Path, replace: dict[str, bytes]) -> Path:
-    """Copy the package `source` to `target` with some parts replaced or added, byte for byte as given."""
+def rewrite_zip(
+    source: Path, target: Path, replace: dict[str, bytes], drop: set[str] | frozenset[str] = frozenset()
+) -> Path:
+    """Copy the package `source` to `target` with some parts replaced or added, byte for byte as given, and the parts
+    named in `drop` left out."""
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
         for item in old.infolist():
+            if item.filename in drop:
+                continue
             new.writestr(item, replace.get(item.filename, old.read(item.filename)))
         for name, data in replace.items():
             if name not in old.namelist():

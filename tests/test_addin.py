@@ -19,15 +19,26 @@ from oletools.olevba import VBA_Parser
 from typer.testing import CliRunner
 
 from tests.returns_kit import fill, issue, logs, master_values, realistic_values, template_rows
-from tests.xlwings_standin import App, open_book
+from tests.vba_project_check import problems, read_project, vba_project_bin
+from tests.xlwings_standin import STANDIN_PDF_MARK, App, open_book
 from xlsx_tools import __version__
 from xlsx_tools.addin import bridge
-from xlsx_tools.addin.build import ADDIN_CONTENT_TYPE, MODULE, RIBBON_PART, RIBBON_REL, macro_text
+from xlsx_tools.addin.build import (
+    ADDIN_CONTENT_TYPE,
+    CONFIG_SHEET,
+    MODULE,
+    RIBBON_PART,
+    RIBBON_REL,
+    VBA_PROJECT,
+    macro_text,
+    template_path,
+)
 from xlsx_tools.addin.cli import addin_app
 from xlsx_tools.addin.excel_merge import blocks
 from xlsx_tools.addin.install import config_text, install, install_plan
 from xlsx_tools.addin.paths import PathError, local_path
 from xlsx_tools.merge.run import merge_returns
+from xlsx_tools.workbook.identity import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
@@ -71,13 +82,25 @@ def test_every_onaction_is_a_ribbon_sub_of_the_module() -> None:
 
 def test_every_runpython_target_imports_and_exists() -> None:
     source = bas()
-    imports = re.findall(r'RunPython "import ([\w.]+) as (\w+); \2\." & command', source)
+    imports = re.findall(r'command = "import ([\w.]+) as (\w+); \2\." & command', source)
     assert imports == [("xlsx_tools.addin.bridge", "tipwp")]
     module = importlib.import_module(imports[0][0])
     targets = re.findall(r'CallPython "[^"]*", "(\w+)\(', source)
     assert set(targets) == {"validate", "merge", "matrix", "issue", "refresh_lists", "about"}
     for name in targets:
         assert callable(getattr(module, name)), name
+
+
+NOT_EXCEL_ICONS = {"ReviewAcceptChange": "Word", "TableInsert": "PowerPoint and Word"}
+
+
+def test_icons_are_the_excel_ids_listed_with_their_source() -> None:
+    """macros/README.md keeps the list of imageMso ids, each with the Excel control it comes from."""
+    readme = macro_text("README.md")
+    assert "excelcontrols.xlsx" in readme and "office-fluent-ui-command-identifiers" in readme
+    listed = dict(re.findall(r"^\| ([A-Z][\w ]+?) \| `(\w+)` \| [^|]*\w[^|]* \|$", readme, re.MULTILINE))
+    assert listed == {b.get("label"): b.get("imageMso") for b in buttons()}
+    assert not set(listed.values()) & set(NOT_EXCEL_ICONS)
 
 
 def test_addin_version_is_the_package_version() -> None:
@@ -122,6 +145,34 @@ def test_vba_module_read_by_olevba_equals_the_bas(built: Path) -> None:
     assert 'Public Const PROJECT_NAME As String = "tipwp"' in modules["xlwings.bas"]
     assert "Function RunPython(" in modules["xlwings.bas"] or "Sub RunPython(" in modules["xlwings.bas"]
     assert "RibbonMyAddin.bas" not in modules
+    assert not [name for name, code in modules.items() if "myaddin" in code.lower()]
+
+
+def test_built_addin_passes_the_vba_project_byte_check(built: Path) -> None:
+    """Excel compiles from source (cache version 0xFFFF, no compiled code in the modules we rewrite) and the streams
+    that name the modules agree; tests/vba_project_check.py says why each matters."""
+    project = read_project(vba_project_bin(built))
+    assert problems(project, (MODULE, "xlwings"), VBA_PROJECT) == []
+    assert {MODULE, "xlwings"} <= set(project.dir_modules)
+
+
+def test_the_byte_check_finds_what_the_template_still_carries() -> None:
+    """The same check on xlwings' template: its ribbon module holds compiled code and its project is MyAddin."""
+    found = problems(read_project(vba_project_bin(template_path())), ("RibbonMyAddin", "xlwings"), VBA_PROJECT)
+    assert len(found) == 2, found
+    assert "RibbonMyAddin" in found[0] and "compiled code" in found[0] and "MyAddin" in found[1]
+
+
+def test_built_addin_carries_our_names_not_the_templates(built: Path) -> None:
+    with zipfile.ZipFile(built) as package:
+        workbook = ElementTree.fromstring(package.read("xl/workbook.xml"))
+        sheets = [s.get("name") for s in workbook.iter() if s.tag.endswith("}sheet")]
+        assert sheets == [CONFIG_SHEET] == ["_tipwp.conf"]
+        for name in package.namelist():
+            if name != "xl/vbaProject.bin":
+                assert b"myaddin" not in package.read(name).lower(), name
+    project = read_project(vba_project_bin(built))
+    assert project.dir_project_name == project.project_stream_name == VBA_PROJECT == "tipwp"
 
 
 def test_libreoffice_opens_the_addin_and_lists_the_module(soffice: str, built: Path) -> None:
@@ -129,8 +180,10 @@ def test_libreoffice_opens_the_addin_and_lists_the_module(soffice: str, built: P
         [SYSTEM_PYTHON, str(PROBE), str(built)], capture_output=True, text=True, timeout=180, check=False
     )
     assert result.returncode == 0, result.stderr
-    libraries = json.loads(result.stdout)["libraries"]
-    project = next(modules for modules in libraries.values() if MODULE in modules)
+    probed = json.loads(result.stdout)
+    libraries = probed["libraries"]
+    assert probed["sheets"] == [CONFIG_SHEET]
+    project = libraries[VBA_PROJECT]
     assert {MODULE, "xlwings"} <= set(project)
     seen = [line for line in project[MODULE].split("\n") if not line.startswith(("Rem Attribute", "Option VBASupport"))]
     expected = [line for line in bas().rstrip("\n").split("\n") if not line.startswith("Attribute ")]
@@ -159,22 +212,11 @@ def test_install_on_windows_writes_addin_and_xlwings_settings(tmp_path: Path) ->
 # ---- bridge plumbing ------------------------------------------------------------------------------------------------
 
 
-def escape_like_vba(path: str) -> str:
-    """Python twin of TipwpRibbon.EscapeText (AscW gives UTF-16 code units)."""
-    units = path.encode("utf-16-be")
-    out = []
-    for i in range(0, len(units), 2):
-        code = int.from_bytes(units[i : i + 2], "big")
-        char = chr(code)
-        out.append(char if re.fullmatch(r"[A-Za-z0-9 ._:()\\/-]", char) else f"~{code:04X}")
-    return "".join(out)
-
-
-def test_file_list_survives_the_command_line() -> None:
-    paths = [r"C:\Users\Ana\O'Neil \"returns\"\SOMTC 2026-H2.xlsx", "/Users/ngọc/Báo cáo/ບົດ 😀.xlsx"]
-    encoded = "*".join(escape_like_vba(p) for p in paths)
-    assert re.fullmatch(r"[A-Za-z0-9 ._:()\\/~*-]+", encoded)
-    assert bridge.decode_files(encoded) == [Path(p) for p in paths]
+def test_text_from_vba_joins_surrogate_pairs_and_keeps_lone_ones() -> None:
+    """The Python end of the hand-off (the VBA end runs in LibreOffice: tests/test_addin_vba.py)."""
+    assert bridge.from_vba("\ud83d\udcca \u00e9") == "📊 é"
+    assert bridge.from_vba("a\udc00b") == "a\udc00b"  # a lone surrogate (possible in a Windows file name) survives
+    assert bridge.paths_from_vba(["C:\\x\\O'Neil \ud83d\ude00.xlsx"]) == [Path("C:\\x\\O'Neil 😀.xlsx")]
 
 
 def test_version_mismatch_is_explained_not_run(tmp_path: Path) -> None:
@@ -273,12 +315,12 @@ def test_merge_in_excel_equals_tipwp_merge(tmp_path: Path, first_period: str) ->
         assert "Saved." in message and "accepted" in message
         assert _comparable(excel_master) == _comparable(cli_master)
         assert any(v.get("status") for v in master_values(excel_master).values())
-        for title in ("History", "Audit"):
+        for title in (HISTORY_SHEET, "Audit"):
             assert logs(excel_master)[title], title
         if round_no == 1:
-            calls = book.sheets["History"].api.calls
+            calls = book.sheets[HISTORY_SHEET].api.calls
             assert calls == ["Unprotect", "Protect"]
-            assert book.impl["History"].protection.sheet
+            assert book.impl[HISTORY_SHEET].protection.sheet
 
 
 def test_merge_refuses_a_master_that_is_not_saved_on_disk(tmp_path: Path) -> None:
@@ -307,3 +349,44 @@ def test_validate_through_the_bridge_opens_the_findings(tmp_path: Path) -> None:
     message = bridge.run_action(book, __version__, lambda b: bridge.validate_in_book(b, [*files, bad]))
     assert "4 file(s) checked" in message and "validation-findings.xlsx" in message
     assert book.app.books.active.name == "validation-findings.xlsx"
+
+
+# ---- the status matrix's PDF from Excel -----------------------------------------------------------------------------
+
+
+def test_status_matrix_pdf_is_made_by_excel(tmp_path: Path) -> None:
+    book = open_book(_master(tmp_path))
+    message = bridge.run_action(book, __version__, bridge.matrix_in_book)
+    pdf = tmp_path / "status-matrix-2026-H2.pdf"
+    assert f"PDF for the meeting: {pdf} (made by Excel)." in message
+    assert book.app.pdf_exports == [pdf]
+    assert pdf.read_bytes().startswith(b"%PDF-") and STANDIN_PDF_MARK in pdf.read_bytes()
+    assert book.app.books.active.name == "status-matrix-2026-H2.xlsx"
+
+
+def test_status_matrix_pdf_falls_back_to_libreoffice_when_excel_refuses(soffice: str, tmp_path: Path) -> None:
+    book = open_book(_master(tmp_path))
+    book.app.pdf_refusal = OSError("no printer driver is installed")
+    message = bridge.run_action(book, __version__, bridge.matrix_in_book)
+    pdf = tmp_path / "status-matrix-2026-H2.pdf"
+    assert f"PDF for the meeting: {pdf} (made by LibreOffice, because Excel could not export" in message
+    assert "no printer driver is installed" in message
+    assert pdf.read_bytes().startswith(b"%PDF-") and STANDIN_PDF_MARK not in pdf.read_bytes()
+    assert book.app.pdf_exports == []
+
+
+def test_status_matrix_says_when_neither_excel_nor_libreoffice_can_make_the_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nowhere = tmp_path / "empty-path"
+    nowhere.mkdir()
+    monkeypatch.setenv("PATH", str(nowhere))  # no soffice on the PATH, as on most Windows machines
+    master = _master(tmp_path)
+    book = open_book(master)
+    book.app.pdf_refusal = OSError("no printer driver is installed")
+    message = bridge.run_action(book, __version__, bridge.matrix_in_book)
+    assert "Status matrix for 2026-H2 written to" in message  # the workbook itself is made and opened
+    assert "No PDF was made: Excel could not export the PDF (no printer driver is installed)" in message
+    assert "LibreOffice is not installed" in message and "File > Export > Create PDF/XPS" in message
+    assert f'tipwp matrix "{master}" --pdf' in message
+    assert not list(tmp_path.glob("*.pdf"))

@@ -15,7 +15,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "xlsx_tools"
 # be imported inside a function (a dry run and a validation never load the writers' openpyxl or the matrix's pandas;
 # pyopenvba and xlwings are the optional `excel` extra).
 SHELLS = {"cli.py", "addin/bridge.py", "addin/cli.py"}
-LAZY_ALLOWED = {"openpyxl", "pandas", "xlwings", "pyopenvba", "msoffcrypto", "rich"}
+# fcntl and msvcrt: the lock's system lock, each imported only on the platform that has it
+LAZY_ALLOWED = {"openpyxl", "pandas", "xlwings", "pyopenvba", "msoffcrypto", "rich", "fcntl", "msvcrt"}
 
 
 def _modules() -> dict[str, ast.Module]:

@@ -53,7 +53,7 @@ from tests.test_bad_files import (
 from xlsx_tools.findings import Finding, Severity
 from xlsx_tools.merge.run import MergeResult, merge_returns
 from xlsx_tools.office import convert
-from xlsx_tools.workbook.identity import IDENTITY_SHEET
+from xlsx_tools.workbook.identity import HISTORY_SHEET, IDENTITY_SHEET
 from xlsx_tools.workbook.master import build_master
 from xlsx_tools.workbook.safety import check_file
 
@@ -61,7 +61,7 @@ Values = Mapping[str, Mapping[str, Any]]  # row id → layout key → value
 
 A, B, C, D = "A. Prevention", "B. Protection", "C. Law enforcement", "D. Cooperation"
 PILLARS = (A, B, C, D)
-LOGS = ("History", "Conflicts", "Proposals", "Audit")
+LOGS = (HISTORY_SHEET, "Conflicts", "Proposals", "Audit")
 CELL_LIMIT = 32_767
 BAD_BODY = "SOMSWD"  # 24 rows on all four pillar sheets; B.1.1-01 and B.1.1-02 are rows 2 and 3 of its B sheet
 GOOD_BODY, OTHER_BODY = "ACWC", "SOM-MLAT"  # rows SOMSWD does not have, so the batch has no conflicts
@@ -767,7 +767,7 @@ class Seen:
     records: dict[str, list[dict[str, str]]]
 
     def held_whole(self, row_id: str, key: str, text: str) -> None:
-        lines = [h for h in self.records["History"] if h["row_id"] == row_id and h["field"] == headers()[key]]
+        lines = [h for h in self.records[HISTORY_SHEET] if h["row_id"] == row_id and h["field"] == headers()[key]]
         assert "".join(h["value"] for h in lines) == text, f"{len(lines)} parts of {len(text)} characters"
         assert {h["status"] for h in lines} == {"held back"} and self.values[row_id][key] == ""
 
@@ -820,7 +820,7 @@ def test_bad_return_in_a_batch(lab: Lab, kind: Kind, tmp_path: Path) -> None:
         shown = BASE if kind.shown is None else kind.shown
         for row_id, cells in shown.items():
             assert {key: seen.values[row_id][key] for key in cells} == dict(cells), row_id
-        kept = [h["value"] for h in seen.records["History"] if h["status"] == "held back"]
+        kept = [h["value"] for h in seen.records[HISTORY_SHEET] if h["status"] == "held back"]
         kept += [p["proposed"] for p in seen.records["Proposals"]]
         for text in kind.kept:
             assert any(text in value for value in kept), f"{text!r} is not in the History or the Proposals"
@@ -863,7 +863,7 @@ def _assert_still_a_master(path: Path, book: Any, lab: Lab) -> None:
 def _assert_nothing_lost(kind: Kind, seen: Seen, url: str) -> None:
     """Every value the body typed is shown in the master, or kept in the History, or in the Proposals."""
     labels = headers()
-    history = {(h["field"], h["value"]) for h in seen.records["History"]}
+    history = {(h["field"], h["value"]) for h in seen.records[HISTORY_SHEET]}
     proposed = {p["proposed"] for p in seen.records["Proposals"]}
     typed = {row_id: dict(cells) for row_id, cells in (BASE if kind.on_base else {}).items()}
     for row_id, cells in kind.typed.items():

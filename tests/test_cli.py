@@ -77,8 +77,8 @@ def test_validate_json_report_and_annotate(master_copy: Path, tmp_path: Path) ->
     rows = list(openpyxl.load_workbook(report)["Findings"].iter_rows(values_only=True))
     assert len(rows) == 1 + len(data["findings"])
     findings_sheet = openpyxl.load_workbook(report)["Findings"]
-    linked = [c.hyperlink.target for c in findings_sheet["E"][1:] if c.hyperlink]
-    assert any(link.endswith(f"#'{A}'!{status}") for link in linked)
+    linked = [(c.hyperlink.target, c.hyperlink.location) for c in findings_sheet["E"][1:] if c.hyperlink]
+    assert (master_copy.name, f"'{A}'!{status}") in linked
 
     annotated = openpyxl.load_workbook(master_copy.with_name("return.checked.xlsx"))[A]
     assert "CELL_320" in annotated[status].comment.text
@@ -119,7 +119,7 @@ def test_lists_refresh_keeps_entered_data(master_copy: Path) -> None:
     ((_, ref),) = book.defined_names["ASB_LIST"].destinations
     assert ref != "$A$2:$A$4"
     assert "TELMIN" in [c.value for row in book["Lists"][ref.replace("$", "")] for c in row]
-    assert any(v.formula1 == "=ASB_LIST" for v in book[A].data_validations.dataValidation)
+    assert any(v.formula1 == "ASB_LIST" for v in book[A].data_validations.dataValidation)
     assert book[A].protection.sheet is True
 
 

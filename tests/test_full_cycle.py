@@ -18,6 +18,7 @@ from tests.helpers import letter
 from tests.returns_kit import issue, logs, master_values, row_places
 from xlsx_tools.merge.run import merge_returns
 from xlsx_tools.office import convert
+from xlsx_tools.workbook.identity import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 FILL = Path(__file__).resolve().parent / "lo_fill.py"
@@ -73,7 +74,7 @@ def test_every_body_is_merged(cycle: dict) -> None:
 
 
 def test_every_value_entered_is_in_the_history_with_its_provenance(cycle: dict) -> None:
-    history = logs(cycle["master"])["History"]
+    history = logs(cycle["master"])[HISTORY_SHEET]
     recorded = {(h["asb"], h["file"], h["row_id"], h["field"], h["value"]): h for h in history}
     headers = {letter("status"): "Status", letter("progress"): "Progress narrative", letter("event_dates"): ""}
     headers[letter("event_dates")] = "Dates of events held"
@@ -100,10 +101,10 @@ def test_master_shows_a_reported_value_for_every_reported_cell(cycle: dict) -> N
     data = logs(cycle["master"])
     conflicts = {(c["row_id"], c["field"]) for c in data["Conflicts"]}
     labels = {"Status": "status", "Progress narrative": "progress", "Dates of events held": "event_dates"}
-    for entry in data["History"]:
+    for entry in data[HISTORY_SHEET]:
         key = labels[entry["field"]]
         candidates = {
-            h["value"] for h in data["History"] if h["row_id"] == entry["row_id"] and h["field"] == entry["field"]
+            h["value"] for h in data[HISTORY_SHEET] if h["row_id"] == entry["row_id"] and h["field"] == entry["field"]
         }
         assert shown[entry["row_id"]][key] in candidates
         if len(candidates) > 1:
@@ -114,7 +115,7 @@ def test_master_shows_a_reported_value_for_every_reported_cell(cycle: dict) -> N
 def test_master_still_opens_cleanly_in_libreoffice(cycle: dict) -> None:
     converted = convert(cycle["master"], "xlsx", cycle["folder"] / "lo")
     book = openpyxl.load_workbook(converted)
-    assert {"History", "Conflicts", "Proposals", "Audit", "A. Prevention"} <= set(book.sheetnames)
+    assert {HISTORY_SHEET, "Conflicts", "Proposals", "Audit", "A. Prevention"} <= set(book.sheetnames)
     shown = master_values(cycle["master"])
     again = master_values(converted)
     assert again == shown

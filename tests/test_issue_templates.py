@@ -22,7 +22,7 @@ from xlsx_tools.returns.issue import IssueError, issue_templates, previous_value
 from xlsx_tools.returns.manifest import MANIFEST_SHEET
 from xlsx_tools.validate.checks import validate_file
 from xlsx_tools.validate.rules import schema_for
-from xlsx_tools.workbook.identity import IDENTITY_SHEET
+from xlsx_tools.workbook.identity import HISTORY_SHEET, IDENTITY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
@@ -269,7 +269,7 @@ def test_merge_ignores_the_previous_columns(reported_h1: Path, tmp_path: Path) -
     assert after["A.1.1-02"]["progress"] == "Second campaign planned."
     for row in after.values():  # the master's previous columns stay blank
         assert row["previous_status"] == "" and row["previous_progress"] == ""
-    history = logs(master)["History"]
+    history = logs(master)[HISTORY_SHEET]
     assert history and not [h for h in history if "previous" in " ".join(h.values()).casefold()]
     assert not logs(master)["Proposals"]
 

@@ -42,14 +42,14 @@ def test_dropdowns_point_at_named_ranges_never_inline_lists(book: openpyxl.Workb
     by_formula: dict[str, set[str]] = {}
     for validation in sheet.data_validations.dataValidation:
         if validation.type == "list":
-            assert validation.formula1.startswith("=") and '"' not in validation.formula1
+            assert validation.formula1 in book.defined_names  # a name, stored without "=" (issue 14)
             for cell_range in validation.sqref.ranges:
                 by_formula.setdefault(validation.formula1, set()).add(cell_range.coord.split(":")[0])
-    assert f"{letter('coordinating_asb')}2" in by_formula["=ASB_LIST"]
-    assert f"{letter('supporting_asb_4')}2" in by_formula["=ASB_LIST"]
-    assert f"{letter('status')}2" in by_formula["=STATUS_LIST"]
-    assert f"{letter('apa_refs')}2" in by_formula["=APA_LIST"]
-    assert f"{letter('reporting_period')}2" in by_formula["=PERIOD_LIST"]
+    assert f"{letter('coordinating_asb')}2" in by_formula["ASB_LIST"]
+    assert f"{letter('supporting_asb_4')}2" in by_formula["ASB_LIST"]
+    assert f"{letter('status')}2" in by_formula["STATUS_LIST"]
+    assert f"{letter('apa_refs')}2" in by_formula["APA_LIST"]
+    assert f"{letter('reporting_period')}2" in by_formula["PERIOD_LIST"]
     for name in ("ASB_LIST", "STATUS_LIST", "APA_LIST", "PERIOD_LIST"):
         assert book.defined_names[name].attr_text.startswith("'Lists'!$")
 

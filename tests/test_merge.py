@@ -20,6 +20,7 @@ from tests.helpers import letter
 from tests.returns_kit import fill, issue, logs, master_values
 from xlsx_tools.merge.lock import lock_path
 from xlsx_tools.merge.run import MergeOptions, merge_returns, open_new_period
+from xlsx_tools.workbook.identity import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
@@ -55,7 +56,7 @@ def test_values_reach_the_master_with_provenance(cycle: tuple[Path, dict[str, Pa
     assert result.written and result.report.exit_code == 0, result.report.findings
     shown = master_values(master)[SHARED_ROW]
     assert (shown["status"], shown["progress"], shown["reporting_asb"]) == ("Ongoing", "Two workshops held.", "SOMTC")
-    history = logs(master)["History"]
+    history = logs(master)[HISTORY_SHEET]
     entry = next(h for h in history if h["field"] == "Progress narrative")
     assert entry["value"] == "Two workshops held."
     assert entry["asb"] == "SOMTC"
@@ -155,7 +156,7 @@ def test_later_return_supersedes_and_the_earlier_stays_in_history(
     merge_returns(master, [first])
     merge_returns(master, [second])
     assert master_values(master)[SHARED_ROW]["status"] == "Completed"
-    statuses = {(h["file"], h["value"]): h["status"] for h in logs(master)["History"] if h["field"] == "Status"}
+    statuses = {(h["file"], h["value"]): h["status"] for h in logs(master)[HISTORY_SHEET] if h["field"] == "Status"}
     assert statuses == {("first.xlsx", "Ongoing"): "superseded", ("second.xlsx", "Completed"): "current"}
     assert logs(master)["Conflicts"] == []  # a body does not conflict with itself
 
@@ -172,7 +173,7 @@ def test_wrong_period_is_refused_unless_accepted(cycle: tuple[Path, dict[str, Pa
     accepted = merge_returns(master, [other], MergeOptions(accept_period=True))
     assert [o.outcome for o in accepted.outcomes] == ["merged"]
     assert master_values(master)[SHARED_ROW]["status"] == "Ongoing"
-    assert logs(master)["History"][0]["note"] == "made for 2026-H1"
+    assert logs(master)[HISTORY_SHEET][0]["note"] == "made for 2026-H1"
 
 
 def test_plan_edits_new_rows_and_deleted_rows(cycle: tuple[Path, dict[str, Path]]) -> None:
@@ -212,7 +213,7 @@ def test_formula_text_stays_text_and_formula_cells_are_held(cycle: tuple[Path, d
     result = merge_returns(master, [path])
     assert "MERGE_513" in result.report.codes()
     assert master_values(master)[SHARED_ROW]["progress"] == ""
-    held = [h for h in logs(master)["History"] if h["status"] == "held back"]
+    held = [h for h in logs(master)[HISTORY_SHEET] if h["status"] == "held back"]
     assert held and held[0]["value"].startswith("=HYPERLINK")
     shown = openpyxl.load_workbook(master)["A. Prevention"]
     cell = next(c for c in shown[letter("indicator_results")] if c.value == "=2+2 workshops")
@@ -279,8 +280,8 @@ def test_master_keeps_validations_protection_and_names(cycle: tuple[Path, dict[s
         assert new["B2"].fill.fgColor.rgb == old["B2"].fill.fgColor.rgb
     assert set(after.defined_names) == set(before.defined_names)
     assert after["_tipwp"].sheet_state == "veryHidden"
-    assert {"History", "Conflicts", "Proposals", "Audit"} <= set(after.sheetnames)
-    assert after["History"].protection.sheet
+    assert {HISTORY_SHEET, "Conflicts", "Proposals", "Audit"} <= set(after.sheetnames)
+    assert after[HISTORY_SHEET].protection.sheet
 
 
 def test_cli_merge_json_and_exit_codes(cycle: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
@@ -324,7 +325,7 @@ def test_opening_a_new_period_keeps_everything_and_empties_the_cells(
     assert result.written and result.report.exit_code == 0
     shown = master_values(master)[SHARED_ROW]
     assert (shown["status"], shown["progress"], shown["reporting_period"]) == ("", "", "2027-H1")
-    kept = {(h["period"], h["field"], h["value"], h["asb"]) for h in logs(master)["History"]}
+    kept = {(h["period"], h["field"], h["value"], h["asb"]) for h in logs(master)[HISTORY_SHEET]}
     assert ("2026-H2", "Status", "Ongoing", "SOMTC") in kept
     assert ("2026-H2", "Progress narrative", "Typed by the secretariat", "(master)") in kept
     refused = merge_returns(master, [templates["SOMTC"]])  # a 2026-H2 return is now for another period

@@ -21,6 +21,7 @@ from xlsx_tools.merge.consolidate import consolidate, latest_returns
 from xlsx_tools.merge.model import MasterState, Refusal, Source, Submission, SubmittedValue
 from xlsx_tools.merge.read_return import file_sha256
 from xlsx_tools.merge.run import merge_returns
+from xlsx_tools.workbook.identity import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 ROWS = ("R1", "R2", "R3")
@@ -170,7 +171,7 @@ def test_real_merges_never_lose_a_value(
         batch = [path] + ([sent[-1][1]] if repeat and sent else [])
         merge_returns(master, batch)
         sent.append((body, path, cells))
-    history = logs(master)["History"]
+    history = logs(master)[HISTORY_SHEET]
     # by content, not name: two returns filled alike within one second are the same bytes, and the second is
     # rightly "already merged" (MERGE_505); its values are in History under the first one's name
     recorded = {(h["sha256"], h["row_id"], h["field"], h["value"]) for h in history}

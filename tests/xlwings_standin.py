@@ -1,17 +1,29 @@
 """A stand-in for the part of xlwings the add-in bridge uses, backed by an openpyxl workbook on disk.
 
 Only these calls exist, each with xlwings' documented signature: App.alert(prompt, title=None, buttons="ok",
-mode=None, callback=None), App.status_bar (get/set), App.books (.active, .open(fullname)), Book.fullname / .name /
-.app / .sheets / .save(path=None) / .close(), Sheets[name or index], iteration, Sheets.add(name=None, before=None,
-after=None), Sheet.name / .range(cell1, cell2=None) / .used_range / .api, Range.value (get/set), Range.clear_contents(),
-Range.last_cell, Range.row. Sheet.api stands for Excel's Worksheet object: ProtectContents, Unprotect(Password=None),
-Protect(...). Writes behave as Excel's do where it matters here: a 2-D list fills the block from the range's top-left
-cell, a leading apostrophe makes text (and is not part of the value), other number-like text becomes a number, and
-writing a locked cell of a protected sheet fails.
+mode=None, callback=None), App.status_bar (get/set), App.books (.active, .open(fullname)), Book.caller(),
+Book.fullname / .name / .app / .sheets / .save(path=None) / .close() / .to_pdf(path=None, ...), Sheets[name or index],
+iteration, Sheets.add(name=None, before=None, after=None), Sheet.name / .range(cell1, cell2=None) / .used_range /
+.api, Range.value (get/set), Range.clear_contents(), Range.last_cell, Range.row. Sheet.api stands for Excel's
+Worksheet object: ProtectContents, Unprotect(Password=None), Protect(...). Writes behave as Excel's do where it
+matters here: a 2-D list fills the block from the range's top-left cell, a leading apostrophe makes text (and is not
+part of the value), other number-like text becomes a number, and writing a locked cell of a protected sheet fails.
+Sheet.name can be set too (renames the sheet).
+
+`run_python(command, caller)` does what xlwings' RunPython does with the command the VBA built, minus Excel: compile
+it (a SyntaxError there is the error box Excel would show), make `caller` the workbook Book.caller() returns, and run
+it in a fresh __main__ namespace with this module standing for `xlwings`.
+
+Book.to_pdf stands for Excel's ExportAsFixedFormat: it writes a one-page PDF that says it comes from the stand-in
+(what Excel's export looks like can only be seen in Excel), or raises App.pdf_refusal when a test sets it - an OSError,
+as Excel's own refusal (a pywintypes.com_error, e.g. with no printer driver installed) exists only on Windows.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +123,10 @@ class Sheet:
     def name(self) -> str:
         return str(self.impl.title)
 
+    @name.setter
+    def name(self, value: str) -> None:
+        self.impl.title = value
+
     def range(self, cell1: str | tuple[int, int], cell2: str | tuple[int, int] | None = None) -> Range:
         return Range(self, cell1, cell2)
 
@@ -157,7 +173,17 @@ class Sheets:
         return self._wrap(wb.create_sheet(name, index))
 
 
+_callers: list[Book] = []
+
+
 class Book:
+    @classmethod
+    def caller(cls) -> Book:
+        """The workbook whose VBA called RunPython (set by `run_python`); xlwings raises too outside RunPython."""
+        if not _callers:
+            raise RuntimeError("Book.caller() is only available while run_python runs a command")
+        return _callers[-1]
+
     def __init__(self, app: App, fullname: Path) -> None:
         self.app = app
         self.fullname = str(fullname)
@@ -175,6 +201,23 @@ class Book:
 
     def close(self) -> None:
         self.app.books.items.remove(self)
+
+    def to_pdf(
+        self,
+        path: str | Path | None = None,
+        include: Any = None,
+        exclude: Any = None,
+        layout: Any = None,
+        exclude_start_string: str = "#",
+        show: bool = False,
+        quality: str = "standard",
+    ) -> str:
+        if self.app.pdf_refusal is not None:
+            raise self.app.pdf_refusal
+        target = Path(path) if path else Path(self.fullname).with_suffix(".pdf")
+        target.write_bytes(standin_pdf(f"Excel export of {self.name} (xlwings stand-in)"))
+        self.app.pdf_exports.append(target)
+        return str(target)
 
 
 class Books:
@@ -198,6 +241,8 @@ class App:
         self.status_bar: Any = False
         self.alerts: list[str] = []
         self.status_history: list[Any] = []
+        self.pdf_exports: list[Path] = []
+        self.pdf_refusal: OSError | None = None
 
     def alert(
         self, prompt: str, title: str | None = None, buttons: str = "ok", mode: str | None = None, callback: Any = None
@@ -214,3 +259,51 @@ class App:
 def open_book(path: Path) -> Book:
     """A fresh App with `path` open and active, as Excel would have it."""
     return App().books.open(path)
+
+
+STANDIN_PDF_MARK = b"% tipwp xlwings stand-in"
+
+
+def standin_pdf(title: str) -> bytes:
+    """A valid one-page PDF (blank page, `title` in its Info dictionary), marked as the stand-in's."""
+    text = title.encode("ascii", "replace").replace(b"(", b"[").replace(b")", b"]").replace(b"\\", b"/")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+        b"<< /Title (" + text + b") >>",
+    ]
+    out = b"%PDF-1.4\n" + STANDIN_PDF_MARK + b"\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 4 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return out
+
+
+@contextmanager
+def _as_xlwings() -> Iterator[None]:
+    before = sys.modules.get("xlwings")
+    sys.modules["xlwings"] = sys.modules[__name__]
+    try:
+        yield
+    finally:
+        if before is None:
+            del sys.modules["xlwings"]
+        else:
+            sys.modules["xlwings"] = before
+
+
+def run_python(command: str, caller: Book) -> None:
+    """Run a RunPython command as xlwings would (see the module's docstring)."""
+    code = compile(command, "<RunPython>", "exec")
+    _callers.append(caller)
+    try:
+        with _as_xlwings():
+            exec(code, {"__name__": "__main__"})
+    finally:
+        _callers.pop()

@@ -90,19 +90,29 @@ def validate(
         from xlsx_tools.report.console import render_console
 
         render_console(result, limit=limit)
+    code = result.exit_code
     if report is not None:
         from xlsx_tools.report.findings_book import write_findings_book
 
-        write_findings_book(result, report)
-        if not as_json:
-            typer.echo(f"Findings workbook: {report}")
+        try:
+            write_findings_book(result, report)
+        except OSError as exc:
+            typer.echo(f"The findings workbook {report} could not be written ({exc.strerror or exc}).", err=True)
+            code = max(code, 2)
+        else:
+            if not as_json:
+                typer.echo(f"Findings workbook: {report}")
     if annotate:
         from xlsx_tools.report.annotate import annotate_files
 
-        for written in annotate_files(result):
+        failed: list[str] = []
+        for written in annotate_files(result, failed):
             if not as_json:
                 typer.echo(f"Annotated copy: {written}")
-    raise typer.Exit(result.exit_code)
+        for line in failed:
+            typer.echo(line, err=True)
+        code = max(code, 2) if failed else code
+    raise typer.Exit(code)
 
 
 @app.command()
@@ -284,7 +294,7 @@ def open_period(
     master: Annotated[Path, typer.Argument(help="The master workbook.")],
     period: Annotated[str, typer.Argument(help="The period to open, e.g. 2027-H1.")],
 ) -> None:
-    """Open a new reporting period in the master: reported cells are emptied; earlier values stay in History."""
+    """Open a new reporting period in the master: reported cells are emptied; earlier values stay in its record."""
     from xlsx_tools.plan.periods import Period
 
     try:
@@ -293,13 +303,16 @@ def open_period(
         raise _fail(str(exc)) from None
     from xlsx_tools.merge.run import open_new_period
     from xlsx_tools.report.console import render_console
+    from xlsx_tools.workbook.identity import HISTORY_SHEET
 
     result = open_new_period(master, period)
     if result.report.findings:
-        render_console(result.report)
-    elif result.written:
-        typer.echo(f"{master} is open for {period}; earlier values are in its History sheet. Backup: {result.backup}")
-    else:
+        render_console(result.report)  # errors, or a warning beside the write (MERGE_515: a 0.1.0 master migrated)
+    if result.written:
+        typer.echo(
+            f"{master} is open for {period}; earlier values are in its {HISTORY_SHEET} sheet. Backup: {result.backup}"
+        )
+    elif not result.report.findings:
         typer.echo(f"{master} is already open for {period}.")
     raise typer.Exit(result.report.exit_code)
 
@@ -332,8 +345,14 @@ def lists_refresh(
     if problem:
         raise _fail(problem.message)
     from xlsx_tools.workbook.lists import refresh_lists
+    from xlsx_tools.workbook.load import WorkbookLoadError
 
-    sizes = refresh_lists(file)
+    try:
+        sizes = refresh_lists(file)
+    except WorkbookLoadError as exc:
+        raise _fail(f"{exc}; the file was not changed") from None
+    except OSError as exc:
+        raise _fail(f"{file} could not be written ({exc.strerror or exc}); the file was not changed") from None
     typer.echo(f"Refreshed lists in {file}: " + ", ".join(f"{name} {n}" for name, n in sizes.items()))
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
+from xlsx_tools.sheet_names import HISTORY_SHEET
+
 
 class Severity(str, Enum):
     ERROR = "error"  # must be fixed before the file can be merged
@@ -96,6 +98,13 @@ CATALOGUE: dict[str, Entry] = {
             "a sheet reaches far beyond its table",
             "Something was typed or pasted far below or to the right of the table. On that sheet press Ctrl+End "
             "to find the last cell, delete the rows and columns after the table, save and send the file again.",
+        ),
+        _e(
+            "FILE_011",
+            F,
+            "not a workbook file",
+            "This name points to a pipe, a device or another special file, not a saved workbook; name the .xlsx "
+            "file itself.",
         ),
         _e(
             "BOOK_101",
@@ -212,7 +221,8 @@ CATALOGUE: dict[str, Entry] = {
             "CELL_305",
             W,
             "invisible control characters",
-            "Retype the text; it contains invisible characters pasted from another program.",
+            "The text holds invisible characters pasted from another program (a merge leaves them out, or makes "
+            "line breaks of them); retype the text if it looks wrong.",
         ),
         _e("CELL_306", E, "value is required", "Fill in this cell."),
         _e("CELL_310", E, "unknown sectoral body", "Choose the body from the dropdown list."),
@@ -370,8 +380,50 @@ CATALOGUE: dict[str, Entry] = {
             "MERGE_513",
             W,
             "value held back",
-            "The value is kept in the History sheet but not shown in the master until it is corrected; fix the cell "
-            "in the return and send it again.",
+            f"The value is kept in the {HISTORY_SHEET} sheet but not shown in the master until it is corrected; fix "
+            "the cell in the return and send it again.",
+        ),
+        _e(
+            "MERGE_515",
+            W,
+            "record sheet renamed",
+            "Nothing to do: a master made by an older tipwp is brought up to date when it is next written. Refer to "
+            f"the sheet by its new name ({HISTORY_SHEET}) from now on.",
+        ),
+        _e(
+            "MERGE_520",
+            F,
+            "the master could not be written",
+            "Nothing was changed: the master is as it was before this merge. Make the master, its folder and its "
+            "backups folder writable for you (or ask their owner), free some disk space, then merge again.",
+        ),
+        _e(
+            "MERGE_521",
+            E,
+            "the return would overfill the master's record sheets",
+            "The return adds far more lines than a work plan's report (rows typed or pasted below the plan?); ask "
+            "the body to report on the template's rows and send it again.",
+        ),
+        _e(
+            "MERGE_522",
+            F,
+            "the master's record sheets are full",
+            "Start a new master for the next period (tipwp init, then tipwp period) and keep this one as the "
+            "archive; nothing was changed.",
+        ),
+        _e(
+            "MERGE_523",
+            E,
+            "an older copy of a return already merged",
+            "The body sent a newer copy, which stays in the master. If this copy is the right one, ask the body to "
+            "open it, save it again and send it.",
+        ),
+        _e(
+            "MERGE_524",
+            F,
+            "a record sheet of the master was damaged",
+            "A column of a record sheet was renamed or deleted, so it cannot be read back as written; nothing was "
+            "changed. Restore the master from the backup named here (or put the column back), then merge again.",
         ),
         _e(
             "TOOL_901",

@@ -4,12 +4,17 @@ Each entry point is a thin shell: find the workbook open in Excel, check the add
 the same core function as the CLI, and show the result in Excel. Nothing escapes as a traceback: problems are shown in
 plain words and the details go to a log file (`error_log()`). The `*_in_book` functions take any object with the
 xlwings Book API, so tests drive them without Excel.
+
+The hand-off from VBA (defined here for the Python side; TipwpRibbon.PyText is the VBA side): every text a button
+passes - the add-in version and each chosen file - arrives as a Python string literal in which ASCII letters, digits,
+space, "-", "." and "_" stand for themselves and every other UTF-16 code unit of the VBA string is written \\uXXXX,
+e.g. tipwp.validate('0.1.0', ['C:\\u005cUsers\\u005cO\\u0027Neil.xlsx']). Python's own parser undoes the escapes;
+`from_vba` then joins the pairs of \\uD8xx\\uDCxx units that VBA strings use for characters beyond U+FFFF (emoji).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
@@ -28,12 +33,12 @@ class BridgeError(Exception):
 # ---- entry points called from VBA --------------------------------------------------------------------------------
 
 
-def validate(addin_version: str, files: str) -> None:
-    _run(addin_version, lambda book: validate_in_book(book, decode_files(files)))
+def validate(addin_version: str, files: Sequence[str]) -> None:
+    _run(addin_version, lambda book: validate_in_book(book, paths_from_vba(files)))
 
 
-def merge(addin_version: str, files: str) -> None:
-    _run(addin_version, lambda book: merge_in_book(book, decode_files(files)))
+def merge(addin_version: str, files: Sequence[str]) -> None:
+    _run(addin_version, lambda book: merge_in_book(book, paths_from_vba(files)))
 
 
 def matrix(addin_version: str) -> None:
@@ -65,18 +70,14 @@ def version_problem(addin_version: str) -> str:
     )
 
 
-def decode_files(text: str) -> list[Path]:
-    """Undo TipwpRibbon.EscapeText: paths separated by '*', other characters as ~XXXX (UTF-16 code, hex)."""
+def from_vba(text: str) -> str:
+    """A text as VBA held it (UTF-16 units, one \\uXXXX each) → a Python str: surrogate pairs become one character;
+    a lone surrogate (possible in a Windows file name) is kept as it is."""
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
 
-    def char(match: re.Match[str]) -> str:
-        return chr(int(match.group(1), 16))
 
-    out = []
-    for part in text.split("*"):
-        if part:
-            decoded = re.sub(r"~([0-9A-Fa-f]{4})", char, part)
-            out.append(Path(decoded.encode("utf-16", "surrogatepass").decode("utf-16")))
-    return out
+def paths_from_vba(files: Sequence[str]) -> list[Path]:
+    return [Path(from_vba(name)) for name in files]
 
 
 def error_log() -> Path:
@@ -144,8 +145,27 @@ def _master_path(book: Any) -> Path:
         raise BridgeError(str(exc)) from None
 
 
-def _open_in_excel(book: Any, path: Path) -> None:
-    book.app.books.open(str(path))
+def _open_in_excel(book: Any, path: Path) -> Any:
+    return book.app.books.open(str(path))
+
+
+def _excel_errors() -> tuple[type[Exception], ...]:
+    """What xlwings lets through when Excel refuses a call: pywintypes.com_error on Windows (pywin32), appscript's
+    CommandError on macOS, OSError for a file that cannot be written. The first two exist only where Excel does."""
+    errors: list[type[Exception]] = [OSError]
+    try:
+        from pywintypes import com_error
+
+        errors.append(com_error)
+    except ImportError:
+        pass
+    try:
+        from appscript.reference import CommandError
+
+        errors.append(CommandError)
+    except ImportError:
+        pass
+    return tuple(errors)
 
 
 # ---- the actions (any xlwings-like Book) -------------------------------------------------------------------------
@@ -234,8 +254,36 @@ def matrix_in_book(book: Any) -> str:
         result = build_matrix(path, "", None, pdf=False)
     except MatrixError as exc:
         raise BridgeError(str(exc)) from None
-    _open_in_excel(book, result.workbook)
-    return f"Status matrix for {result.period} written to {result.workbook} (opened)."
+    opened = _open_in_excel(book, result.workbook)
+    pdf = matrix_pdf(opened, result.workbook, path)
+    return f"Status matrix for {result.period} written to {result.workbook} (opened).\n{pdf}"
+
+
+def matrix_pdf(opened: Any, workbook: Path, master: Path) -> str:
+    """The PDF for the meeting, beside the matrix workbook, and a sentence saying how it was made. From Excel it is
+    Excel's own export (Book.to_pdf: LibreOffice is rarely installed on the secretariat's Windows machines); when
+    Excel refuses (e.g. no printer driver installed), LibreOffice's if it is there; otherwise the sentence says that
+    neither could and how to make one by hand."""
+    from xlsx_tools.office import OfficeError, convert, find_soffice
+
+    target = workbook.with_suffix(".pdf")
+    try:
+        opened.to_pdf(str(target))
+    except _excel_errors() as exc:
+        refusal = f"Excel could not export the PDF ({exc})"
+    else:
+        return f"PDF for the meeting: {target} (made by Excel)."
+    if find_soffice() is None:
+        return (
+            f"No PDF was made: {refusal} and LibreOffice is not installed on this computer. To make it, choose "
+            f"File > Export > Create PDF/XPS in Excel with {workbook.name} open, or install LibreOffice and run: "
+            f'tipwp matrix "{master}" --pdf'
+        )
+    try:
+        made = convert(workbook, "pdf", workbook.parent)
+    except OfficeError as exc:
+        return f"No PDF was made: {refusal}, and LibreOffice could not either: {exc}"
+    return f"PDF for the meeting: {made} (made by LibreOffice, because {refusal})."
 
 
 def issue_in_book(book: Any) -> str:

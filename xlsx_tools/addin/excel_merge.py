@@ -4,7 +4,8 @@ xlsx_tools.merge.master_book.apply_consolidation, which does the same on an open
 
 xlwings calls used (and nothing else): book.sheets[name], [s.name for s in book.sheets], book.sheets.add(name=,
 after=), sheet.range(cell1, cell2=None), range.value = 2-D list, range.clear_contents(), sheet.used_range.last_cell.row,
-and sheet.api.ProtectContents / Unprotect() / Protect(...) (Excel's own object model) for the protected sheets.
+sheet.name = (a record sheet of a master made by tipwp 0.1.0 is renamed), and sheet.api.ProtectContents / Unprotect()
+/ Protect(...) (Excel's own object model) for the protected sheets.
 """
 
 from __future__ import annotations
@@ -113,6 +114,11 @@ def _log_sheet(book: Any, master: OpenMaster, title: str) -> Any:
     names = [s.name for s in book.sheets]
     if title in names:
         return book.sheets[title]
+    former = {new: old for old, new in master.former}  # a master made by tipwp 0.1.0 (xlsx_tools.merge.log_sheets)
+    if former.get(title) in names:
+        sheet = book.sheets[former[title]]
+        sheet.name = title
+        return sheet
     pillars = [p.sheet_name for p in master.context.plan.pillars if p.sheet_name in names]
     after = max(pillars, key=names.index) if pillars else names[-1]
     logs_present = [log.title for log in LOG_SHEETS if log.title in names]

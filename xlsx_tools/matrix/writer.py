@@ -14,15 +14,17 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.data_source import AxDataSource, NumData, NumVal, StrData, StrRef, StrVal
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, PatternFill, Side
 from openpyxl.styles import Font as NamelessFont
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 
 from xlsx_tools.layout.measure import row_height, text_height
 from xlsx_tools.matrix.core import NO_REPORT, NO_STATUS, OTHER, STATUSES, MatrixInput, Summary
 from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.workbook.cell_text import excel_text, excel_value
 from xlsx_tools.workbook.styles import StyleBook, use_default_font
 
 MATRIX_SHEET = "Matrix"
@@ -155,7 +157,7 @@ def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
             styles.apply(cell, ("label", wrap), alignment=LABEL_ALIGNMENTS[wrap], border=BOX)
         for i, period in enumerate(periods):
             report = reports[(record.row_id, period)]
-            cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=str(report["status"]))
+            cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=excel_text(str(report["status"])))
             category = str(report["category"])
             parts: dict[str, Any] = {"alignment": CENTERED, "border": BOX}
             fill = fill_for(category)
@@ -166,10 +168,12 @@ def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
             styles.apply(cell, ("status", category), **parts)
             note = _note(report)
             if note:
-                comment = Comment(note, str(report["asb"]) or "tipwp")
+                comment = Comment(excel_text(note), str(report["asb"]) or "tipwp")
                 comment.width, comment.height = 320, 160
                 cell.comment = comment
     _legend(ws, excel_row + 2, column=2)
+    # Excel draws the outline's gutter and +/- buttons from this (openpyxl does not derive it from the rows)
+    ws.sheet_format.outlineLevelRow = max((d.outlineLevel or 0 for d in ws.row_dimensions.values()), default=0)
 
 
 def _group_row(ws: Any, excel_row: int, level: int, key: str, text: str, width: int, styles: StyleBook) -> None:
@@ -248,7 +252,7 @@ def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, styles: StyleBook
                 value = ", ".join(value)
             elif hasattr(value, "item"):
                 value = value.item()  # numpy scalar → Python
-            cell = ws.cell(row=r, column=column, value=value)
+            cell = ws.cell(row=r, column=column, value=excel_value(value))
             styles.apply(cell, "table", border=BOX, alignment=TOP_WRAP)
     return header + 1, header + 1 + len(frame) + 1
 
@@ -305,6 +309,7 @@ def _status_chart(ws: Any, summary: Summary, rows: tuple[int, int], anchor: str)
         series.graphicalProperties.line.solidFill = "808080"
     chart.set_categories(Reference(ws, min_col=1, min_row=rows[0], max_row=rows[1]))
     chart.height, chart.width = 9, 20
+    _as_excel_writes(ws, chart)
     ws.add_chart(chart, anchor)
 
 
@@ -318,7 +323,43 @@ def _completeness_chart(ws: Any, summary: Summary, rows: tuple[int, int], anchor
     chart.series[0].graphicalProperties.solidFill = LEGEND["Completed"]
     chart.legend = None
     chart.height, chart.width = max(7.5, 0.5 * len(summary.completeness)), 20
+    _as_excel_writes(ws, chart)
     ws.add_chart(chart, anchor)
+
+
+def _as_excel_writes(ws: Any, chart: BarChart) -> None:
+    """What openpyxl leaves out of a chart and Excel needs: axes marked as shown (without <c:delete val="0"/> Excel
+    hides them, and the pillar and body labels with them), text categories referenced as text (strRef), and every
+    reference's values cached in the chart, as Excel writes them (previews and viewers draw from the cache)."""
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    for series in chart.series:
+        if series.cat is not None and series.cat.numRef is not None:
+            series.cat = AxDataSource(strRef=StrRef(f=series.cat.numRef.f))
+        if series.cat is not None and series.cat.strRef is not None:
+            series.cat.strRef.strCache = _text_cache(ws, series.cat.strRef.f)
+        if series.tx is not None and series.tx.strRef is not None:
+            series.tx.strRef.strCache = _text_cache(ws, series.tx.strRef.f)
+        if series.val is not None and series.val.numRef is not None:
+            values = _cached_cells(ws, series.val.numRef.f)
+            points = [NumVal(idx=i, v=v) for i, v in enumerate(values) if isinstance(v, (int, float))]
+            series.val.numRef.numCache = NumData(formatCode="General", ptCount=len(values), pt=points)
+
+
+def _cached_cells(ws: Any, reference: str) -> list[Any]:
+    """The values of the cells of `reference` ("'Summary'!$A$6:$A$9", on `ws`), row by row."""
+    min_col, min_row, max_col, max_row = range_boundaries(reference.rpartition("!")[2].replace("$", ""))
+    return [
+        ws.cell(row=row, column=column).value
+        for row in range(min_row, (max_row or min_row) + 1)
+        for column in range(min_col, (max_col or min_col) + 1)
+    ]
+
+
+def _text_cache(ws: Any, reference: str) -> StrData:
+    values = _cached_cells(ws, reference)
+    points = [StrVal(idx=i, v=str(v)) for i, v in enumerate(values) if v is not None and v != ""]
+    return StrData(ptCount=len(values), pt=points)
 
 
 def _print_setup(ws: Any, data: MatrixInput, generated: dt.date) -> None:

@@ -107,9 +107,9 @@ def consolidate(state: MasterState, items: Sequence[Submission | Refusal], merge
 
 
 def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal) -> AuditEntry:
-    due = ""
+    due = saved = ""
     if isinstance(item, Submission):
-        sha, template_id, due = item.source.sha256, item.source.template_id, item.source.due
+        sha, template_id, due, saved = item.source.sha256, item.source.template_id, item.source.due, item.source.saved
     else:
         sha, template_id = item.sha256, item.template_id
     return AuditEntry(
@@ -126,13 +126,28 @@ def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal) -> Audit
         findings=len(outcome.findings),
         reasons=outcome.reasons,
         due=due,
+        saved=saved,
     )
 
 
+Order = dict[str, tuple[str, str, int]]
+
+
+def merge_order(state: MasterState) -> Order:
+    """sha256 of every merged return → its place in time: when it was merged (as recorded, so a record sheet sorted
+    by a person changes nothing), when its sender saved it, then its line in the Audit sheet. A return whose Audit
+    line was deleted keeps its place from its History lines."""
+    order: Order = {a.sha256: (a.time, a.saved, i) for i, a in enumerate(state.audit) if a.outcome == MERGED}
+    for entry in state.history:
+        if entry.sha256 and entry.sha256 not in order and entry.asb != MASTER_SOURCE:
+            order[entry.sha256] = (entry.merged_at, "", -1)
+    return order
+
+
 def latest_returns(state: MasterState, period: str | None = None) -> dict[str, str]:
-    """Body → sha256 of its latest merged return for `period` (default: the open one); later audit lines win."""
+    """Body → sha256 of its latest merged return for `period` (default: the open one), by `merge_order`."""
     period = state.period if period is None else period
-    order = {a.sha256: i for i, a in enumerate(state.audit) if a.outcome == MERGED}
+    order = merge_order(state)
     latest: dict[str, str] = {}
     for entry in state.history:
         if entry.period != period or entry.asb == MASTER_SOURCE or entry.sha256 not in order:
@@ -167,7 +182,7 @@ def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str
     Used for the open period by the merge, and for any period by the status matrix.
     """
     latest = latest_returns(state, period)
-    order = {sha: i for i, sha in enumerate(a.sha256 for a in state.audit if a.outcome == MERGED)}
+    order = merge_order(state)
     touched: dict[tuple[str, str], dict[str, str]] = {}
     # the inner loop of every merge (each history line of the period), its fields unpacked rather than looked up
     for _, entry_period, row_id, field_key, value, asb, _, sha256, _, note in state.history:
@@ -267,16 +282,14 @@ def open_period(state: MasterState, period: str, at: str) -> Consolidation:
     return Consolidation(state=state, changes=changes, conflicts=conflicts, outcomes=[])
 
 
-def _rank(
-    candidates: dict[str, str], coordinators: Iterable[str], latest: dict[str, str], order: dict[str, int]
-) -> list[str]:
+def _rank(candidates: dict[str, str], coordinators: Iterable[str], latest: dict[str, str], order: Order) -> list[str]:
     """Bodies with a value, best first: coordinating bodies in plan order, then the most recent return."""
     if len(candidates) < 2:
         return list(candidates)
     coordinating = [a for a in coordinators if a in candidates]
     others = [a for a in candidates if a not in coordinating]
     if len(others) > 1:
-        others.sort(key=lambda a: order.get(latest.get(a, ""), -1), reverse=True)
+        others.sort(key=lambda a: order.get(latest.get(a, ""), ("", "", -1)), reverse=True)
     return coordinating + others
 
 

@@ -21,6 +21,7 @@ from xlsx_tools.merge.model import (
     ProposalEntry,
     Source,
 )
+from xlsx_tools.workbook.identity import FORMER_HISTORY_SHEET, HISTORY_SHEET
 from xlsx_tools.workbook.values import ValueBook, blank_row, value_text
 
 
@@ -30,6 +31,7 @@ class LogSheet:
     columns: tuple[tuple[str, str, float], ...]  # (key, header, width)
     editable: tuple[str, ...] = ()
     prompt: str = ""
+    former: tuple[str, ...] = ()  # titles older versions gave the sheet: read as they are, renamed on the next write
 
     @property
     def headers(self) -> list[str]:
@@ -40,7 +42,7 @@ class LogSheet:
 
 
 HISTORY = LogSheet(
-    "History",
+    HISTORY_SHEET,
     (
         ("merged_at", "Merged at (UTC)", 20),
         ("period", "Period", 9),
@@ -54,6 +56,7 @@ HISTORY = LogSheet(
         ("template_id", "Template ID", 18),
         ("note", "Note", 28),
     ),
+    former=(FORMER_HISTORY_SHEET,),
 )
 CONFLICTS = LogSheet(
     "Conflicts",
@@ -106,26 +109,58 @@ AUDIT = LogSheet(
         ("due", "Due", 11),
         ("sha256", "File SHA-256", 18),
         ("template_id", "Template ID", 18),
+        ("saved", "Saved by sender (UTC)", 20),
     ),
 )
 LOG_SHEETS = (HISTORY, CONFLICTS, PROPOSALS, AUDIT)
+# the columns without which a record sheet cannot be read back as it was written: a sheet that has lost one (a
+# header renamed, a column deleted) is damaged, and the merge will not rewrite it (RecordSheetDamaged)
+REQUIRED = {
+    HISTORY.title: ("merged_at", "period", "row_id", "field", "value", "asb", "sha256", "note"),
+    CONFLICTS.title: ("period", "row_id", "field", "decision"),
+    PROPOSALS.title: ("period", "asb", "kind", "row_id", "field", "proposed", "decision"),
+    AUDIT.title: ("time", "file", "asb", "period", "outcome", "sha256"),
+}
+
+
+class RecordSheetDamaged(ValueError):
+    """A record sheet of the master lacks a column it was written with."""
+
+    def __init__(self, sheet: str, missing: list[str]) -> None:
+        super().__init__(f"the sheet {sheet} has lost its column(s) {', '.join(missing)}")
+        self.sheet = sheet
 
 
 def read_table(book: Any, log: LogSheet) -> list[dict[str, str]]:
     """The rows of one record sheet as dicts keyed by column key (columns found by header). `book`: a ValueBook
     (xlsx_tools.workbook.values, what the merge reads with) or an openpyxl workbook."""
-    if log.title not in book.sheetnames:
+    title = present_title(book.sheetnames, log)
+    if title is None:
         return []
-    rows = iter(book.rows(log.title)) if isinstance(book, ValueBook) else book[log.title].iter_rows(values_only=True)
+    rows = iter(book.rows(title)) if isinstance(book, ValueBook) else book[title].iter_rows(values_only=True)
     header = next(rows, ())
     by_label = {str(label): i for i, label in enumerate(header) if label is not None and label != ""}
     positions = {key: by_label[label] for key, label, _ in log.columns if label in by_label}
+    missing = [label for key, label, _ in log.columns if key in REQUIRED.get(log.title, ()) and key not in positions]
+    if missing:
+        raise RecordSheetDamaged(log.title, missing)
     out = []
     for row in rows:
         if blank_row(row):
             continue
         out.append({key: value_text(row[i]) if i < len(row) else "" for key, i in positions.items()})
     return out
+
+
+def present_title(names: Sequence[str], log: LogSheet) -> str | None:
+    """The title `log`'s sheet has among `names`: its own, else a former one (a master written by an older tipwp)."""
+    return next((title for title in (log.title, *log.former) if title in names), None)
+
+
+def former_titles(names: Sequence[str]) -> list[tuple[str, str]]:
+    """(former title, title) of every record sheet among `names` that still has the title an older tipwp gave it."""
+    found = ((present_title(names, log), log.title) for log in LOG_SHEETS)
+    return [(present, title) for present, title in found if present is not None and present != title]
 
 
 def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
@@ -187,6 +222,7 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
             findings=_int(r.get("findings")),
             reasons=r.get("reasons", ""),
             due=r.get("due", ""),
+            saved=r.get("saved", ""),
         )
         for r in read_table(book, AUDIT)
     ]
@@ -273,6 +309,7 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
             a.due,
             a.sha256,
             a.template_id,
+            a.saved,
         ]
         for a in state.audit
     ]

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from xlsx_tools.merge.log_sheets import LogSheet
+from xlsx_tools.workbook.cell_text import excel_value
 from xlsx_tools.workbook.styles import StyleBook
 
 
@@ -38,6 +39,7 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
     count = 1
     for count, row in enumerate(rows, start=2):
         for column, value in enumerate(row, start=1):
+            value = excel_value(value)  # a file name or an older line may hold what a cell cannot
             cell = sheet.cell(row=count, column=column, value=value if value != "" else None)
             if isinstance(value, str) and value:
                 cell.data_type = "s"  # text stays text, even when it starts with '='

@@ -8,21 +8,24 @@ Saving backs the old file up first and replaces it atomically.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import shutil
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from xlsx_tools.findings import Finding
-from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows, read_logs
+from xlsx_tools.merge.log_sheets import LOG_SHEETS, RecordSheetDamaged, former_titles, log_rows, read_logs
 from xlsx_tools.merge.log_writer import write_log_sheet
 from xlsx_tools.merge.model import Consolidation, MasterState
 from xlsx_tools.plan.context import PlanContext, plan_context
-from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.workbook.atomic import new_temp, read_only, real_path, save_atomically, stale_temps
+from xlsx_tools.workbook.cell_text import excel_text
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, identity_from_rows
 from xlsx_tools.workbook.reader import normalise
 from xlsx_tools.workbook.safety import inspect_file
@@ -52,6 +55,7 @@ class OpenMaster:
     state: MasterState
     places: dict[str, tuple[str, int]]  # row id → (sheet title, excel row)
     columns: dict[str, dict[str, int]]  # sheet title → layout key → 1-based column
+    former: list[tuple[str, str]] = field(default_factory=list)  # (title, new title): record sheets to rename
     _book: Any = None
 
     @property
@@ -90,11 +94,24 @@ def open_master(path: Path) -> OpenMaster:
             identity = identity_from_rows(book.rows(IDENTITY_SHEET))
             context = _plan_of(path, identity)
             state, places, columns = _read_state(path, book, identity, context)
+            former = former_titles(book.sheetnames)
         finally:
             book.close()
+    except RecordSheetDamaged as exc:  # edited by a person: never rewritten from what is left of it
+        detail = f"{exc}; restore it from {_latest_backup(path)}, then merge again"
+        raise MasterError(Finding("MERGE_524", file=path.name, sheet=exc.sheet, detail=detail)) from None
     except (UnreadableWorkbook, SheetTooLarge) as exc:  # a damaged master, or a sheet far too large
         raise MasterError(Finding("MERGE_511", file=path.name, detail=f"it could not be read ({exc})")) from None
-    return OpenMaster(path, context, identity, state, places, columns)
+    return OpenMaster(path, context, identity, state, places, columns, former)
+
+
+def _latest_backup(path: Path) -> str:
+    """The newest backup of `path` in backups/ beside it, or where backups would be."""
+    folder = path.parent / BACKUP_FOLDER
+    copies = (
+        sorted(folder.glob(f"{path.stem}.*{path.suffix}"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+    )
+    return str(copies[-1]) if copies else f"a backup in {folder}"
 
 
 def _plan_of(path: Path, identity: dict[str, str]) -> PlanContext:
@@ -173,6 +190,7 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
     book = master.book
     for sheet_name, excel_row, column, new in changed_cells(master, consolidation):
         cell = book[sheet_name].cell(row=excel_row, column=column)
+        new = excel_text(new)  # a value typed into the master (LibreOffice keeps control characters) may hold one
         cell.value = new or None
         if new:
             cell.data_type = "s"  # reported text reaches the master as text, never as a formula
@@ -180,9 +198,25 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
         _set_identity(book[IDENTITY_SHEET], "period", consolidation.state.period)
     headers = master.context.sheet.labels
     rows = log_rows(consolidation.state, consolidation.conflicts, headers)
+    for title, _ in master.former:  # its rows are in the state, written below under the sheet's new title
+        book.remove(book[title])
     first_log = _after_pillars(book, master.context)
     for offset, log in enumerate(LOG_SHEETS):
         write_log_sheet(book, log, rows[log.title], position=first_log + offset)
+
+
+def migration_findings(master: OpenMaster) -> list[Finding]:
+    """What writing a master made by an older tipwp changes besides the merge: its record sheets' new titles."""
+    return [
+        Finding(
+            "MERGE_515",
+            file=master.path.name,
+            sheet=title,
+            detail=f"this master was written by tipwp 0.1.0: its '{title}' sheet (a name Excel reserves) is renamed "
+            f"'{new}' when the master is written, with every row kept",
+        )
+        for title, new in master.former
+    ]
 
 
 def _after_pillars(book: Any, context: PlanContext) -> int:
@@ -193,14 +227,16 @@ def _after_pillars(book: Any, context: PlanContext) -> int:
 def _set_identity(sheet: Any, key: str, value: str) -> None:
     for row in sheet.iter_rows(min_col=1, max_col=2):
         if row[0].value == key:
-            row[1].value = value
+            row[1].value = excel_text(value)
             row[1].data_type = "s"
             return
-    sheet.append([key, value])
+    sheet.append([key, excel_text(value)])
 
 
 def backup(path: Path, now: dt.datetime) -> Path:
-    """Copy the master into backups/ beside it, named by time, before it is replaced."""
+    """Copy the master into backups/ beside it, named by time, before it is replaced. The copy is made under a
+    temporary name and renamed when complete, so a failure (a full disk) leaves no half backup (OSError)."""
+    path = real_path(path)
     folder = path.parent / BACKUP_FOLDER
     folder.mkdir(exist_ok=True)
     stamp = now.strftime("%Y%m%dT%H%M%S")
@@ -209,22 +245,48 @@ def backup(path: Path, now: dt.datetime) -> Path:
     while target.exists():
         counter += 1
         target = folder / f"{path.stem}.{stamp}-{counter}{path.suffix}"
-    shutil.copy2(path, target)
+    temp = new_temp(target, suffix=".partial")
+    try:
+        shutil.copyfile(path, temp)
+        shutil.copystat(path, temp)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
     return target
 
 
 def save_master(master: OpenMaster, now: dt.datetime) -> Path:
-    """Back up, then replace the master atomically. Returns the backup's path."""
-    copy = backup(master.path, now)
-    _clear_stale_temps(master.path)
-    save_atomically(master.book, master.path)
+    """Back up, then replace the master atomically. Returns the backup's path. A master that cannot be written
+    (read-only, its folder or backups/ read-only for this user, a full disk) raises MasterError (MERGE_520) and is
+    left exactly as it was, with no backup made for it."""
+    path = real_path(master.path)
+    if read_only(path):
+        raise _unwritable(path, "the file is read-only")
+    try:
+        copy = backup(path, now)
+    except OSError as exc:
+        raise _unwritable(
+            path, f"its backup could not be made in {path.parent / BACKUP_FOLDER} ({_why(exc)})"
+        ) from None
+    try:
+        for leftover in stale_temps(path):  # of a merge that was killed mid-write
+            leftover.unlink(missing_ok=True)
+        save_atomically(master.book, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            copy.unlink()  # the master is as it was: its backup would only be a second copy
+        raise _unwritable(path, f"it could not be saved ({_why(exc)})") from None
     return copy
 
 
-def _clear_stale_temps(path: Path) -> None:
-    """Temporary files of a merge that was killed mid-write (we hold the lock, so none is in use)."""
-    for leftover in path.parent.glob(f".{path.stem}.*.tmp.xlsx"):
-        leftover.unlink(missing_ok=True)
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _unwritable(path: Path, why: str) -> MasterError:
+    detail = f"{path.name} was not changed: {why}"
+    return MasterError(Finding("MERGE_520", file=path.name, detail=detail))
 
 
 def describe_changes(master: OpenMaster, consolidation: Consolidation, limit: int = 0) -> list[str]:

@@ -27,6 +27,7 @@ class Source:
     period: str = ""  # the period the return was made for
     plan_version: str = ""
     due: str = ""  # the due date printed in the template, if any
+    saved: str = ""  # when the sender last saved the file (its docProps/core.xml), ISO 8601 UTC, "" when unknown
 
 
 class SubmittedValue(NamedTuple):
@@ -117,6 +118,7 @@ class AuditEntry:
     findings: int = 0
     reasons: str = ""
     due: str = ""  # the template's due date, so completeness can tell on time from late
+    saved: str = ""  # when the sender last saved the file: a copy saved earlier than a merged one is older
 
 
 class Conflict(NamedTuple):

@@ -7,7 +7,10 @@ to this master is decided in xlsx_tools.merge.target; finding its rows in the pl
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from xlsx_tools.findings import Finding
@@ -18,7 +21,7 @@ from xlsx_tools.returns.manifest import MANIFEST_SHEET, read_manifest
 from xlsx_tools.validate.checks import validate_book, validate_sheet
 from xlsx_tools.validate.run_state import ValidationRun
 from xlsx_tools.workbook.reader import WorkbookData, read_workbook
-from xlsx_tools.workbook.safety import inspect_file
+from xlsx_tools.workbook.safety import NotRegularFile, inspect_file, read_regular_file
 from xlsx_tools.workbook.sheet_xml import SheetTooLarge
 from xlsx_tools.workbook.values import UnreadableWorkbook
 
@@ -47,7 +50,33 @@ def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
         return Refusal(name, sha, [Finding("FILE_010", file=name, sheet=exc.sheet, detail=exc.extent)])
     except UnreadableWorkbook as exc:  # what the parsers say of a damaged file
         return Refusal(name, sha, [Finding("FILE_005", file=name, detail=f"it could not be read ({exc})")])
-    return submission_from_book(book, sha, target, validate_return(book, target.run))
+    item = submission_from_book(book, sha, target, validate_return(book, target.run))
+    if isinstance(item, Submission):
+        item.source = dataclasses.replace(item.source, saved=saved_time(package.parts.get("docProps/core.xml", b"")))
+    return item
+
+
+_MODIFIED = "{http://purl.org/dc/terms/}modified"
+
+
+def saved_time(core: bytes) -> str:
+    """When the file was last saved, from its core properties (dcterms:modified, which Excel, LibreOffice and
+    openpyxl write on every save), as ISO 8601 UTC; "" when missing or not a time. (DOCTYPE and ENTITY declarations
+    were refused by the safety check before any parser ran.)"""
+    if not core:
+        return ""
+    try:
+        element = next((e for e in ET.fromstring(core).iter() if e.tag == _MODIFIED), None)
+    except ET.ParseError:
+        return ""
+    text = (element.text or "").strip() if element is not None else ""
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def validate_return(book: WorkbookData, run: ValidationRun) -> list[Finding]:
@@ -63,9 +92,11 @@ def validate_return(book: WorkbookData, run: ValidationRun) -> list[Finding]:
 
 
 def _sha_or_blank(path: Path) -> str:
+    """The SHA-256 of a refused file, for its audit line; "" for anything that is no regular file of workbook size
+    (hashing a pipe or /dev/zero would never end, a 20 GB sparse file would take a minute)."""
     try:
-        return file_sha256(path)
-    except OSError:
+        return hashlib.sha256(read_regular_file(path)).hexdigest()
+    except (NotRegularFile, OSError):
         return ""
 
 

@@ -16,6 +16,7 @@ from xlsx_tools.merge.model import Proposal, Submission, SubmittedValue
 from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.returns.manifest import Manifest
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
+from xlsx_tools.workbook.cell_text import excel_text
 from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import SheetData, WorkbookData
 from xlsx_tools.workbook.sheet_xml import column_letters
@@ -39,7 +40,8 @@ class Record:
     sheet: str
     excel_row: int
     columns: dict[str, str]  # layout key → column letter, for the layout's columns this row reaches
-    texts: dict[str, str]  # layout key → the text of each filled cell (dates as ISO dates; formulas as their text)
+    texts: dict[str, str]  # layout key → the text of each filled cell (dates as ISO dates; formulas as their text;
+    # characters a cell cannot hold left out, cell_text.excel_text: the validator reported them, CELL_305)
     extra: dict[str, tuple[str, str]] = field(default_factory=dict)  # header (or "column X") → (cell, text): a
     # filled cell of a column the layout does not know
 
@@ -66,11 +68,14 @@ def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
         for excel_row, values in sheet.values:
             width = len(values)
             located = positions if reach < width else {k: i for k, i in positions.items() if i < width}
-            texts = {key: value_text(values[i]) for key, i in located.items() if values[i] != ""}
+            texts = {key: excel_text(value_text(values[i])) for key, i in located.items() if values[i] != ""}
             if width > scanned:
                 others, scanned = [i for i in range(width) if i not in known], width
             extra = {
-                _extra_label(sheet.headers, i, letters[i]): (f"{letters[i]}{excel_row}", value_text(values[i]))
+                excel_text(_extra_label(sheet.headers, i, letters[i])): (
+                    f"{letters[i]}{excel_row}",
+                    excel_text(value_text(values[i])),
+                )
                 for i in others
                 if i < width and values[i] != ""
             }
@@ -193,6 +198,13 @@ def collect_rows(
     for value in submission.values:
         if value.held and (value.sheet, value.cell) not in reported:
             reported.add((value.sheet, value.cell))
+            if value.held == "ROW_202":  # a row given twice (a duplicated sheet): an error, not a quiet warning
+                detail = f"{value.row_id} is given again here; only its first row counts"
+                submission.findings.append(
+                    Finding(
+                        "ROW_202", file=name, sheet=value.sheet, cell=value.cell, row_id=value.row_id, detail=detail
+                    )
+                )
             submission.findings.append(
                 Finding(
                     "MERGE_513",

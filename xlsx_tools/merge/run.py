@@ -14,18 +14,22 @@ from pathlib import Path
 
 from xlsx_tools.faults import tool_fault
 from xlsx_tools.findings import Finding, Report
-from xlsx_tools.merge.consolidate import consolidate, open_period
-from xlsx_tools.merge.lock import LockedError, master_lock
+from xlsx_tools.merge.consolidate import MERGED, consolidate, open_period
+from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock, real_master
+from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
 from xlsx_tools.merge.master_book import (
     MasterError,
     OpenMaster,
     apply_consolidation,
     describe_changes,
+    migration_findings,
     open_master,
     save_master,
 )
-from xlsx_tools.merge.model import Consolidation, FileOutcome, Refusal, Submission
+from xlsx_tools.merge.model import Consolidation, FileOutcome, MasterState, Refusal, Submission
 from xlsx_tools.merge.read_return import MergeTarget, read_return
+from xlsx_tools.workbook.atomic import read_only
+from xlsx_tools.workbook.sheet_xml import readable_extent
 
 Progress = Callable[[int, int, Path], None]
 
@@ -57,14 +61,21 @@ def merge_returns(
 ) -> MergeResult:
     """Merge `files` into `master`. Never raises for bad input: problems come back as findings."""
     report = Report(files=[str(f) for f in files])
+    master = real_master(master)  # through a symbolic link: the real file is locked, read and written
     excel_owner = master.with_name(f"~${master.name}")
     if excel_owner.exists() and not options.dry_run:
         detail = f"{master.name} is open in Excel ({excel_owner.name} exists); close it there first"
         report.add(Finding("MERGE_510", file=master.name, detail=detail))
         return MergeResult(report)
+    if read_only(master) and not options.dry_run:
+        report.add(Finding("MERGE_520", file=master.name, detail=f"{master.name} is read-only; nothing was merged"))
+        return MergeResult(report)
     try:
         with nullcontext() if options.dry_run else master_lock(master):
             return _merge_locked(master, files, options, report, progress, now)
+    except LockUnavailable as exc:
+        report.add(Finding("MERGE_520", file=master.name, detail=str(exc)))
+        return MergeResult(report)
     except LockedError as exc:
         report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))
         return MergeResult(report)
@@ -95,6 +106,7 @@ def prepare_merge(
     except MasterError as exc:
         report.add(exc.finding)
         return MergeResult(report)
+    report.extend(migration_findings(opened))
     target = MergeTarget(
         context=opened.context,
         plan_version=opened.context.plan.version,
@@ -115,9 +127,88 @@ def prepare_merge(
     if not state.period:
         items = _one_period(items, options.accept_period)
     moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-    consolidation = consolidate(state, items, moment.isoformat().replace("+00:00", "Z"))
+    merged_at = moment.isoformat().replace("+00:00", "Z")
+    items = _older_copies([_within_budget(item) for item in items], state)
+    consolidation = consolidate(state, items, merged_at)
+    while overflow := _record_overflow(consolidation):
+        largest = max((i for i in items if isinstance(i, Submission)), key=_lines, default=None)
+        if largest is None:  # full before this merge: write nothing, say so
+            report.add(Finding("MERGE_522", file=master.name, sheet=overflow[0], detail=overflow[1]))
+            return MergeResult(report)
+        items = [_refused(item, "MERGE_521", overflow[1]) if item is largest else item for item in items]
+        consolidation = consolidate(state, items, merged_at)
     changes = describe_changes(opened, consolidation)
     return PreparedMerge(opened, consolidation, _result(report, consolidation, changes), moment)
+
+
+MAX_RETURN_LINES = 5_000  # record lines one return may add: a return of every plan row, all columns, adds ~1,650
+
+
+def _older_copies(items: list[Submission | Refusal], state: MasterState) -> list[Submission | Refusal]:
+    """A body's return saved before the one of its returns already merged for the same period (in an earlier run
+    or earlier in this batch) is an older copy: refused (MERGE_523), so the newer stays current. Returns whose save
+    time is unknown are taken in the order merged, as before."""
+    newest: dict[tuple[str, str], tuple[str, str]] = {}  # (body, period) → (saved, file)
+    for entry in state.audit:
+        if entry.outcome == MERGED and entry.saved:
+            key = (entry.asb, entry.period)
+            newest[key] = max(newest.get(key, ("", "")), (entry.saved, entry.file))
+    out: list[Submission | Refusal] = []
+    for item in items:
+        if isinstance(item, Submission) and item.source.saved:
+            key = (item.source.asb, state.period or item.source.period)
+            saved, file = newest.get(key, ("", ""))
+            if item.source.saved < saved:
+                detail = (
+                    f"{item.source.file} was saved {item.source.saved}, before {file} ({saved}), which is already "
+                    f"merged for {item.source.asb}: the newer copy stays current"
+                )
+                out.append(_refused(item, "MERGE_523", detail))
+                continue
+            newest[key] = (item.source.saved, item.source.file)
+        out.append(item)
+    return out
+
+
+def _lines(item: Submission) -> int:
+    """The lines a return adds to the record sheets: one per submitted value (or part of one), one per proposal."""
+    return len(item.values) + len(item.proposals)
+
+
+def _refused(item: Submission, code: str, detail: str) -> Refusal:
+    source = item.source
+    problem = Finding(code, file=source.file, detail=detail)
+    return Refusal(source.file, source.sha256, [*item.findings, problem], source.asb, source.period, source.template_id)
+
+
+def _within_budget(item: Submission | Refusal) -> Submission | Refusal:
+    """A return that would add more record lines than any real report does is refused before anything is written
+    (13,000 rows typed below the plan would add 78,000 proposals)."""
+    if isinstance(item, Refusal) or _lines(item) <= MAX_RETURN_LINES:
+        return item
+    detail = (
+        f"{item.source.file} would add {_lines(item):,} lines to the master's record sheets ({len(item.values):,} "
+        f"values, {len(item.proposals):,} proposals); a return adds at most {MAX_RETURN_LINES:,}"
+    )
+    return _refused(item, "MERGE_521", detail)
+
+
+def _record_overflow(consolidation: Consolidation) -> tuple[str, str] | None:
+    """(sheet, why) when a record sheet of the consolidated master would reach further than the reader accepts
+    (xlsx_tools.workbook.sheet_xml.check_extent): such a master is never written. None when all fit."""
+    state = consolidation.state
+    lines = {
+        HISTORY.title: len(state.history),
+        CONFLICTS.title: len(consolidation.conflicts) + len(state.decisions),
+        PROPOSALS.title: len(state.proposals),
+        AUDIT.title: len(state.audit),
+    }
+    for log in (HISTORY, CONFLICTS, PROPOSALS, AUDIT):
+        # the header row, the lines, and the formatted rows left for decisions below them (log_writer)
+        rows = 1 + lines[log.title] + (200 if log.editable else 0)
+        if not readable_extent(rows, len(log.columns)):
+            return log.title, f"the sheet {log.title} would reach row {rows:,}, more than the master can hold"
+    return None
 
 
 def _merge_locked(
@@ -134,8 +225,12 @@ def _merge_locked(
     result = prepared.result
     if options.dry_run or not prepared.consolidation.writes_anything:
         return result
-    apply_consolidation(prepared.opened, prepared.consolidation)
-    result.backup = save_master(prepared.opened, prepared.moment)
+    try:
+        apply_consolidation(prepared.opened, prepared.consolidation)
+        result.backup = save_master(prepared.opened, prepared.moment)
+    except MasterError as exc:  # loading it for writing, or writing it, failed: the master is as it was
+        report.add(exc.finding)
+        return result
     result.written = True
     return result
 
@@ -184,21 +279,26 @@ def _result(report: Report, consolidation: Consolidation, changes: list[str]) ->
 def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -> MergeResult:
     """`tipwp period`: open `period` in the master (see xlsx_tools.merge.consolidate.open_period), safely as a merge."""
     report = Report(files=[str(master)])
+    master = real_master(master)
     try:
         with master_lock(master):
             try:
                 opened = open_master(master)
+                if opened.state.period == period:
+                    return MergeResult(report, period=period)
+                moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+                opening = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
+                apply_consolidation(opened, opening)
+                report.extend(migration_findings(opened))
+                result = MergeResult(report, period=period, written=True)
+                result.backup = save_master(opened, moment)
             except MasterError as exc:
                 report.add(exc.finding)
                 return MergeResult(report)
-            if opened.state.period == period:
-                return MergeResult(report, period=period)
-            moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-            opening = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
-            apply_consolidation(opened, opening)
-            result = MergeResult(report, period=period, written=True)
-            result.backup = save_master(opened, moment)
             return result
+    except LockUnavailable as exc:
+        report.add(Finding("MERGE_520", file=master.name, detail=str(exc)))
+        return MergeResult(report)
     except LockedError as exc:
         report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))
         return MergeResult(report)

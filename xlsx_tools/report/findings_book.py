@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import quote_sheetname
+from openpyxl.worksheet.hyperlink import Hyperlink
 
 from xlsx_tools.findings import Report, Severity
 from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.workbook.cell_text import excel_text
 
 COLUMNS = (
     "Code",
@@ -26,6 +30,17 @@ FILLS = {
     Severity.ERROR: PatternFill("solid", fgColor="FCE4D6"),
     Severity.WARNING: PatternFill("solid", fgColor="FFF2CC"),
 }
+
+
+def file_link(target: Path, out: Path) -> str:
+    """The link from the workbook `out` to the file `target` as Excel writes one: a path relative to `out`'s folder
+    with "/" and percent-encoded (a space is %20), or a file: URI when there is none; the cell goes in the link's
+    location, never after a "#" in the path."""
+    target = target.resolve()
+    try:
+        return quote(target.relative_to(out.resolve().parent).as_posix())
+    except ValueError:
+        return target.as_uri()
 
 
 def write_findings_book(report: Report, out: Path) -> Path:
@@ -54,19 +69,16 @@ def write_findings_book(report: Report, out: Path) -> Path:
             finding.entry.fix,
             finding.row_id,
         )
-        sheet.append(["" if v is None else str(v) for v in values])
+        sheet.append(["" if v is None else excel_text(str(v)) for v in values])
         row = sheet.max_row
         for cell in sheet[row]:
             cell.data_type = "s"
         sheet.cell(row=row, column=2).fill = FILLS[finding.severity]
         if finding.file and finding.sheet and finding.cell:
-            target = Path(finding.file).resolve()
-            try:
-                link = str(target.relative_to(out.resolve().parent))
-            except ValueError:
-                link = target.as_uri()
             cell = sheet.cell(row=row, column=5)
-            cell.hyperlink = f"{link}#'{finding.sheet}'!{finding.cell.split(':')[0]}"
+            location = f"{quote_sheetname(finding.sheet)}!{finding.cell.split(':')[0]}"
+            target = file_link(Path(finding.file), out)
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, target=target, location=location)
             cell.font = Font(color="0563C1", underline="single")
     if report.capped:
         sheet.append([f"{report.capped} further findings were not listed (report capped)."])

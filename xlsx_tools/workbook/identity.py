@@ -9,11 +9,26 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from xlsx_tools.sheet_names import (  # re-exported: the workbook modules take the names from here
+    FORMER_HISTORY_SHEET,
+    HISTORY_SHEET,
+    IDENTITY_SHEET,
+    INSTRUCTIONS_SHEET,
+    LISTS_SHEET,
+)
 from xlsx_tools.workbook.values import value_text
 
-IDENTITY_SHEET = "_tipwp"
-LISTS_SHEET = "Lists"
-INSTRUCTIONS_SHEET = "Instructions"
+__all__ = [
+    "FORMER_HISTORY_SHEET",
+    "HISTORY_SHEET",
+    "IDENTITY_SHEET",
+    "INSTRUCTIONS_SHEET",
+    "LISTS_SHEET",
+    "REQUIRED_KEYS",
+    "identity_from_rows",
+    "missing_keys",
+    "read_identity",
+]
 REQUIRED_KEYS = ("kind", "plan_id", "layout_version")
 
 

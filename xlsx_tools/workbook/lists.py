@@ -15,6 +15,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from xlsx_tools.plan.context import plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, LISTS_SHEET, read_identity
+from xlsx_tools.workbook.load import load_for_writing
 
 
 def write_lists(
@@ -51,10 +52,9 @@ def write_lists(
 
 
 def refresh_lists(path: Path, out: Path | None = None) -> dict[str, int]:
-    """Re-populate the lists of an existing workbook from the current reference data; returns list sizes."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path)
+    """Re-populate the lists of an existing workbook from the current reference data; returns list sizes.
+    WorkbookLoadError when openpyxl cannot load the file, OSError when it cannot be written (then it is unchanged)."""
+    book = load_for_writing(path)
     identity = read_identity(book[IDENTITY_SHEET]) if IDENTITY_SHEET in book.sheetnames else {}
     context = plan_context(identity.get("plan_id") or "bwp2")
     titles = {name: spec.title for name, spec in context.layout.lists.items()}

@@ -70,7 +70,7 @@ def _validation(column: Column, first_row: int, last_row: int, letter: str) -> D
     if column.list_name:
         validation = DataValidation(
             type="list",
-            formula1=f"={column.list_name}",
+            formula1=column.list_name,  # a name, stored without "=" (the file format has none; Gnumeric drops "=…")
             allow_blank=True,
             showErrorMessage=column.strict,
             errorStyle="stop",

@@ -1,6 +1,7 @@
 """Read any workbook into plain rows, normalising the way a person expects (frictionless/pyxform habit).
 
-- text: stripped, non-breaking spaces turned into spaces; internal line breaks kept
+- text: stripped, non-breaking spaces turned into spaces, zero-width spaces and byte order marks left out
+  (xlsx_tools.workbook.cell_text.visible_text); internal line breaks kept
 - numbers: 3.0 → "3", other floats with up to 10 significant digits
 - dates and datetimes → datetime.date
 - formulas and error values are kept as such (kind "formula"/"error") so validation can say which cell
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from xml.etree.ElementTree import ParseError
 
+from xlsx_tools.workbook.cell_text import visible_text
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, identity_from_rows
 from xlsx_tools.workbook.safety import Package
 from xlsx_tools.workbook.sheet_xml import SheetXml, column_letters, scan_sheet, split_address
@@ -79,7 +81,7 @@ class WorkbookData:
 
 def normalise(value: Any) -> tuple[str | dt.date, CellKind]:
     if type(value) is str:  # most cells: text first
-        text = value.replace("\u00a0", " ").replace("\r\n", "\n").strip() if value else ""
+        text = visible_text(value.replace("\u00a0", " ").replace("\r\n", "\n")).strip() if value else ""
         return text, ("text" if text else "empty")
     if value is None:
         return "", "empty"
@@ -160,7 +162,7 @@ def _sheet_rows(
         if marked:
             raw = [*raw, *[""] * (width - len(raw))]
         values = [
-            (value.replace("\u00a0", " ").replace("\r\n", "\n").strip() if value else value)
+            (visible_text(value.replace("\u00a0", " ").replace("\r\n", "\n")).strip() if value else value)
             if type(value) is str
             else normalise(value)[0]
             for value in raw

@@ -11,12 +11,16 @@ import codecs
 import hashlib
 import io
 import lzma
+import os
+import posixpath
 import re
+import stat
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 from xlsx_tools.findings import Finding
 
@@ -45,18 +49,10 @@ def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None
     DOCTYPE/ENTITY on the way. The workbook part, its relationships and the worksheets are kept (`Package`) for the
     readers that look at the XML themselves."""
     name = str(path)
-    if path.is_dir():
-        return Finding("FILE_001", file=name, detail="this is a folder, not a file; name the workbook inside it"), None
-    if not path.exists() or not path.is_file():
-        return Finding("FILE_001", file=name), None
-    size = path.stat().st_size
-    if size == 0:
-        return Finding("FILE_002", file=name), None
-    if size > MAX_UNPACKED_BYTES:
-        detail = f"the file is {size // (1024 * 1024)} MB; a work plan's workbook is a few MB"
-        return Finding("FILE_007", file=name, detail=detail), None
     try:
-        data = path.read_bytes()  # once: the zip directory, every part and the file's SHA-256 come from these bytes
+        data = read_regular_file(path)  # once: the zip directory, every part and the SHA-256 come from these bytes
+    except NotRegularFile as exc:
+        return exc.finding, None
     except OSError as exc:
         return Finding("FILE_005", file=name, detail=f"the file could not be read ({exc})"), None
     head = data[:8]
@@ -73,6 +69,59 @@ def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None
         return _zip_finding(path, data, allow_macros)
     except ZIP_ERRORS as exc:  # what a doctored zip makes zipfile raise: the file is damaged, not the run
         return Finding("FILE_005", file=name, detail=f"the zip could not be read ({type(exc).__name__}: {exc})"), None
+
+
+class NotRegularFile(ValueError):
+    """A path that is no workbook file to read: missing, a folder, a pipe or device, empty, or far too large."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.message)
+        self.finding = finding
+
+
+_KINDS = {
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFCHR: "a device",
+    stat.S_IFBLK: "a disk device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def read_regular_file(path: Path, limit: int = MAX_UNPACKED_BYTES) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes. Anything else is refused at once, unread
+    (NotRegularFile carrying its finding): a pipe or a device (reading one would wait, or never end), a folder, an
+    empty file, a file larger than `limit` (a sparse 20 GB file is refused by its size). The file is opened without
+    waiting (a pipe put in its place after the check does not block) and checked again through the open handle."""
+    name = str(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise NotRegularFile(Finding("FILE_001", file=name)) from None
+    if stat.S_ISDIR(info.st_mode):
+        detail = "this is a folder, not a file; name the workbook inside it"
+        raise NotRegularFile(Finding("FILE_001", file=name, detail=detail))
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+            raise NotRegularFile(Finding("FILE_011", file=name, detail=f"this is {kind}, not a workbook file"))
+        if info.st_size == 0:
+            raise NotRegularFile(Finding("FILE_002", file=name))
+        if info.st_size > limit:
+            detail = f"the file is {info.st_size // (1024 * 1024):,} MB; a work plan's workbook is a few MB"
+            raise NotRegularFile(Finding("FILE_007", file=name, detail=detail))
+        chunks = []
+        left = info.st_size + 1  # one byte more: a file that grew meanwhile is noticed
+        while left > 0 and (chunk := os.read(handle, min(left, 1 << 24))):
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(handle)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise NotRegularFile(Finding("FILE_007", file=name, detail="the file grew while it was read"))
+    return data
 
 
 def _ole_finding(path: Path) -> Finding:
@@ -117,6 +166,7 @@ def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding |
                 return Finding("FILE_007", file=name, detail=detail), None
             if not allow_macros and "xl/vbaProject.bin" in names:
                 return Finding("FILE_009", file=name), None
+            targets = _workbook_targets(archive, names)
             for info in infos:
                 if info.is_dir():
                     continue
@@ -127,12 +177,15 @@ def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding |
                     part = archive.read(info)
                 except ZIP_ERRORS as exc:
                     return Finding("FILE_005", file=name, detail=f"the part {info.filename} is damaged ({exc})"), None
-                if info.filename.endswith((".xml", ".rels")):
-                    if declares_entities(part):
-                        detail = f"the part {info.filename} declares a DOCTYPE/ENTITY"
-                        return Finding("FILE_008", file=name, detail=detail), None
-                    if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS):
-                        kept[info.filename] = part
+                if not allow_macros and _holds_macros(info.filename, part):
+                    detail = f"the part {info.filename} holds or links a VBA project"
+                    return Finding("FILE_009", file=name, detail=detail), None
+                # every part, whatever its name: a worksheet may be stored as xl/data/pillar.dat
+                if declares_entities(part):
+                    detail = f"the part {info.filename} declares a DOCTYPE/ENTITY"
+                    return Finding("FILE_008", file=name, detail=detail), None
+                if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS) or info.filename in targets:
+                    kept[info.filename] = part
     except zipfile.BadZipFile:
         return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt"), None
     return None, Package(path, data, kept)
@@ -153,8 +206,47 @@ class Package:
         return hashlib.sha256(self.data).hexdigest()
 
 
-KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml")
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+
+
+def part_name(target: str) -> str:
+    """The zip name of a part a relationship of the workbook part points to ("worksheets/sheet1.xml",
+    "/xl/data/s.dat", "./a/../b.xml"), as the readers resolve it."""
+    if target.startswith("/"):
+        return posixpath.normpath(target).lstrip("/")
+    return posixpath.normpath(posixpath.join("xl", target))
+
+
+def _workbook_targets(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """Every part the workbook part's relationships point to (worksheets stored under any name among them), so the
+    check keeps them for the readers. DOCTYPE/ENTITY are looked for before the relationships are parsed."""
+    if WORKBOOK_RELS not in names:
+        return set()
+    rels = archive.read(WORKBOOK_RELS)
+    if declares_entities(rels):
+        return set()  # refused in the loop over the parts, as any part declaring entities
+    try:
+        return {part_name(rel.get("Target", "")) for rel in ET.fromstring(rels)}
+    except ET.ParseError:
+        return set()  # the readers say so when they parse it
+
+
 KEPT_FOLDERS = ("xl/worksheets/",)
+
+
+_VBA_STREAM = "_VBA_PROJECT".encode("utf-16-le")  # the stream every VBA project's storage holds
+_VBA_MARK = b"vbaProject"  # in a relationship type (…/vbaProject) or a content type (…ms-office.vbaProject)
+
+
+def _holds_macros(name: str, part: bytes) -> bool:
+    """Whether a part is a VBA project (an OLE file holding a _VBA_PROJECT stream), whatever it is called, or links
+    or declares one (a relationship or content type naming vbaProject)."""
+    if part.startswith(OLE_MAGIC):
+        return _VBA_STREAM in part
+    if name.endswith(".rels") or name == "[Content_Types].xml":
+        return _VBA_MARK in part
+    return False
 
 
 def declares_entities(data: bytes) -> bool:

@@ -9,13 +9,13 @@ and ENTITY declarations were refused before any parser ran: xlsx_tools.workbook.
 
 from __future__ import annotations
 
-import posixpath
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import lru_cache
+from xml.parsers import expat
 
-from xlsx_tools.workbook.safety import Package
+from xlsx_tools.workbook.safety import Package, part_name
 
 # byte searches with a literal start (re scans for the literal first) decide whether a sheet needs its XML walked:
 # formulas (<f>, <f t="shared" …/>, <x:f> in a prefixed namespace) and error cells (t="e", or any attribute valued
@@ -23,19 +23,18 @@ from xlsx_tools.workbook.safety import Package
 # single-quoted spellings are looked for only where the cells hold a ':' or a "'" at all (a memchr to find out).
 _FORMULA = re.compile(rb"<f[\s>/]")
 _PREFIXED_FORMULA = re.compile(rb":f[\s>/]")
-_ERROR = re.compile(rb'="e"')
-_ERROR_QUOTED = re.compile(rb"='e'")
+_ERROR = re.compile(rb'=\s*"\s*e\s*"')
+_ERROR_QUOTED = re.compile(rb"=\s*'\s*e\s*'")
 _MERGED = re.compile(rb'mergeCell\s[^>]*?\bref="([^"]+)"')
 _PROTECTION = re.compile(rb"sheetProtection\b([^>]*)>")
 _SHEET_FLAG = re.compile(rb'\bsheet="(1|true)"')
 _CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
+_REFERENCE = re.compile(r"\s*([A-Z]+)([0-9]+)\s*").fullmatch  # a cell's r, as a reader would take it
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 MAX_CELLS = 2_000_000  # a return is a few thousand cells, a master's History a few hundred thousand
 EXCEL_COLUMNS = 16_384
-_LAST_ROW = re.compile(rb'\br="([0-9]+)"')
-_WIDE_REFS = {3: re.compile(rb'r="([A-Z]{3})[0-9]'), 2: re.compile(rb'r="([A-Z]{2})[0-9]')}
 
 
 class SheetTooLarge(ValueError):
@@ -44,41 +43,62 @@ class SheetTooLarge(ValueError):
 
     def __init__(self, sheet: str, rows: int, columns: int) -> None:
         self.sheet = sheet
-        self.extent = f"its used range reaches row {rows:,} and column {column_letter(columns)} (about "
+        self.extent = f"its used range reaches row {rows:,} and column {column_letter(min(columns, 10**6))} (about "
         self.extent += f"{rows * columns:,} cells)"
         super().__init__(f"sheet {sheet!r}: {self.extent}")
 
 
+class SheetXmlError(ValueError):
+    """A worksheet part that is not well-formed XML (the message says where): the file is damaged."""
+
+
 def used_extent(data: bytes) -> tuple[int, int]:
-    """(last row, an upper bound of the last column) of a worksheet part, from its cells, not its <dimension>
-    (which may be missing or wrong). Rows are in ascending order in the part, so the last <row> names the last row;
-    the width is only looked for when the rows alone could make the range too large."""
-    start = _last_row_tag(data)
-    found = _LAST_ROW.search(data, start, start + 400) if start >= 0 else None
-    rows = int(found.group(1)) if found else data.count(b"row>")
-    if rows * EXCEL_COLUMNS <= MAX_CELLS:
-        return rows, EXCEL_COLUMNS
-    for letters in (3, 2):
-        wide = _WIDE_REFS[letters].findall(data)
-        if wide:
-            return rows, max(_column_number(w.decode()) for w in set(wide))
-    return rows, 26
+    """(last row, last column) that a reader placing every cell would reach in a worksheet part, measured by a
+    streaming XML parser (expat, no tree kept) over the cells themselves, not the <dimension> (which may be missing
+    or wrong). Every spelling counts: any prefix (<x:row>), attributes in any order, quoting or white space, rows
+    out of order (the largest wins), rows without `r` (one below the last), cells without `r` (one right of the
+    last), a cell's own `r` placing it in another row. Names are taken without their prefix, bound or not, so the
+    measure never falls below what the reader places; an element of another vocabulary named row or c can only make
+    it larger. SheetXmlError for a part that is not well-formed."""
+    rows = columns = row = column = 0
+    numbers: dict[str, int] = {}  # column letters → number, worked out once per distinct column
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        nonlocal rows, columns, row, column
+        if name == "c" or name[-2:] == ":c":  # most elements are cells: looked at first, cheaply
+            reference = attributes.get("r")
+            place = _REFERENCE(reference) if reference else None
+            if place:
+                letters, digits = place.groups()
+                column = numbers.get(letters) or numbers.setdefault(letters, _column_number(letters))
+                rows = max(rows, int(digits))
+            else:
+                column += 1
+            columns = max(columns, column)
+        elif name == "row" or name[-4:] == ":row":
+            number = attributes.get("r", "").strip()
+            row = int(number) if number.isdigit() else row + 1
+            column = 0
+            rows = max(rows, row)
+
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = start
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise SheetXmlError(f"the sheet's XML is damaged ({exc})") from None
+    return rows, columns
 
 
-def _last_row_tag(data: bytes) -> int:
-    """Where the part's last <row> (or <x:row>, prefixed) tag starts, or -1: looked for from the end, where it is,
-    so only the last rows are searched (two searches for both spellings would each read a part without the other
-    one to its start)."""
-    at = len(data)
-    while (at := data.rfind(b"row ", 0, at)) > 0:
-        if data[at - 1] in b"<:":
-            return at - 1
-    return -1
+def readable_extent(rows: int, columns: int) -> bool:
+    """Whether a sheet reaching row `rows` and column `columns` passes `check_extent`: what the merge checks before
+    it writes a record sheet, so that it never writes a master it cannot read back."""
+    return rows * columns <= MAX_CELLS
 
 
 def check_extent(sheet: str, data: bytes) -> None:
     rows, columns = used_extent(data)
-    if rows * columns > MAX_CELLS:
+    if not readable_extent(rows, columns):
         raise SheetTooLarge(sheet, rows, columns)
 
 
@@ -104,11 +124,7 @@ def sheet_parts(package: Package) -> dict[str, str]:
 def _sheet_parts(workbook: bytes, rels: bytes) -> tuple[tuple[str, str], ...]:
     """The pairs of `sheet_parts`, parsed once per distinct workbook part and relationships: the returns of one
     issue are alike in both, byte for byte (a dozen returns, one parse)."""
-    targets = {}
-    for rel in ET.fromstring(rels):
-        target = rel.get("Target", "")
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        targets[rel.get("Id", "")] = part
+    targets = {rel.get("Id", ""): part_name(rel.get("Target", "")) for rel in ET.fromstring(rels)}
     out = {}
     for element in ET.fromstring(workbook).iter():
         if _local(element.tag) == "sheet":
@@ -153,11 +169,12 @@ def _special_cells(data: bytes) -> dict[str, tuple[str, str]]:
     for element in ET.fromstring(data).iter():
         tag = _local(element.tag)
         if tag == "row":
-            row_number = int(element.get("r") or row_number + 1)
+            number = (element.get("r") or "").strip()
+            row_number = int(number) if number.isdigit() else row_number + 1
             column = 0
         elif tag == "c":
-            reference = element.get("r")
-            match = _CELL_REF.fullmatch(reference or "")
+            reference = (element.get("r") or "").strip()
+            match = _CELL_REF.fullmatch(reference)
             if match:
                 column = _column_number(match.group(1))
                 address = reference or ""
@@ -168,7 +185,7 @@ def _special_cells(data: bytes) -> dict[str, tuple[str, str]]:
             if formula is not None:
                 text = formula.text or ""
                 out[address] = ("formula", f"={text}" if text else "=(shared formula)")
-            elif element.get("t") == "e":
+            elif (element.get("t") or "").strip() == "e":
                 value = next((child.text or "" for child in element if _local(child.tag) == "v"), "")
                 out[address] = ("error", value or "#ERROR")
     return out

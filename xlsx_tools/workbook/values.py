@@ -20,7 +20,7 @@ from xml.etree.ElementTree import ParseError
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlsx_tools.workbook.safety import Package, inspect_file
-from xlsx_tools.workbook.sheet_xml import check_extent, sheet_parts
+from xlsx_tools.workbook.sheet_xml import SheetXmlError, check_extent, sheet_parts
 
 Row = Sequence[Any]
 # calamine's own errors, and what its conversions raise on values no workbook should hold (a date out of range)
@@ -70,7 +70,10 @@ class ValueBook:
         if name not in self.sheetnames:
             return []
         if name not in self._rows:
-            check_extent(name, self.xml(name))
+            try:  # measured in the part the workbook names for the sheet; none found is no extent known: refused
+                check_extent(name, self.xml(name))
+            except SheetXmlError as exc:
+                raise UnreadableWorkbook(f"sheet {name!r}: {exc}") from None
             try:
                 self._rows[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except CALAMINE_ERRORS as exc:
