@@ -324,7 +324,7 @@ def about_in_book(book: Any) -> str:
 
     return (
         f"tipwp {__version__} (Python {sys.version.split()[0]} at {sys.executable}).\n"
-        "Buttons: Validate returns, Merge returns, Issue templates, Status matrix, Refresh lists.\n"
+        "Buttons: Validate returns, Merge returns, Issue templates, Status matrix, Feedback to bodies, Refresh lists.\n"
         "Every check and fix is also available on the command line: tipwp --help.\n"
         f"Program errors are logged to {error_log()}."
     )
