@@ -174,13 +174,15 @@ def latest_returns(state: MasterState, period: str | None = None) -> dict[str, s
     return latest
 
 
-def entry_status(entry: HistoryEntry, latest: dict[str, str]) -> str:
+def entry_status(entry: HistoryEntry, latest: dict[str, str], period: str | None = None) -> str:
     """How a history line counts now for its own period: current, superseded, held back, or kept from the master.
-    `latest`: latest_returns of the entry's period."""
+    `latest`: latest_returns of the entry's period; given `period`, a line of another period is "earlier period"."""
     if entry.asb == MASTER_SOURCE:
         return "kept from the master"
     if entry.note.startswith(HELD_PREFIX):
         return "held back"
+    if period is not None and entry.period != period:
+        return "earlier period"
     return "current" if latest.get(entry.asb) == entry.sha256 else "superseded"
 
 
