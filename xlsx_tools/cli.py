@@ -62,8 +62,22 @@ def init(
     typer.echo(f"Wrote {out} ({summary.plan_id}): {total} activity rows")
     for sheet, rows in summary.sheets.items():
         typer.echo(f"  {sheet}: {rows} rows")
-    if summary.flagged_rows:
-        typer.echo(f"  {summary.flagged_rows} rows carry gaps of the source plan; 'tipwp validate {out}' lists them.")
+    gaps = _plan_gaps(out, plan)
+    if gaps:
+        rows = len(set(gaps))
+        typer.echo(f"  {rows} rows carry {len(gaps)} gaps of the source plan; 'tipwp validate {out}' lists them.")
+
+
+def _plan_gaps(master: Path, plan: str) -> list[tuple[str, str]]:
+    """(sheet, row) of every gap of the source plan (PLAN_4xx) that `tipwp validate` reports in `master`: counted
+    by the same check, so the two commands agree."""
+    from xlsx_tools.validate.checks import validate_file
+
+    return [
+        (f.sheet, f.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        for f in validate_file(master, plan)
+        if f.code.startswith("PLAN_")
+    ]
 
 
 @app.command()

@@ -20,6 +20,7 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from xlsx_tools.findings import Finding
+from xlsx_tools.layout.measure import row_height
 from xlsx_tools.merge.log_sheets import LOG_SHEETS, RecordSheetDamaged, former_titles, log_rows, read_logs
 from xlsx_tools.merge.log_writer import write_log_sheet
 from xlsx_tools.merge.model import Consolidation, MasterState
@@ -33,6 +34,7 @@ from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letters
 from xlsx_tools.workbook.values import UnreadableWorkbook, ValueBook, value_text
 
 BACKUP_FOLDER = "backups"
+FONT_SIZE = 10  # the pillar sheets' font (xlsx_tools.workbook.pillar_sheet, which imports openpyxl at its top)
 
 
 class MasterError(ValueError):
@@ -188,12 +190,15 @@ def changed_cells(master: OpenMaster, consolidation: Consolidation) -> Iterator[
 def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> None:
     """Write the plan's state into the loaded workbook (not saved)."""
     book = master.book
+    touched: set[tuple[str, int]] = set()
     for sheet_name, excel_row, column, new in changed_cells(master, consolidation):
         cell = book[sheet_name].cell(row=excel_row, column=column)
         new = excel_text(new)  # a value typed into the master (LibreOffice keeps control characters) may hold one
         cell.value = new or None
         if new:
             cell.data_type = "s"  # reported text reaches the master as text, never as a formula
+        touched.add((sheet_name, excel_row))
+    fit_rows(book, master, touched)
     if consolidation.state.period != master.identity.get("period", ""):
         _set_identity(book[IDENTITY_SHEET], "period", consolidation.state.period)
     headers = master.context.sheet.labels
@@ -203,6 +208,21 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
     first_log = _after_pillars(book, master.context)
     for offset, log in enumerate(LOG_SHEETS):
         write_log_sheet(book, log, rows[log.title], position=first_log + offset)
+
+
+def fit_rows(book: Any, master: OpenMaster, rows: set[tuple[str, int]]) -> None:
+    """Make every row in `rows` as tall as its shown text (xlsx_tools.layout.measure), so a merged narrative prints
+    whole instead of clipped to the height the plan text needed. Rows only grow or shrink to fit what they show."""
+    shown = [c for c in master.context.sheet.columns if not c.hidden_for("master")]
+    for sheet_name, excel_row in rows:
+        sheet = book[sheet_name]
+        places = master.columns[sheet_name]
+        texts = []
+        for column in shown:
+            if column.key in places:
+                value = sheet.cell(row=excel_row, column=places[column.key]).value
+                texts.append(("" if value is None else str(value), column.width))
+        sheet.row_dimensions[excel_row].height = row_height(texts, FONT_SIZE)
 
 
 def migration_findings(master: OpenMaster) -> list[Finding]:

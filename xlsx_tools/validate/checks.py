@@ -11,6 +11,7 @@ from typing import Any
 
 from xlsx_tools.findings import Finding
 from xlsx_tools.plan.context import plan_context
+from xlsx_tools.sheet_names import RECORD_SHEETS
 from xlsx_tools.validate.rule_pass import rule_errors
 from xlsx_tools.validate.run_state import HeaderRow, ValidationRun
 from xlsx_tools.workbook.identity import (
@@ -76,8 +77,9 @@ def validate_book(
         if book.identity and not sheet.protected:  # our workbooks are written with every pillar sheet protected
             findings.append(Finding("BOOK_109", file=name, sheet=pillar.sheet_name))
         findings.extend(validate_sheet(name, sheet, run, seen_ids, plan_checked))
+    ours = OUR_SHEETS.union(RECORD_SHEETS) if book.identity.get("kind") == "master" else OUR_SHEETS
     for sheet_name in book.sheets:
-        if sheet_name not in expected and sheet_name not in OUR_SHEETS and not sheet_name.startswith("_"):
+        if sheet_name not in expected and sheet_name not in ours and not sheet_name.startswith("_"):
             findings.append(Finding("BOOK_103", file=name, sheet=sheet_name))
     return findings
 
