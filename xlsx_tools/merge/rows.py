@@ -14,6 +14,7 @@ from xlsx_tools.findings import Finding, Severity
 from xlsx_tools.layout.cells import normal_text
 from xlsx_tools.merge.model import Proposal, Submission, SubmittedValue
 from xlsx_tools.plan.context import PlanContext
+from xlsx_tools.plan.status_words import load_status_map
 from xlsx_tools.returns.manifest import Manifest
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.cell_text import excel_text
@@ -21,6 +22,8 @@ from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import SheetData, WorkbookData
 from xlsx_tools.workbook.sheet_xml import column_letters
 from xlsx_tools.workbook.values import value_text
+
+STATUS_LIST = "STATUS_LIST"
 
 
 def row_sheets(book: WorkbookData, context: PlanContext) -> list[SheetData]:
@@ -172,6 +175,8 @@ def collect_rows(
             text = texts.get(column.key)
             if text is None:
                 continue  # an empty cell, or no such column
+            if column.list_name == STATUS_LIST:  # "On-going" is Ongoing: validation warned (CELL_322)
+                text = load_status_map().variant_of(text, context.lists.get(STATUS_LIST, ())) or text
             address = record.address(column.key)
             held = "ROW_202" if how == "duplicate" else errors.get((record.sheet, address), "")
             if len(text) <= EXCEL_CELL_LIMIT:

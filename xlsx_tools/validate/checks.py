@@ -11,8 +11,10 @@ from typing import Any
 
 from xlsx_tools.findings import Finding
 from xlsx_tools.plan.context import plan_context
+from xlsx_tools.plan.periods import Period
 from xlsx_tools.sheet_names import RECORD_SHEETS
-from xlsx_tools.validate.rule_pass import rule_errors
+from xlsx_tools.validate.dates import after_period
+from xlsx_tools.validate.rule_pass import display, rule_errors
 from xlsx_tools.validate.run_state import HeaderRow, ValidationRun
 from xlsx_tools.workbook.identity import (
     IDENTITY_SHEET,
@@ -217,7 +219,28 @@ def validate_sheet(
         for key, (code, shown, details) in rule_errors(run, document):
             extra: dict[str, Any] = {"value": shown, **details}
             findings.append(at(key, code, **extra))
+        findings.extend(at(key, "CELL_342", **extra) for key, extra in _after_period(run, document))
     return findings
+
+
+def _after_period(run: ValidationRun, document: dict[str, Any]) -> list[tuple[str, dict[str, str]]]:
+    """(column, details) for each dates column naming an event that begins after the end of the row's reporting
+    period: a report of events held cannot hold one yet to come. A row without a readable period is not checked."""
+    period_text = str(document.get(run.context.sheet.period_key) or "")
+    columns = [k for k, rules in run.schema.items() if rules.get("event_dates") and document.get(k) not in (None, "")]
+    if not columns or not period_text:
+        return []
+    try:
+        period = Period.parse(period_text)
+    except ValueError:
+        return []  # CELL_330 says so
+    out = []
+    for key in columns:
+        first = after_period(document[key], period.last_day)
+        if first is not None:
+            detail = f"{first:%d %B %Y} is after the end of {period} ({period.last_day:%d %B %Y})"
+            out.append((key, {"value": display(document[key]), "detail": detail}))
+    return out
 
 
 __all__ = ["validate_book", "validate_file", "validate_sheet"]
