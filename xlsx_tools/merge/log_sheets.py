@@ -90,8 +90,8 @@ PROPOSALS = LogSheet(
         ("decision", "Decision", 24),
     ),
     editable=("decision",),
-    prompt="Note what was decided (accepted into the plan data, rejected, asked back). The merge never applies "
-    "proposals itself.",
+    prompt="Type 'accepted' to put it in the plan (the next merge, or tipwp proposals apply, adds the activity "
+    "or changes the text), or 'rejected: reason'. Rejected ones stay listed.",
 )
 AUDIT = LogSheet(
     AUDIT_SHEET,

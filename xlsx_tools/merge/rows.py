@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from xlsx_tools.findings import Finding, Severity
 from xlsx_tools.layout.cells import normal_text
 from xlsx_tools.merge.model import Proposal, Submission, SubmittedValue
+from xlsx_tools.merge.proposals import NEW_ACTIVITY
 from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.plan.status_words import load_status_map
 from xlsx_tools.returns.manifest import Manifest
@@ -247,8 +248,11 @@ def _propose_new(submission: Submission, record: Record, context: PlanContext) -
     said.update(record.extra)
     if not said:
         return
-    for key, (address, text) in said.items():
-        _propose(submission, Proposal("new activity", "", key, "", text, record.sheet, address))
+    # one proposal per row, its cells as "Header: text" lines in the sheet's order (xlsx_tools.merge.proposals
+    # reads them back when the secretariat accepts it)
+    labels = context.sheet.labels
+    text = "\n".join(f"{labels.get(key, key)}: {value}" for key, (_, value) in said.items())
+    _propose(submission, Proposal(NEW_ACTIVITY, "", "", "", text, record.sheet, f"A{record.excel_row}"))
     _note_proposal(submission, record, f"A{record.excel_row}", "", "")
 
 

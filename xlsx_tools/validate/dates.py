@@ -123,7 +123,7 @@ def parse_dates(value: str | dt.date) -> list[Span]:
     if isinstance(value, dt.date):
         return [(value, value)]
     items = [p for p in re.split(r"[;\n]+", value) if p.strip()]
-    spans = []
+    spans: list[Span] = []
     for item in items:
         try:
             spans.extend(_with_place(day) for day in _items(item))
