@@ -34,10 +34,10 @@ from xlsx_tools.merge.model import (
     FileOutcome,
     HistoryEntry,
     MasterState,
-    ProposalEntry,
     Refusal,
     Submission,
 )
+from xlsx_tools.merge.proposals import receive
 
 HELD_PREFIX = "held back: "
 TYPED_NOTE = "typed in the master"
@@ -95,8 +95,7 @@ def consolidate(
             )
             for value in item.values
         )
-        for proposal in item.proposals:
-            state.proposals.append(ProposalEntry(proposal, source, period, merged_at))
+        state.proposals = receive(state.proposals, item, period, merged_at)  # a resubmission replaces
         outcome = FileOutcome(
             source.file,
             MERGED,
