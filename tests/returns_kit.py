@@ -12,8 +12,8 @@ from typing import Any
 import openpyxl
 
 from xlsx_tools.layout.loader import load_layout
+from xlsx_tools.merge.last_period import issue_returns
 from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS, read_table
-from xlsx_tools.returns.issue import issue_templates
 
 KIND = "bwp2"
 
@@ -59,7 +59,7 @@ def template_rows(template: Path) -> list[str]:
 
 
 def issue(master: Path, out_dir: Path, period: str = "2026-H2", asbs: tuple[str, ...] = ()) -> dict[str, Path]:
-    return {t.asb: t.path for t in issue_templates(master, period, out_dir, asbs=asbs)}
+    return {t.asb: t.path for t in issue_returns(master, period, out_dir, asbs=asbs)}
 
 
 def _loaded(master: Path | Any) -> Any:

@@ -104,7 +104,7 @@ class Lab:
     good: Path
     other: Path
     base: Path  # BAD_BODY's template filled with BASE
-    base_h1: Path  # the same, issued for 2026-H1
+    base_later: Path  # the same, issued for 2027-H1, a period the master has not opened
     bwp1: Path  # a template of the 2017-2020 plan
     converted: dict[str, Path]  # "xls", "ods": `base` saved by LibreOffice in those formats
     places: dict[str, dict[str, tuple[str, int, dict[str, int]]]]  # body → row id → (sheet, row, key → column)
@@ -147,7 +147,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory, watcher: tuple[str, list[str]]
     base = fill(templates[BAD_BODY], BASE, out=filled / templates[BAD_BODY].name)
     with ThreadPoolExecutor(2) as pool:  # LibreOffice takes seconds to start; parallel runs use their own profiles
         jobs = {name: pool.submit(convert, base, fmt, folder / name) for name, fmt in (("xls", "xls"), ("ods", "ods"))}
-        h1 = issue(master, folder / "issued-h1", period="2026-H1", asbs=(BAD_BODY,))[BAD_BODY]
+        later = issue(master, folder / "issued-later", period="2027-H1", asbs=(BAD_BODY,))[BAD_BODY]
         master_2017 = folder / "master-2017.xlsx"
         build_master(master_2017, plan_id="bwp1")
         bwp1 = issue(master_2017, folder / "issued-2017", period="2019-H2", asbs=("SOMTC",))["SOMTC"]
@@ -160,7 +160,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory, watcher: tuple[str, list[str]]
         good=fill(templates[GOOD_BODY], GOOD, out=filled / templates[GOOD_BODY].name),
         other=fill(templates[OTHER_BODY], OTHER, out=filled / templates[OTHER_BODY].name),
         base=base,
-        base_h1=fill(h1, BASE, out=filled / f"h1-{h1.name}"),
+        base_later=fill(later, BASE, out=filled / f"later-{later.name}"),
         bwp1=bwp1,
         converted=converted,
         places={body: row_places(openpyxl.load_workbook(path)) for body, path in templates.items()},
@@ -715,7 +715,7 @@ add(
     at=at_sheet("_manifest"),
 )
 add("master-given-as-return-refused", copy_of(lambda lab: lab.master, "master (copy).xlsx"), "MERGE_514")
-add("wrong-period-refused", copy_of(lambda lab: lab.base_h1, "somswd-2026-H1.xlsx"), "MERGE_501")
+add("later-period-refused", copy_of(lambda lab: lab.base_later, "somswd-2027-H1.xlsx"), "MERGE_501")
 add("another-plan-version-refused", from_base("version-3.xlsx", another_version), "MERGE_502")
 add("another-plan-2017-template-refused", copy_of(lambda lab: lab.bwp1, "somtc-2019-H2.xlsx"), "MERGE_502")
 # the same return more than once: the first is merged, the others change nothing

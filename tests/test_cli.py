@@ -145,8 +145,12 @@ def test_period_and_merge_dry_run_from_the_command_line(master_copy: Path, tmp_p
     assert "open for 2027-H1" in opened.stdout
     again = tipwp("period", master, "2027-H1")
     assert "already open for 2027-H1" in again.stdout
-    refused = tipwp("merge", master, template)  # a 2026-H2 return into a master open for 2027-H1
-    assert refused.returncode == 1 and "MERGE_501" in refused.stdout
+    late = tipwp("merge", master, template, "--received", "2027-02-03")  # a 2026-H2 return, after 2027-H1 opened
+    assert late.returncode == 0 and "MERGE_530" in late.stdout, late.stdout
+    back = tipwp("period", master, "2026-H2")
+    assert back.returncode == 1 and "MERGE_531" in back.stdout
+    bad = tipwp("merge", master, template, "--received", "3rd of May")
+    assert bad.returncode == 2 and "YEAR-MONTH-DAY" in bad.stdout + bad.stderr
 
 
 def test_render_writes_a_png_of_page_one(soffice: str, master_bwp2: Path, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from tests.helpers import letter
 from tests.returns_kit import issue, logs, master_values, row_places
 from xlsx_tools.merge.run import merge_returns
 from xlsx_tools.office import convert
+from xlsx_tools.plan.context import plan_context
 from xlsx_tools.workbook.identity import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
@@ -97,19 +98,40 @@ def test_every_value_entered_is_in_the_history_with_its_provenance(cycle: dict) 
 
 
 def test_master_shows_a_reported_value_for_every_reported_cell(cycle: dict) -> None:
+    """A status has one value (a disagreement is a conflict); narratives and dates of several bodies are all shown,
+    each after its body's code, and are never a conflict."""
     shown = master_values(cycle["master"])
     data = logs(cycle["master"])
     conflicts = {(c["row_id"], c["field"]) for c in data["Conflicts"]}
     labels = {"Status": "status", "Progress narrative": "progress", "Dates of events held": "event_dates"}
+    combined = 0
     for entry in data[HISTORY_SHEET]:
         key = labels[entry["field"]]
         candidates = {
-            h["value"] for h in data[HISTORY_SHEET] if h["row_id"] == entry["row_id"] and h["field"] == entry["field"]
+            (h["asb"], h["value"])
+            for h in data[HISTORY_SHEET]
+            if h["row_id"] == entry["row_id"] and h["field"] == entry["field"]
         }
-        assert shown[entry["row_id"]][key] in candidates
-        if len(candidates) > 1:
-            assert (entry["row_id"], entry["field"]) in conflicts
-    assert conflicts, "bodies sharing rows reported different narratives: there must be conflicts"
+        cell = shown[entry["row_id"]][key]
+        if len({v for _, v in candidates}) < 2:
+            assert cell == entry["value"]
+        elif key == "status":
+            assert cell in {v for _, v in candidates} and (entry["row_id"], entry["field"]) in conflicts
+        else:
+            assert cell.split("\n") == [f"{asb}: {value}" for asb, value in _in_order(entry["row_id"], candidates)]
+            assert (entry["row_id"], entry["field"]) not in conflicts
+            combined += 1
+    assert conflicts, "bodies sharing rows chose different statuses: there must be conflicts"
+    assert combined, "bodies sharing rows wrote different narratives: they must be combined"
+    assert {field for _, field in conflicts} == {"Status"}
+
+
+def _in_order(row_id: str, candidates: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The bodies' values in the order a combined cell shows them: coordinating, then supporting, each in the
+    row's order (every body here is named by the row)."""
+    coordinating, supporting = plan_context("bwp2").bodies[row_id]
+    order = [*coordinating, *supporting]
+    return sorted(candidates, key=lambda c: order.index(c[0]))
 
 
 def test_master_still_opens_cleanly_in_libreoffice(cycle: dict) -> None:

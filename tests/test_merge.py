@@ -161,19 +161,27 @@ def test_later_return_supersedes_and_the_earlier_stays_in_history(
     assert logs(master)["Conflicts"] == []  # a body does not conflict with itself
 
 
-def test_wrong_period_is_refused_unless_accepted(cycle: tuple[Path, dict[str, Path]], tmp_path: Path) -> None:
+def test_a_late_return_goes_into_its_own_period_and_a_later_one_is_refused(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
     master, _ = cycle
-    other = issue(master, tmp_path / "h1", period="2026-H1", asbs=("SOMTC",))["SOMTC"]
-    fill(other, {SHARED_ROW: {"status": "Ongoing"}})
-    refused = merge_returns(master, [other])
+    late = issue(master, tmp_path / "h1", period="2026-H1", asbs=("SOMTC",))["SOMTC"]
+    fill(late, {SHARED_ROW: {"status": "Ongoing"}})
+    result = merge_returns(master, [late])
+    assert [o.outcome for o in result.outcomes] == ["merged"] and result.report.exit_code == 0
+    assert "MERGE_530" in result.report.codes()
+    assert master_values(master)[SHARED_ROW]["status"] == ""  # the cells show the open period, 2026-H2
+    entry = logs(master)[HISTORY_SHEET][0]
+    assert (entry["period"], entry["value"], entry["status"], entry["note"]) == ("2026-H1", "Ongoing", "current", "")
+    early = issue(master, tmp_path / "next", period="2027-H1", asbs=("SOMTC",))["SOMTC"]
+    fill(early, {SHARED_ROW: {"status": "Completed", "progress": "Held", "event_dates": "3 March 2027"}})
+    refused = merge_returns(master, [early])  # a period not yet open
     assert [o.outcome for o in refused.outcomes] == ["refused"]
     assert "MERGE_501" in refused.report.codes() and refused.report.exit_code == 1
-    assert master_values(master)[SHARED_ROW]["status"] == ""
-    assert logs(master)["Audit"][-1]["outcome"] == "refused"
-    accepted = merge_returns(master, [other], MergeOptions(accept_period=True))
+    accepted = merge_returns(master, [early], MergeOptions(accept_period=True))  # "the body used the wrong template"
     assert [o.outcome for o in accepted.outcomes] == ["merged"]
-    assert master_values(master)[SHARED_ROW]["status"] == "Ongoing"
-    assert logs(master)[HISTORY_SHEET][0]["note"] == "made for 2026-H1"
+    assert master_values(master)[SHARED_ROW]["status"] == "Completed"
+    assert logs(master)[HISTORY_SHEET][-1]["note"] == "made for 2027-H1"
 
 
 def test_plan_edits_new_rows_and_deleted_rows(cycle: tuple[Path, dict[str, Path]]) -> None:
@@ -329,8 +337,8 @@ def test_opening_a_new_period_keeps_everything_and_empties_the_cells(
     kept = {(h["period"], h["field"], h["value"], h["asb"]) for h in logs(master)[HISTORY_SHEET]}
     assert ("2026-H2", "Status", "Ongoing", "SOMTC") in kept
     assert ("2026-H2", "Progress narrative", "Typed by the secretariat", "(master)") in kept
-    refused = merge_returns(master, [templates["SOMTC"]])  # a 2026-H2 return is now for another period
-    assert "MERGE_501" in refused.report.codes()
+    again = merge_returns(master, [templates["SOMTC"]])  # a 2026-H2 return now goes into 2026-H2: merged already
+    assert again.report.codes() == ["MERGE_505"]
     h1 = issue(master, tmp_path / "next", period="2027-H1", asbs=("SOMTC",))["SOMTC"]
     fill(h1, {SHARED_ROW: {"status": "Completed", "progress": "Held", "event_dates": "3 March 2027"}})
     merge_returns(master, [h1])

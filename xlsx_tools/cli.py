@@ -150,10 +150,11 @@ def issue(
         period = str(Period.parse(period))
     except ValueError as exc:
         raise _fail(str(exc)) from None
-    from xlsx_tools.returns.issue import IssueError, issue_templates
+    from xlsx_tools.merge.last_period import issue_returns
+    from xlsx_tools.returns.issue import IssueError
 
     try:
-        written = issue_templates(master, period, out, asbs=asb or (), due=due)
+        written = issue_returns(master, period, out, asbs=asb or (), due=due)
     except IssueError as exc:
         raise _fail(str(exc)) from None
     for template in written:
@@ -167,8 +168,17 @@ def merge(
     returns: Annotated[list[Path], typer.Argument(help="Returned templates (.xlsx).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; write nothing.")] = False,
     accept_period: Annotated[
-        bool, typer.Option("--accept-period", help="Merge returns made for another period into the open period.")
+        bool,
+        typer.Option(
+            "--accept-period",
+            help="File returns made for another period under the open period (a body filled the wrong template). "
+            "Without it a late return for an earlier period goes into its own period.",
+        ),
     ] = False,
+    received: Annotated[
+        str,
+        typer.Option(help="The day the returns were received, e.g. 2027-02-03 (default: today); late is judged on it."),
+    ] = "",
     map_version: Annotated[
         bool, typer.Option("--map-version", help="Merge returns made on another plan version, mapping rows.")
     ] = False,
@@ -179,7 +189,14 @@ def merge(
     from xlsx_tools.merge.run import MergeOptions, merge_returns
     from xlsx_tools.report.merge_summary import print_progress, render_merge
 
-    options = MergeOptions(dry_run=dry_run, accept_period=accept_period, map_version=map_version)
+    if received:
+        import datetime as dt
+
+        try:
+            received = dt.date.fromisoformat(received.strip()).isoformat()
+        except ValueError:
+            raise _fail(f"--received {received!r} is not a date; write it as YEAR-MONTH-DAY, e.g. 2027-02-03") from None
+    options = MergeOptions(dry_run=dry_run, accept_period=accept_period, map_version=map_version, received=received)
     progress = None if as_json or len(returns) < 5 else print_progress
     result = merge_returns(master, returns, options, progress=progress)
     render_merge(result, master, as_json=as_json, dry_run=dry_run, limit=limit)

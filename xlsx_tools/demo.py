@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from xlsx_tools.matrix.run import MatrixError, build_matrix
+from xlsx_tools.merge.last_period import issue_returns
 from xlsx_tools.merge.run import MergeResult, merge_returns, open_new_period
 from xlsx_tools.plan.context import plan_context
-from xlsx_tools.returns.issue import issue_templates
 from xlsx_tools.workbook.master import build_master
 
 PERIODS = (("2026-H1", "2026-07-31"), ("2026-H2", "2027-01-31"))
@@ -103,7 +103,7 @@ def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = pr
             open_new_period(master, period)
             say(f"Opened {period} in the master")
         out = folder / "returns" / period
-        issued = issue_templates(master, period, out, due=due)
+        issued = issue_returns(master, period, out, due=due)
         say(f"Issued {len(issued)} templates for {period} (due {due}) in {out}")
         due_day = dt.date.fromisoformat(due)
         on_time: list[Path] = []

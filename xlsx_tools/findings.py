@@ -193,6 +193,13 @@ CATALOGUE: dict[str, Entry] = {
             "Plan columns are locked; propose changes to the secretariat instead of editing them.",
         ),
         _e(
+            "ROW_210",
+            E,
+            "row claims another reporting period than its file",
+            "Its values are kept out of this period (held back in the Value history). Report each period in the "
+            "template issued for it; copy this row's values into the right period's template.",
+        ),
+        _e(
             "CELL_301",
             E,
             "cell contains a formula",
@@ -310,9 +317,25 @@ CATALOGUE: dict[str, Entry] = {
         _e(
             "MERGE_501",
             E,
-            "return made for another reporting period",
-            "The master is open for another period. Ask the body to fill this period's template, or merge with "
-            "--accept-period if the values belong to the master's period.",
+            "return made for a period not yet open",
+            "The master is open for an earlier period. Open the return's period first (tipwp period), or ask the "
+            "body to fill the template of the open period; merge with --accept-period only if the values belong "
+            "to the master's open period.",
+        ),
+        _e(
+            "MERGE_530",
+            W,
+            "late return for an earlier period, merged into that period",
+            "Nothing to do: its values are in the Value history under the period it was made for, and that "
+            "period's status matrix shows them (tipwp matrix MASTER --period PERIOD); the master's cells show the "
+            "open period.",
+        ),
+        _e(
+            "MERGE_531",
+            E,
+            "a period before the open one cannot be opened",
+            "Periods are opened in order; nothing was changed. Give a later period (e.g. the next half-year). A "
+            "late return for an earlier period is merged into its own period without reopening it.",
         ),
         _e(
             "MERGE_502",

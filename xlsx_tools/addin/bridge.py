@@ -287,7 +287,8 @@ def matrix_pdf(opened: Any, workbook: Path, master: Path) -> str:
 
 
 def issue_in_book(book: Any) -> str:
-    from xlsx_tools.returns.issue import IssueError, issue_templates
+    from xlsx_tools.merge.last_period import issue_returns
+    from xlsx_tools.returns.issue import IssueError
     from xlsx_tools.workbook.reader import read_workbook
 
     path = _master_path(book)
@@ -299,7 +300,7 @@ def issue_in_book(book: Any) -> str:
         )
     out_dir = path.parent / f"returns-{period}"
     try:
-        issued = issue_templates(path, period, out_dir)
+        issued = issue_returns(path, period, out_dir)
     except IssueError as exc:
         raise BridgeError(str(exc)) from None
     return f"{len(issued)} return template(s) for {period} written to {out_dir}."

@@ -16,8 +16,15 @@ SUPPORT_KEYS = ("supporting_asb", "cooperating_asb")
 
 def bodies_of(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[set[str], set[str]]:
     """(coordinating, supporting) bodies named in a record's ASB columns."""
-    coordinating: set[str] = set()
-    supporting: set[str] = set()
+    coordinating, supporting = named_bodies(sheet, record)
+    return set(coordinating), set(supporting)
+
+
+def named_bodies(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(coordinating, supporting) bodies named in a record's ASB columns, in the row's order (column by column,
+    left to right): the order in which their contributions are shown in a combined master cell."""
+    coordinating: dict[str, None] = {}
+    supporting: dict[str, None] = {}
     for column in sheet.columns:
         if column.base_key in BODY_KEYS:
             found = coordinating
@@ -27,5 +34,5 @@ def bodies_of(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[set[str], 
             continue
         value = record.get(column.key, "")
         if value:
-            found.update(name for v in value.split(";") if (name := v.strip()))
-    return coordinating, supporting
+            found.update((name, None) for v in value.split(";") if (name := v.strip()))
+    return tuple(coordinating), tuple(supporting)

@@ -14,6 +14,8 @@ LIST_SOURCES = ("registry", "apa", "periods")
 HIDDEN_IN = {"returns": "return", "master": "master"}
 # What a previous column must not declare: it is read-only, with no dropdown, prompt or rule.
 NOT_FOR_PREVIOUS = ("list", "strict", "rules", "prompt", "slots")
+# `merge:` of a reported value column: how the values of several bodies for one row meet (layout.yaml's header)
+MERGE_KINDS = ("combine", "conflict")
 
 
 class LayoutError(ValueError):
@@ -51,6 +53,9 @@ def _columns(entries: list[Any], reporting: list[Any], where: str, rule_names: s
                 )
         elif source:
             raise LayoutError(f"{here}: only a previous column takes 'from'")
+        merge = str(entry.get("merge") or "")
+        if merge and (role != "reporting" or merge not in MERGE_KINDS):
+            raise LayoutError(f"{here}: merge must be one of {MERGE_KINDS}, and only on a reporting column")
         numbers = range(1, slots + 1) if slots else [0]
         for n in numbers:
             columns.append(
@@ -68,6 +73,7 @@ def _columns(entries: list[Any], reporting: list[Any], where: str, rule_names: s
                     hidden_in=hidden_in,
                     slot=n,
                     source=source,
+                    merge=merge,
                 )
             )
     return tuple(columns)
@@ -116,6 +122,8 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
             if roles.get(key) != "reporting":
                 raise LayoutError(f"merge: {key!r} is not a reporting column of sheets.{kind}")
         for column in columns:
+            if column.merge and column.key in (period_key, body_key):
+                raise LayoutError(f"sheets.{kind}.{column.key}: says the period or the body, not a value; remove merge")
             if column.role == "previous" and (
                 roles.get(column.source) != "reporting" or column.source in (period_key, body_key)
             ):

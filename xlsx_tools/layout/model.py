@@ -37,6 +37,7 @@ class Column:
     hidden_in: tuple[str, ...] = ()  # workbook kinds (BOOK_KINDS) the column is hidden in
     slot: int = 0  # 1-based slot number for slotted columns, 0 otherwise
     source: str = ""  # previous columns: the reporting column whose last-period value they show
+    merge: str = ""  # reported value columns: "combine" (every body's text kept, attributed); else "conflict"
 
     @property
     def locked(self) -> bool:
@@ -65,6 +66,12 @@ class SheetLayout:
     def value_columns(self) -> tuple[Column, ...]:
         """The reported values: reporting columns other than the period and body columns (never previous ones)."""
         return tuple(c for c in self.reporting if c.key not in (self.period_key, self.body_key))
+
+    @cached_property
+    def combine_keys(self) -> frozenset[str]:
+        """The reported values several bodies contribute to (narratives, results, dates, needs): every body's text
+        is kept and shown, attributed; the others (the status) hold one value, and a disagreement is a conflict."""
+        return frozenset(c.key for c in self.value_columns if c.merge == "combine")
 
     def column(self, key: str) -> Column:
         for column in self.columns:

@@ -191,7 +191,7 @@ def matrix_input(
         state, list(rows["row_id"]), periods, context.lists.get("STATUS_LIST", STATUSES), status_map or StatusMap()
     )
     audit = pd.DataFrame.from_records(
-        [vars(a) for a in state.audit], columns=["time", "file", "asb", "period", "outcome", "due"]
+        [vars(a) for a in state.audit], columns=["time", "file", "asb", "period", "outcome", "due", "received"]
     )
     reported = pd.DataFrame.from_records(
         [(h.period, h.asb, h.row_id) for h in state.history if h.value],
@@ -247,7 +247,9 @@ def completeness(data: MatrixInput) -> pd.DataFrame:
     records = []
     for body in sorted(per_body.index):
         if body in first.index:
-            time, due = str(first.loc[body, "time"]), str(first.loc[body, "due"] or "")
+            # the day the secretariat received it (merge --received, default the day merged), else the merge time
+            time = str(first.loc[body, "received"] or "") or str(first.loc[body, "time"])
+            due = str(first.loc[body, "due"] or "")
             arrived, deadline = _day(time), _day(due)
             outcome = "late" if arrived and deadline and arrived > deadline else "on time"
             received = arrived.isoformat() if arrived else time

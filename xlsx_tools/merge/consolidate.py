@@ -2,9 +2,16 @@
 
 The master's reporting cells are a pure function of the history of the open period (plus the secretariat's
 decisions on the Conflicts sheet): for every body its latest merged return counts (a later return supersedes an
-earlier one, which stays in the history); where bodies disagree the decision, else the coordinating body, else the
-latest return wins, and the disagreement is listed as a conflict. Because the cells are recomputed rather than
-patched, merging the same files again, or in another order of runs, gives the same master.
+earlier one, which stays in the history). How the bodies of one row meet is declared per column in layout.yaml
+(`merge`): in a *combine* column (narrative, results, dates, needs) every body's text is kept and shown, attributed,
+coordinating bodies first, then supporting bodies in the row's order; in a *conflict* column (the status) the
+decision, else the coordinating body, else the latest return wins, and the disagreement is listed as a conflict.
+Because the cells are recomputed rather than patched, merging the same files again, or in another order of runs,
+gives the same master.
+
+A return made for an earlier period (a late return) goes into that period's history: the master's cells, which
+show the open period, do not change, and that period's status matrix shows it. Conflicts of every period stay
+listed, marked with their period, so opening a new period loses none.
 
 A value typed straight into the master that a merge is about to replace is first copied into the history, so
 nothing is ever lost.
@@ -35,10 +42,15 @@ from xlsx_tools.merge.proposals import receive
 HELD_PREFIX = "held back: "
 TYPED_NOTE = "typed in the master"
 MERGED = "merged"
+CELL_LIMIT = 32_767  # characters an Excel cell holds: a longer combined text is cut, the history keeps every part
+CUT_NOTE = " … (cut: every body's full text is in the Value history)"
 
 
-def consolidate(state: MasterState, items: Sequence[Submission | Refusal], merged_at: str) -> Consolidation:
-    """The next state after merging `items` in order. `state` is not modified."""
+def consolidate(
+    state: MasterState, items: Sequence[Submission | Refusal], merged_at: str, received: str = ""
+) -> Consolidation:
+    """The next state after merging `items` in order. `state` is not modified. `received`: the day the files
+    were received (ISO date), recorded in their Audit lines and used to tell on time from late."""
     state = dataclasses.replace(
         state,
         cells={row: dict(values) for row, values in state.cells.items()},
@@ -47,9 +59,10 @@ def consolidate(state: MasterState, items: Sequence[Submission | Refusal], merge
         audit=list(state.audit),
     )
     merged = {a.sha256 for a in state.audit if a.outcome == MERGED}
+    known = len(state.history)  # the lines the master's cells were worked out from
     outcomes: list[FileOutcome] = []
     pending: list[tuple[FileOutcome, Refusal]] = []
-    merged_lines: list[tuple[int, FileOutcome]] = []
+    merged_lines: list[tuple[int, FileOutcome, str]] = []
     for item in items:
         if isinstance(item, Refusal):
             outcome = FileOutcome(item.file, "refused", item.asb, item.period, findings=list(item.findings))
@@ -64,8 +77,9 @@ def consolidate(state: MasterState, items: Sequence[Submission | Refusal], merge
             outcomes.append(FileOutcome(source.file, "already merged", source.asb, source.period, findings=[finding]))
             continue
         merged.add(source.sha256)
-        made_for = f"made for {source.period}" if source.period and source.period != state.period else ""
-        period, asb, file, sha, template_id = state.period, source.asb, source.file, source.sha256, source.template_id
+        period = item.period or state.period
+        made_for = f"made for {source.period}" if source.period and source.period != period else ""
+        asb, file, sha, template_id = source.asb, source.file, source.sha256, source.template_id
         state.history.extend(
             HistoryEntry(
                 merged_at,
@@ -81,7 +95,7 @@ def consolidate(state: MasterState, items: Sequence[Submission | Refusal], merge
             )
             for value in item.values
         )
-        state.proposals = receive(state.proposals, item, state.period, merged_at)  # a resubmission replaces
+        state.proposals = receive(state.proposals, item, period, merged_at)  # a resubmission replaces
         outcome = FileOutcome(
             source.file,
             MERGED,
@@ -92,20 +106,21 @@ def consolidate(state: MasterState, items: Sequence[Submission | Refusal], merge
             findings=list(item.findings),
         )
         # the audit line goes in now so that supersession below sees this return as the latest
-        merged_lines.append((len(state.audit), outcome))
-        state.audit.append(_audit(merged_at, outcome, item))
+        merged_lines.append((len(state.audit), outcome, period))
+        state.audit.append(_audit(merged_at, outcome, item, received))
         outcomes.append(outcome)
-    changes, conflicts = _consolidate(state, merged_at)
-    in_conflict = Counter(asb for c in conflicts for asb in dict(c.candidates))
-    for position, outcome in merged_lines:
-        outcome.conflicts = in_conflict[outcome.asb]
+    changes = _consolidate(state, merged_at, known)
+    conflicts = all_conflicts(state)
+    in_conflict = Counter((asb, c.period) for c in conflicts for asb in dict(c.candidates))
+    for position, outcome, period in merged_lines:
+        outcome.conflicts = in_conflict[(outcome.asb, period)]
         state.audit[position] = dataclasses.replace(state.audit[position], conflicts=outcome.conflicts)
     for outcome, refusal in pending:
-        state.audit.append(_audit(merged_at, outcome, refusal))
+        state.audit.append(_audit(merged_at, outcome, refusal, received))
     return Consolidation(state=state, changes=changes, conflicts=conflicts, outcomes=outcomes)
 
 
-def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal) -> AuditEntry:
+def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal, received: str = "") -> AuditEntry:
     due = saved = ""
     if isinstance(item, Submission):
         sha, template_id, due, saved = item.source.sha256, item.source.template_id, item.source.due, item.source.saved
@@ -126,6 +141,7 @@ def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal) -> Audit
         reasons=outcome.reasons,
         due=due,
         saved=saved,
+        received=received,
     )
 
 
@@ -157,22 +173,50 @@ def latest_returns(state: MasterState, period: str | None = None) -> dict[str, s
     return latest
 
 
-def entry_status(entry: HistoryEntry, latest: dict[str, str], period: str) -> str:
-    """How a history line counts now: current, superseded, held back, or kept from the master."""
+def entry_status(entry: HistoryEntry, latest: dict[str, str], period: str | None = None) -> str:
+    """How a history line counts now for its own period: current, superseded, held back, or kept from the master.
+    `latest`: latest_returns of the entry's period; given `period`, a line of another period is "earlier period"."""
     if entry.asb == MASTER_SOURCE:
         return "kept from the master"
     if entry.note.startswith(HELD_PREFIX):
         return "held back"
-    if entry.period != period:
+    if period is not None and entry.period != period:
         return "earlier period"
     return "current" if latest.get(entry.asb) == entry.sha256 else "superseded"
 
 
 class Resolved(NamedTuple):
-    """The value a period shows for one reported cell, and which body it came from ("" for a typed decision)."""
+    """The value a period shows for one reported cell, and which body it came from ("" for a typed decision).
+
+    `parts`: every body's value that counts, (body, value), in the order shown: what a report that prints each
+    body's own text (rather than the combined cell) reads."""
 
     value: str
     asb: str
+    parts: tuple[tuple[str, str], ...] = ()
+
+
+def combined_text(parts: Sequence[tuple[str, str]]) -> str:
+    """The master cell of a combine column: one body's text as it is; several bodies' texts each on its own line
+    after the body's code ("SOMTC: …\nACWC: …"); the same text from every body once, as it is."""
+    if not parts:
+        return ""
+    if len({value for _, value in parts}) == 1:
+        return parts[0][1]
+    text = "\n".join(f"{asb}: {value}" for asb, value in parts)
+    return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - len(CUT_NOTE)] + CUT_NOTE
+
+
+def contributors(
+    state: MasterState, row_id: str, bodies: Iterable[str], latest: dict[str, str], order: Order
+) -> list[str]:
+    """The bodies of a combine cell in the order shown: coordinating bodies, then supporting bodies, each in the
+    row's order, then any other body (one the plan does not name for the row), the most recent return first."""
+    present = set(bodies)
+    named = [a for a in (*state.coordinators.get(row_id, ()), *state.supporters.get(row_id, ())) if a in present]
+    named = list(dict.fromkeys(named))
+    others = sorted(present - set(named), key=lambda a: order.get(latest.get(a, ""), ("", "", -1)), reverse=True)
+    return named + others
 
 
 def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str], Resolved], list[Conflict]]:
@@ -197,7 +241,12 @@ def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str
     for (row_id, field_key), candidates in touched.items():
         if len(candidates) < 2:  # one body reported it (most cells), or none any more: nothing to rank
             asb, value = next(iter(candidates.items()), ("", ""))
-            resolved[(row_id, field_key)] = Resolved(value, asb)
+            resolved[(row_id, field_key)] = Resolved(value, asb, ((asb, value),) if value else ())
+            continue
+        if field_key in state.combine_fields:  # every body's text counts: shown together, never a conflict
+            shown = contributors(state, row_id, candidates, latest, order)
+            parts = tuple((a, candidates[a]) for a in shown)
+            resolved[(row_id, field_key)] = Resolved(combined_text(parts), shown[0], parts)
             continue
         ranked = _rank(candidates, state.coordinators.get(row_id, ()), latest, order)
         shown_asb, value = ranked[0], candidates[ranked[0]]
@@ -214,27 +263,44 @@ def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str
                     period, row_id, field_key, tuple([(a, candidates[a]) for a in ranked]), shown_asb, value, decision
                 )
             )
-        resolved[(row_id, field_key)] = Resolved(value, shown_asb)
+        resolved[(row_id, field_key)] = Resolved(value, shown_asb, tuple((a, candidates[a]) for a in ranked))
     return resolved, conflicts
 
 
-def values_in_history(state: MasterState, period: str) -> dict[tuple[str, str], set[str]]:
-    """(row id, column) → every value the history holds for it in `period`: what a master cell may show unsaved."""
+def all_conflicts(state: MasterState) -> list[Conflict]:
+    """The conflicts of every period with reports, the open period's first, then earlier ones, latest first: a
+    conflict stays listed, marked with its period, after a new period is opened (and its decision with it)."""
+    periods = sorted({e.period for e in state.history if e.period and e.period != state.period}, reverse=True)
+    found: list[Conflict] = []
+    for period in ([state.period] if state.period else []) + periods:
+        _, conflicts = resolve_period(state, period)
+        found.extend(c for c in conflicts if c.row_id in state.cells)
+    return found
+
+
+def values_in_history(state: MasterState, period: str, known: int | None = None) -> dict[tuple[str, str], set[str]]:
+    """(row id, column) → every value the history holds for it in `period`, and what the merge showed from it (a
+    combined text): what a master cell may show unsaved. `known`: how many history lines the master had before
+    this merge (the cells show what those settled)."""
     seen: dict[tuple[str, str], set[str]] = {}
     for entry in state.history:
         if entry.period == period:
             seen.setdefault((entry.row_id, entry.field), set()).add(entry.value)
+    shown_by = state if known is None else dataclasses.replace(state, history=state.history[:known])
+    resolved, _ = resolve_period(shown_by, period)
+    for key, shown in resolved.items():
+        seen.setdefault(key, set()).add(shown.value)
     return seen
 
 
-def _consolidate(state: MasterState, merged_at: str) -> tuple[list[CellChange], list[Conflict]]:
+def _consolidate(state: MasterState, merged_at: str, known: int) -> list[CellChange]:
     """Recompute every reported cell of the open period from the history; update `state.cells` in place."""
-    resolved, conflicts = resolve_period(state, state.period)
+    resolved, _ = resolve_period(state, state.period)
     seen: list[dict[tuple[str, str], set[str]]] = []  # values_in_history, worked out when a cell first needs it
 
     def seen_values() -> dict[tuple[str, str], set[str]]:
         if not seen:
-            seen.append(values_in_history(state, state.period))
+            seen.append(values_in_history(state, state.period, known))
         return seen[0]
 
     changes: list[CellChange] = []
@@ -249,7 +315,7 @@ def _consolidate(state: MasterState, merged_at: str) -> tuple[list[CellChange], 
         _set(state, changes, seen_values, merged_at, row_id, state.period_field, state.period)
         body = bodies.get("status") or next(iter(bodies.values()))
         _set(state, changes, seen_values, merged_at, row_id, state.body_field, body)
-    return changes, [c for c in conflicts if c.row_id in state.cells]
+    return changes
 
 
 def open_period(state: MasterState, period: str, at: str) -> Consolidation:
@@ -277,8 +343,7 @@ def open_period(state: MasterState, period: str, at: str) -> Consolidation:
                 changes.append(CellChange(row_id, field_key, cells.get(field_key, ""), new))
                 cells[field_key] = new
     state.period = period
-    _, conflicts = resolve_period(state, period)
-    return Consolidation(state=state, changes=changes, conflicts=conflicts, outcomes=[])
+    return Consolidation(state=state, changes=changes, conflicts=all_conflicts(state), outcomes=[])
 
 
 def _rank(candidates: dict[str, str], coordinators: Iterable[str], latest: dict[str, str], order: Order) -> list[str]:

@@ -110,6 +110,7 @@ AUDIT = LogSheet(
         ("sha256", "File SHA-256", 18),
         ("template_id", "Template ID", 18),
         ("saved", "Saved by sender (UTC)", 20),
+        ("received", "Received", 11),
     ),
 )
 LOG_SHEETS = (HISTORY, CONFLICTS, PROPOSALS, AUDIT)
@@ -223,6 +224,7 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
             reasons=r.get("reasons", ""),
             due=r.get("due", ""),
             saved=r.get("saved", ""),
+            received=r.get("received", ""),
         )
         for r in read_table(book, AUDIT)
     ]
@@ -241,7 +243,13 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
     def label(key: str) -> str:
         return headers.get(key, key)
 
-    latest = latest_returns(state)
+    latest: dict[str, dict[str, str]] = {}  # period → latest_returns of it, worked out once per period
+
+    def latest_of(period: str) -> dict[str, str]:
+        if period not in latest:
+            latest[period] = latest_returns(state, period)
+        return latest[period]
+
     history = [
         [
             e.merged_at,
@@ -250,7 +258,7 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
             label(e.field),
             e.value,
             e.asb,
-            entry_status(e, latest, state.period),
+            entry_status(e, latest_of(e.period)),
             e.file,
             e.sha256,
             e.template_id,
@@ -271,7 +279,7 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
         ]
         for c in conflicts
     ]
-    # decisions on conflicts that are not current any more (other periods, or settled by a later return) are kept
+    # decisions on conflicts that are not current any more (settled by a later return, a row gone) are kept
     kept = [
         [period, row_id, label(field), "", "", "", decision]
         for (period, row_id, field), decision in state.decisions.items()
@@ -310,6 +318,7 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
             a.sha256,
             a.template_id,
             a.saved,
+            a.received,
         ]
         for a in state.audit
     ]

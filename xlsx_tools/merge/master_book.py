@@ -31,6 +31,7 @@ from xlsx_tools.plan.model import PlanRow
 from xlsx_tools.workbook.atomic import new_temp, read_only, real_path, save_atomically, stale_temps
 from xlsx_tools.workbook.cell_text import excel_text
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, identity_from_rows
+from xlsx_tools.workbook.period_names import name_period
 from xlsx_tools.workbook.reader import normalise
 from xlsx_tools.workbook.safety import inspect_file
 from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letters
@@ -180,6 +181,8 @@ def _read_state(
         cells=cells,
         coordinators={row_id: leads for row_id, (leads, _) in context.bodies.items()},
         value_fields=tuple(c.key for c in layout.value_columns),
+        supporters={row_id: supporting for row_id, (_, supporting) in context.bodies.items()},
+        combine_fields=layout.combine_keys,
         period_field=layout.period_key,
         body_field=layout.body_key,
         name=path.name,
@@ -218,6 +221,7 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
     fit_rows(book, master, touched)
     if consolidation.state.period != master.identity.get("period", ""):
         _set_identity(book[IDENTITY_SHEET], "period", consolidation.state.period)
+        name_period(book, master.identity.get("period", ""), consolidation.state.period)
     headers = master.context.sheet.labels
     rows = log_rows(consolidation.state, consolidation.conflicts, headers)
     for title, _ in master.former:  # its rows are in the state, written below under the sheet's new title

@@ -63,6 +63,8 @@ class Submission:
     proposals: list[Proposal] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     rows: int = 0  # rows of the return matched to plan rows
+    period: str = ""  # the period its values are filed under: "" for the master's open period, else the earlier
+    # period the return was made for (a late return, merged into its own period's history)
 
 
 @dataclass
@@ -119,6 +121,7 @@ class AuditEntry:
     reasons: str = ""
     due: str = ""  # the template's due date, so completeness can tell on time from late
     saved: str = ""  # when the sender last saved the file: a copy saved earlier than a merged one is older
+    received: str = ""  # the day the secretariat received it (merge --received, default the day merged), ISO date
 
 
 class Conflict(NamedTuple):
@@ -141,6 +144,8 @@ class MasterState:
     cells: dict[str, dict[str, str]]  # row id → reporting column key → current text
     coordinators: dict[str, tuple[str, ...]]  # row id → coordinating bodies, preferred when reports conflict
     value_fields: tuple[str, ...]
+    supporters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # row id → supporting bodies, row order
+    combine_fields: frozenset[str] = frozenset()  # value columns whose bodies' texts are all kept (layout `merge`)
     period_field: str = "reporting_period"
     body_field: str = "reporting_asb"
     history: list[HistoryEntry] = field(default_factory=list)

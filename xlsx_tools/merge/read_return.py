@@ -16,7 +16,7 @@ from pathlib import Path
 from xlsx_tools.findings import Finding
 from xlsx_tools.merge.model import Refusal, Source, Submission
 from xlsx_tools.merge.rows import body_and_period, collect_rows, records_of, row_sheets
-from xlsx_tools.merge.target import MergeTarget, check_manifest, check_target
+from xlsx_tools.merge.target import MergeTarget, check_manifest, check_target, late_notice, late_period
 from xlsx_tools.returns.manifest import MANIFEST_SHEET, read_manifest
 from xlsx_tools.validate.checks import validate_book, validate_sheet
 from xlsx_tools.validate.run_state import ValidationRun
@@ -130,7 +130,9 @@ def submission_from_book(
     problems = check_target(name, source, identity.get("plan_id") or context.plan.id, target)
     if problems:
         return Refusal(name, sha, findings + problems, source.asb, source.period, source.template_id)
-    submission = Submission(source=source, findings=findings)
+    submission = Submission(source=source, findings=findings, period=late_period(source, target))
+    if submission.period:
+        submission.findings.append(late_notice(name, source, target))
     collect_rows(submission, records, manifest, context)
     return submission
 

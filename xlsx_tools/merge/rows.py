@@ -172,6 +172,7 @@ def collect_rows(
             _propose_edits(submission, record, row_id, context)
         _propose_extra(submission, record, row_id)
         texts = record.texts
+        claims = _other_period(submission, record, row_id, context)
         for column in sheet_layout.value_columns:
             text = texts.get(column.key)
             if text is None:
@@ -179,7 +180,7 @@ def collect_rows(
             if column.list_name == STATUS_LIST:  # "On-going" is Ongoing: validation warned (CELL_322)
                 text = load_status_map().variant_of(text, context.lists.get(STATUS_LIST, ())) or text
             address = record.address(column.key)
-            held = "ROW_202" if how == "duplicate" else errors.get((record.sheet, address), "")
+            held = "ROW_202" if how == "duplicate" else claims or errors.get((record.sheet, address), "")
             if len(text) <= EXCEL_CELL_LIMIT:
                 submission.values.append(SubmittedValue(row_id, column.key, text, record.sheet, address, held))
                 continue
@@ -222,6 +223,34 @@ def collect_rows(
                     detail=f"{value.value[:60]!r} held back ({value.held.split(',')[0]})",
                 )
             )
+
+
+def _other_period(submission: Submission, record: Record, row_id: str, context: PlanContext) -> str:
+    """A row whose period cell names another period than its file (a row pasted from another period's return):
+    reported (ROW_210, naming the cell and the period it claims) and its values held back, so that they count for
+    neither period. Returns the held-back note for its values, "" for a row of the file's own period."""
+    key = context.sheet.period_key
+    claimed = record.text(key).strip()
+    period = submission.source.period
+    if not claimed or not period or claimed.upper() == period.upper():
+        return ""
+    detail = (
+        f"row {record.excel_row} ({row_id}) says it reports for {claimed}, but {submission.source.file} is the "
+        f"return for {period}: its values are kept out of {period}"
+    )
+    submission.findings.append(
+        Finding(
+            "ROW_210",
+            file=submission.source.file,
+            sheet=record.sheet,
+            cell=record.address(key),
+            column=context.sheet.labels.get(key, key),
+            value=claimed,
+            row_id=row_id,
+            detail=detail,
+        )
+    )
+    return f"ROW_210, claims {claimed}"
 
 
 def _propose_edits(submission: Submission, record: Record, row_id: str, context: PlanContext) -> None:

@@ -30,6 +30,7 @@ from xlsx_tools.merge.master_book import (
 from xlsx_tools.merge.model import Consolidation, FileOutcome, MasterState, Refusal, Submission
 from xlsx_tools.merge.proposals import PlanChanges, apply_decisions
 from xlsx_tools.merge.read_return import MergeTarget, read_return
+from xlsx_tools.plan.periods import is_before
 from xlsx_tools.workbook.atomic import read_only
 from xlsx_tools.workbook.sheet_xml import readable_extent
 
@@ -41,6 +42,7 @@ class MergeOptions:
     dry_run: bool = False
     accept_period: bool = False  # merge returns made for another period into the master's open period
     map_version: bool = False  # merge returns made on another plan version, mapping rows by id, then code and text
+    received: str = ""  # the day the returns were received, ISO date (on time or late is judged on it); "" = today
 
 
 @dataclass
@@ -132,14 +134,15 @@ def prepare_merge(
     moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
     merged_at = moment.isoformat().replace("+00:00", "Z")
     items = _older_copies([_within_budget(item) for item in items], state)
-    consolidation = consolidate(state, items, merged_at)
+    received = options.received or (now.date() if now else dt.date.today()).isoformat()
+    consolidation = consolidate(state, items, merged_at, received)
     while overflow := _record_overflow(consolidation):
         largest = max((i for i in items if isinstance(i, Submission)), key=_lines, default=None)
         if largest is None:  # full before this merge: write nothing, say so
             report.add(Finding("MERGE_522", file=master.name, sheet=overflow[0], detail=overflow[1]))
             return MergeResult(report)
         items = [_refused(item, "MERGE_521", overflow[1]) if item is largest else item for item in items]
-        consolidation = consolidate(state, items, merged_at)
+        consolidation = consolidate(state, items, merged_at, received)
     changes = describe_changes(opened, consolidation)
     plan_changes = apply_decisions(opened.context, consolidation.state.proposals, moment.date().isoformat())
     consolidation.state.proposals = plan_changes.proposals
@@ -163,7 +166,7 @@ def _older_copies(items: list[Submission | Refusal], state: MasterState) -> list
     out: list[Submission | Refusal] = []
     for item in items:
         if isinstance(item, Submission) and item.source.saved:
-            key = (item.source.asb, state.period or item.source.period)
+            key = (item.source.asb, item.source.period or state.period)
             saved, file = newest.get(key, ("", ""))
             if item.source.saved < saved:
                 detail = (
@@ -294,6 +297,13 @@ def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -
                 opened = open_master(master)
                 if opened.state.period == period:
                     return MergeResult(report, period=period)
+                if is_before(period, opened.state.period):
+                    detail = (
+                        f"{master.name} is open for {opened.state.period}; {period} comes before it and cannot be "
+                        "opened again"
+                    )
+                    report.add(Finding("MERGE_531", file=master.name, value=period, detail=detail))
+                    return MergeResult(report, period=opened.state.period)
                 moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
                 opening = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
                 apply_consolidation(opened, opening)

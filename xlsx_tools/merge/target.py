@@ -1,5 +1,7 @@
 """Does a return belong to this master? Its manifest must be intact and agree with the workbook, and it must be
-made for the master's plan, version and open period (unless --map-version / --accept-period relax that).
+made for the master's plan and version (unless --map-version relaxes that) and for its open period or an earlier
+one: a late return for an earlier period is merged into that period (`late_period`); one for a period not yet
+open is refused (unless --accept-period files it under the open period).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from functools import cached_property
 from xlsx_tools.findings import Finding
 from xlsx_tools.merge.model import Source
 from xlsx_tools.plan.context import PlanContext
+from xlsx_tools.plan.periods import is_before
 from xlsx_tools.returns.manifest import MANIFEST_SHEET, Manifest
 from xlsx_tools.validate.run_state import ValidationRun
 
@@ -74,7 +77,28 @@ def check_target(name: str, source: Source, plan_id: str, target: MergeTarget) -
         made = f"plan {plan_id} version {source.plan_version or '?'}"
         detail = f"{name} was made for {made}; the master holds {context.plan.id} version {target.plan_version}"
         problems.append(Finding("MERGE_502", file=name, detail=detail))
-    if target.period and source.period != target.period and not target.accept_period:
+    if (
+        target.period
+        and source.period != target.period
+        and not target.accept_period
+        and not late_period(source, target)
+    ):
         detail = f"{name} is the return for {source.period}; the master is open for {target.period}"
         problems.append(Finding("MERGE_501", file=name, value=source.period, detail=detail))
     return problems
+
+
+def late_period(source: Source, target: MergeTarget) -> str:
+    """The earlier period a late return is filed under (its own), or "" when it goes into the open period."""
+    if target.accept_period or not is_before(source.period, target.period):
+        return ""
+    return source.period
+
+
+def late_notice(name: str, source: Source, target: MergeTarget) -> Finding:
+    detail = (
+        f"{name} is {source.asb}'s return for {source.period}, received after {target.period} was opened: its values "
+        f"go into {source.period}'s history and status matrix; the master's cells (open for {target.period}) are "
+        "not changed"
+    )
+    return Finding("MERGE_530", file=name, value=source.period, detail=detail)

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
-from xlsx_tools.layout.bodies import bodies_of
+from xlsx_tools.layout.bodies import named_bodies
 from xlsx_tools.layout.cells import normal_text
 from xlsx_tools.layout.loader import load_layout
 from xlsx_tools.layout.model import Layout, SheetLayout
@@ -78,19 +78,21 @@ class PlanTables:
     @cached_property
     def bodies(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
         """Row id → (coordinating, supporting) sectoral bodies of the plan, as registry codes; collective terms
-        ("Relevant ASBs") are left out, and a body that coordinates is not listed again as supporting."""
+        ("Relevant ASBs") are left out, and a body that coordinates is not listed again as supporting. Each in the
+        row's order (the order a combined master cell shows their contributions in)."""
         registry = self.references.registry
         code_of: dict[str, str] = {}  # a written name → its body's code ("" for a collective term); names repeat
 
-        def codes(names: set[str]) -> tuple[str, ...]:
-            for name in names - code_of.keys():
-                body = registry.resolve(name)
-                code_of[name] = body.code if body is not None and body.kind == "body" else ""
-            return tuple(dict.fromkeys(code for n in sorted(names) if (code := code_of[n])))
+        def codes(names: tuple[str, ...]) -> tuple[str, ...]:
+            for name in names:
+                if name not in code_of:
+                    body = registry.resolve(name)
+                    code_of[name] = body.code if body is not None and body.kind == "body" else ""
+            return tuple(dict.fromkeys(code for n in names if (code := code_of[n])))
 
         out = {}
         for row_id, cells in self.plan_texts.items():
-            coordinating, supporting = bodies_of(self.sheet, cells)
+            coordinating, supporting = named_bodies(self.sheet, cells)
             leads = codes(coordinating)
             out[row_id] = (leads, tuple(c for c in codes(supporting) if c not in leads))
         return out

@@ -44,6 +44,14 @@ class Period:
         return Period(self.year, 1) if self.half == 2 else Period(self.year - 1, 2)
 
 
+def is_before(period: str, other: str) -> bool:
+    """Whether `period` is a half-year before `other`; False when either is not a period."""
+    try:
+        return Period.parse(period) < Period.parse(other)
+    except ValueError:
+        return False
+
+
 def periods_between(start: dt.date, end: dt.date) -> tuple[Period, ...]:
     """Every half-year from the one containing `start` to the one containing `end`, in order."""
     current, last = Period.containing(start), Period.containing(end)

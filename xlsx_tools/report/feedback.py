@@ -107,7 +107,7 @@ def feedback(
             asb=asb,
             period=period,
             due=own_due or fallback_due,
-            received=merged_lines[0].time[:10] if merged_lines else "",
+            received=(merged_lines[0].received or merged_lines[0].time[:10]) if merged_lines else "",
             days_late=0,
             rows_expected=len(rows),
             returns=[ReturnLine(a.file, a.time[:10], a.outcome, a.reasons) for a in lines],

@@ -5,8 +5,9 @@ period prefilled, and a very-hidden manifest: template id, and per row its id an
 columns, so that a merge can tell whose rows came back and whether their plan text was touched.
 
 Plan context a body does not need is hidden (layout.yaml `hidden: returns`), not removed. Beside the columns to fill,
-the previous columns show, read-only, what the master held for the row after an earlier period's round; they are
-blank when the master's values are for the period being issued (or none), and the merge never reads them.
+the previous columns show, read-only, the previous period's consolidated values (`last`, worked out from the
+master's history by xlsx_tools.merge.last_period, which is what the command line and the ribbon call); given none,
+they show the master's cells when those are for an earlier period. The merge never reads them.
 """
 
 from __future__ import annotations
@@ -151,8 +152,10 @@ def issue_templates(
     out_dir: Path,
     asbs: Iterable[str] = (),
     due: str = "",
+    last: tuple[str, Mapping[str, Mapping[str, str]]] | None = None,
 ) -> list[IssuedTemplate]:
-    """Write one return template per body into `out_dir`; returns what was written, in body order."""
+    """Write one return template per body into `out_dir`; returns what was written, in body order. `last`: (the
+    previous period, row id → reporting column → its value then) for the grey "Last period" columns."""
 
     problem = check_file(master)
     if problem:
@@ -191,9 +194,15 @@ def issue_templates(
         manifest = []
         shown_from: set[str] = set()
         for sheet_name, record in body_rows:
-            filled = {**record, **previous_values(layout, record, period, master_period)}
+            if last is None:
+                earlier = previous_values(layout, record, period, master_period)
+                held = record.get(layout.period_key) or master_period
+            else:
+                held, values = last[0], last[1].get(record["row_id"], {})
+                earlier = {c.key: values.get(c.source, "") for c in layout.previous}
+            filled = {**record, **earlier}
             if any(filled.get(c.key) for c in layout.previous):
-                shown_from.add(record.get(layout.period_key) or master_period)
+                shown_from.add(held)
             for column in layout.value_columns:
                 filled[column.key] = ""
             filled[layout.period_key], filled[layout.body_key] = period, code

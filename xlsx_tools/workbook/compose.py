@@ -14,6 +14,7 @@ from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET
 from xlsx_tools.workbook.instructions import write_instructions
 from xlsx_tools.workbook.lists import list_notes, write_lists
+from xlsx_tools.workbook.period_names import master_header
 from xlsx_tools.workbook.pillar_sheet import FONT_NAME, FONT_SIZE, SheetOptions, write_pillar_sheet
 
 
@@ -37,7 +38,7 @@ def compose_workbook(
 
     plan = context.plan
     if not header_right and identity.get("kind") == "master":
-        header_right = f"Master workbook, {identity['period']}" if identity.get("period") else "Master workbook"
+        header_right = master_header(identity.get("period", ""))
     book = Workbook()
     _default_font(book)
     sheet = book.active

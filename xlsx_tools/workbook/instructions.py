@@ -8,6 +8,7 @@ from openpyxl.styles import Alignment, Font
 
 from xlsx_tools.layout.measure import row_height
 from xlsx_tools.plan.model import Plan
+from xlsx_tools.workbook.period_names import prepared_for
 
 FONT_NAME = "Arial"
 WIDTH = 95  # one column as wide as a portrait A4 page holds at 100 %
@@ -35,8 +36,7 @@ def master_instructions(plan: Plan, statuses: tuple[str, ...], period: str) -> l
         ("heading", "How to report"),
         (
             "",
-            "1. Reporting period: choose the half-year from the list "
-            f"(this workbook was prepared for {period or 'any period'}).",
+            f"1. Reporting period: choose the half-year from the list {prepared_for(period)}.",
         ),
         ("", "2. Reporting ASB: choose your sectoral body from the list."),
         ("", "3. Status: choose one of: " + "; ".join(statuses) + "."),
