@@ -46,9 +46,10 @@ def old(tmp_path: Path) -> dict[str, Path]:
 
 def _record_rows(master: Path) -> dict[str, list[tuple[tuple[str, str], ...]]]:
     """Every record sheet's rows (read under the sheet's old or new name), without History's "Counts as", which
-    each merge works out anew."""
+    each merge works out anew, and without empty cells, so that a column added since 0.1.0 (blank in the old rows)
+    does not count as a change."""
     return {
-        log.title: [tuple(sorted((k, v) for k, v in row.items() if k != "status")) for row in rows]
+        log.title: [tuple(sorted((k, v) for k, v in row.items() if k != "status" and v != "")) for row in rows]
         for log, rows in zip(RECORDS, logs(master).values(), strict=True)
     }
 
