@@ -115,13 +115,13 @@ def scaled(context: Any, state: Any, factor: int) -> tuple[Any, Any]:
     )
     plan = dataclasses.replace(context.plan, pillars=pillars)
     rows_by_id = {r.row_id: r for _, r in plan.rows()}
-    tables = PlanTables(context.sheet, context.references, rows_by_id)
+    tables = PlanTables(context.sheet, context.references, rows_by_id)  # the bodies etc. of the copied rows too
     big_context = dataclasses.replace(context, plan=plan, rows_by_id=rows_by_id, tables=tables)
     big_state = dataclasses.replace(
         state,
         cells={i: dict(cells) for row_id, cells in state.cells.items() for i in ids(row_id)},
         coordinators={i: leads for row_id, leads in state.coordinators.items() for i in ids(row_id)},
-        history=[h._replace(row_id=i) for h in state.history for i in ids(h.row_id)],
+        history=[h._replace(row_id=i) for h in state.history for i in ids(h.row_id)],  # named tuples
     )
     return big_context, big_state
 
@@ -134,8 +134,9 @@ def _worker(job_file: Path) -> None:
     job = json.loads(job_file.read_text())
     master, out_dir = Path(job["master"]), Path(job["out"])
     from xlsx_tools.matrix.core import load_status_map, matrix_input, summarise
+    from xlsx_tools.matrix.progress import progress_report
+    from xlsx_tools.matrix.report import write_matrix_book
     from xlsx_tools.matrix.run import build_matrix
-    from xlsx_tools.matrix.writer import write_workbook
     from xlsx_tools.merge.master_book import open_master
 
     out: dict[str, Any] = {}
@@ -157,8 +158,9 @@ def _worker(job_file: Path) -> None:
         begin = time.perf_counter()
         data = matrix_input(context, state, LAST, status_map)
         summary = summarise(data)
+        progress = progress_report(context, state, LAST)
         middle = time.perf_counter()
-        write_workbook(data, summary, out_dir / name, today)
+        write_matrix_book(data, summary, progress, out_dir / name, today)
         return middle - begin, time.perf_counter() - middle, len(data.rows)
 
     core_and_writer(opened.context, opened.state, "matrix-prime.xlsx")  # pandas' first-call costs out of the way
@@ -221,10 +223,10 @@ def run(root: Path, repeats: int, seed: int) -> int:
         ("build_cold", "1x tipwp matrix (build_matrix), cold"),
         ("build_warm", "1x tipwp matrix (build_matrix), warm"),
         ("open_master", "   of which: open the master (its values)"),
-        ("core_1x", "1x core: matrix_input + summarise (pandas)"),
-        ("writer_1x", "1x writer: write_workbook (openpyxl)"),
-        ("core_10x", "10x core: matrix_input + summarise"),
-        ("writer_10x", "10x writer: write_workbook"),
+        ("core_1x", "1x core: matrix_input + summarise + progress_report"),
+        ("writer_1x", "1x writer: write_matrix_book (openpyxl)"),
+        ("core_10x", "10x core: matrix_input + summarise + progress"),
+        ("writer_10x", "10x writer: write_matrix_book"),
     ):
         print(f"  {label:<46} {med[key]:7.3f}")
     print(f"\nLoad average at the end: {_load()} (other work on the machine inflates the figures)\n")

@@ -44,6 +44,11 @@ Public Sub IssueTemplates(control As IRibbonControl)
     CallPython "Issuing return templates...", "issue(" & PyText(ADDIN_VERSION) & ")"
 End Sub
 
+Public Sub BodyFeedback(control As IRibbonControl)
+    If Not MasterIsSaved() Then Exit Sub
+    CallPython "Writing feedback for every body...", "feedback(" & PyText(ADDIN_VERSION) & ")"
+End Sub
+
 Public Sub RefreshLists(control As IRibbonControl)
     If Not MasterIsSaved() Then Exit Sub
     CallPython "Refreshing the dropdown lists...", "refresh_lists(" & PyText(ADDIN_VERSION) & ")"

@@ -43,7 +43,15 @@ from lo_probe import _property, _shutdown, desktop_of, emit, start_soffice
 
 LIBRARY = "TipwpAddin"
 MODULE = "TipwpRibbon"
-BUTTONS = ("ValidateReturns", "MergeReturns", "StatusMatrix", "IssueTemplates", "RefreshLists", "ShowHelp")
+BUTTONS = (
+    "ValidateReturns",
+    "MergeReturns",
+    "StatusMatrix",
+    "IssueTemplates",
+    "BodyFeedback",
+    "RefreshLists",
+    "ShowHelp",
+)
 
 MSGBOX_STANDIN = """
 ' ---- appended by tests/lo_vba_run.py: the MsgBox stand-in (see there why it lives in this module) ----
@@ -191,6 +199,7 @@ Public Function Press(ByVal button As String) As String
         Case "MergeReturns": TipwpRibbon.MergeReturns control
         Case "StatusMatrix": TipwpRibbon.StatusMatrix control
         Case "IssueTemplates": TipwpRibbon.IssueTemplates control
+        Case "BodyFeedback": TipwpRibbon.BodyFeedback control
         Case "RefreshLists": TipwpRibbon.RefreshLists control
         Case "ShowHelp": TipwpRibbon.ShowHelp control
         Case Else: Press = "no such button: " & button

@@ -44,7 +44,15 @@ from xlsx_tools.workbook.master import build_master
 pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
 
 CUSTOMUI = "http://schemas.microsoft.com/office/2009/07/customui"
-BUTTONS = {"Validate returns", "Merge returns", "Status matrix", "Issue templates", "Refresh lists", "Help"}
+BUTTONS = {
+    "Validate returns",
+    "Merge returns",
+    "Status matrix",
+    "Issue templates",
+    "Feedback to bodies",
+    "Refresh lists",
+    "Help",
+}
 SYSTEM_PYTHON = "/usr/bin/python3"
 PROBE = Path(__file__).resolve().parent / "lo_addin_probe.py"
 TIMESTAMPS = {"merged_at", "proposed_at", "time"}
@@ -86,7 +94,7 @@ def test_every_runpython_target_imports_and_exists() -> None:
     assert imports == [("xlsx_tools.addin.bridge", "tipwp")]
     module = importlib.import_module(imports[0][0])
     targets = re.findall(r'CallPython "[^"]*", "(\w+)\(', source)
-    assert set(targets) == {"validate", "merge", "matrix", "issue", "refresh_lists", "about"}
+    assert set(targets) == {"validate", "merge", "matrix", "issue", "feedback", "refresh_lists", "about"}
     for name in targets:
         assert callable(getattr(module, name)), name
 

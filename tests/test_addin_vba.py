@@ -27,12 +27,21 @@ from xlsx_tools.workbook.master import build_master
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 RUNNER = Path(__file__).resolve().parent / "lo_vba_run.py"
-BUTTONS = ("ValidateReturns", "MergeReturns", "StatusMatrix", "IssueTemplates", "RefreshLists", "ShowHelp")
+BUTTONS = (
+    "ValidateReturns",
+    "MergeReturns",
+    "StatusMatrix",
+    "IssueTemplates",
+    "BodyFeedback",
+    "RefreshLists",
+    "ShowHelp",
+)
 TARGETS = {
     "ValidateReturns": "validate",
     "MergeReturns": "merge",
     "StatusMatrix": "matrix",
     "IssueTemplates": "issue",
+    "BodyFeedback": "feedback",
     "RefreshLists": "refresh_lists",
     "ShowHelp": "about",
 }
@@ -152,6 +161,7 @@ def all_scenarios(world: World) -> dict[str, dict[str, Any]]:
         "merge foreign": scenario("MergeReturns", saved, FOREIGN),
         "matrix": scenario("StatusMatrix", saved),
         "issue": scenario("IssueTemplates", saved),
+        "feedback": scenario("BodyFeedback", saved),
         "refresh": scenario("RefreshLists", saved),
         "help": scenario("ShowHelp", saved),
         "merge unsaved, save": scenario("MergeReturns", world.workbook(saved=False), local[:1], answers=["yes"]),
@@ -320,6 +330,7 @@ def test_merge_of_returns_with_awkward_names_through_the_ribbon(
     [
         ("matrix", "Status matrix for 2026-H2 written"),
         ("issue", "return template(s) for 2026-H2 written to"),
+        ("feedback", "feedback workbook(s) for 2026-H2 written to"),
         ("refresh", "Dropdown lists refreshed"),
         ("help", f"tipwp {__version__} (Python"),
     ],

@@ -124,8 +124,8 @@ def _colour(cell: Any) -> str:
 def test_matrix_cells_show_status_colour_and_narrative(open_period: MatrixResult) -> None:
     book = openpyxl.load_workbook(open_period.workbook)
     rows, columns = _places(book["Matrix"])
-    assert [p for p in columns if p[:2] == "20"] == [f"{y}-H{h}" for y in range(2023, 2028) for h in (1, 2)][:-1]
-    assert "2027-H2" not in columns  # columns stop at the chosen period
+    # columns from the first period with any report (not the plan's start in 2023) to the chosen period
+    assert [p for p in columns if p[:2] == "20"] == ["2026-H1", "2026-H2", "2027-H1"]
     cell = _cell(book, SHARED, "2026-H1")
     assert (cell.value, _colour(cell)) == ("Ongoing", LEGEND["Ongoing"])
     assert "Two workshops held." in cell.comment.text and "SOMTC" in cell.comment.text
@@ -138,7 +138,7 @@ def test_matrix_cells_show_status_colour_and_narrative(open_period: MatrixResult
     assert (cell.value, _colour(cell)) == ("Discontinued", LEGEND["Discontinued"])
     assert _cell(book, STOPPED, "2026-H2").value == "Postponed"
     assert _cell(book, ACWC_ROW, "2026-H1").value == "Concept note / seeking funding"
-    for row_id, period in ((SHARED, "2025-H2"), (ACWC_ROW, "2027-H1"), ("B.1.1-01", "2026-H2")):
+    for row_id, period in ((ACWC_ROW, "2027-H1"), ("B.1.1-01", "2026-H2")):
         cell = _cell(book, row_id, period)
         assert (cell.value, _colour(cell), cell.comment) == (NO_REPORT, LEGEND[NO_REPORT], None)
     assert _cell(book, STEADY, "2026-H2").comment is None  # a status with no narrative: no note
@@ -235,15 +235,14 @@ def test_change_lists(open_period: MatrixResult, past_period: MatrixResult) -> N
     stopped = now.newly_stopped.set_index("Row ID")
     assert list(stopped.index) == [STOPPED] and stopped.loc[STOPPED, "Before"] == "Postponed"
     unchanged = now.unchanged.set_index("Row ID")
-    assert set(unchanged.index) == {SHARED, STEADY}
+    assert set(unchanged.index) == {STEADY}  # SHARED is Completed twice: done, not stuck
     assert unchanged.loc[STEADY, ["Periods unchanged", "Since"]].tolist() == [3, "2026-H1"]
-    assert unchanged.loc[SHARED, ["Periods unchanged", "Since"]].tolist() == [2, "2026-H2"]
     assert set(before.unchanged["Row ID"]) == {STEADY, ACWC_ROW}
 
 
 def test_summary_sheet_charts_and_print_setup(open_period: MatrixResult) -> None:
     book = openpyxl.load_workbook(open_period.workbook)
-    assert book.sheetnames == ["Matrix", "Summary"]
+    assert book.sheetnames == ["Matrix", "Summary", "Progress report", "Funding needs"]
     summary = book["Summary"]
     texts = [str(c.value) for row in summary.iter_rows() for c in row if c.value is not None]
     for title in ("Status by pillar", "Reporting completeness by ASB", "Newly postponed or discontinued since 2026-H2"):
@@ -252,6 +251,9 @@ def test_summary_sheet_charts_and_print_setup(open_period: MatrixResult) -> None
     charts = summary._charts
     assert len(charts) == 2
     assert charts[0].grouping == "stacked" and charts[0].type == "bar"
+    sizes = [(c.anchor.ext.width / 360_000, c.anchor.ext.height / 360_000) for c in charts]  # EMU → cm, as saved
+    assert all(width >= 30 and height >= 14 for width, height in sizes), sizes  # readable when printed
+    assert {font.name for font in book._fonts} == {"Arial"}  # an unnamed font prints in LibreOffice's serif default
     for sheet in book.worksheets:
         setup = sheet.page_setup
         assert (setup.orientation, int(setup.paperSize), setup.fitToWidth, setup.fitToHeight) == ("landscape", 8, 1, 0)
@@ -259,6 +261,7 @@ def test_summary_sheet_charts_and_print_setup(open_period: MatrixResult) -> None
         assert "Bohol TIP Work Plan 2.0" in sheet.oddHeader.left.text
         assert "2027-H1" in sheet.oddHeader.right.text
         assert "Generated 2027-08-10" in sheet.oddFooter.left.text and "&P" in sheet.oddFooter.right.text
+        assert sheet.page_margins.top - sheet.page_margins.header >= 0.5  # inches: the header clears the title
     matrix = book["Matrix"]
     assert str(matrix.print_title_rows) == "$1:$2" and str(matrix.print_title_cols) == "$A:$C"
 
@@ -333,7 +336,8 @@ def test_status_map_of_the_old_plan(tmp_path: Path) -> None:
         sheet, excel_row, columns = places[row_id]
         book[sheet].cell(row=excel_row, column=columns["status"]).value = status
     book.save(path)
-    result = build_matrix(path, out=tmp_path / "m.xlsx", today=TODAY)
+    assert build_matrix(path, out=tmp_path / "m.xlsx", today=TODAY).data.periods == ["2018-H1"]  # first report
+    result = build_matrix(path, out=tmp_path / "m.xlsx", today=TODAY, first="2017-H1")  # --from 2017-H1
     assert result.data.periods[0] == "2017-H1" and result.data.periods[-1] == "2018-H1"
     matrix = openpyxl.load_workbook(result.workbook)
     mapped = _cell(matrix, "A.a.1.1", "2018-H1")
@@ -368,7 +372,7 @@ def test_libreoffice_opens_the_workbook_and_keeps_its_charts(
 
     saved = convert(open_period.workbook, "xlsx:Calc MS Excel 2007 XML", tmp_path)
     book = openpyxl.load_workbook(saved)
-    assert book.sheetnames == ["Matrix", "Summary"]
+    assert book.sheetnames == ["Matrix", "Summary", "Progress report", "Funding needs"]
     assert len(book["Summary"]._charts) == 2
     assert _cell(book, SHARED, "2026-H2").value == "Completed"
     assert "Regional curriculum adopted." in _cell(book, SHARED, "2026-H2").comment.text
@@ -412,7 +416,7 @@ def test_charts_survive_in_libreoffice_model_and_its_save(
     }
     saved = tmp_path / "saved-by-libreoffice.xlsx"
     for probed in (_probe_charts(open_period.workbook, saved), _probe_charts(saved)):
-        assert probed["sheets"] == ["Matrix", "Summary"]
+        assert probed["sheets"] == ["Matrix", "Summary", "Progress report", "Funding needs"]
         assert set(probed["charts"]) == {"Summary"}
         status, complete = probed["charts"]["Summary"]
         assert {k: status[k] for k in expected_status} == expected_status

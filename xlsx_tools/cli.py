@@ -193,19 +193,22 @@ def matrix(
         Path | None, typer.Option(help="The workbook to write (default: status-matrix-PERIOD.xlsx beside the master).")
     ] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF of it through LibreOffice.")] = False,
+    first: Annotated[
+        str, typer.Option("--from", help="First period column (default: the first period with any report).")
+    ] = "",
 ) -> None:
-    """Write the status matrix: every activity against every period, summary, completeness and changes."""
+    """Write the status matrix: every activity against every period, summary, completeness and changes, and the
+    progress report with every body's narrative, results, event dates and funding needs."""
     from xlsx_tools.plan.periods import Period
 
-    if period:
-        try:
-            period = str(Period.parse(period))
-        except ValueError as exc:
-            raise _fail(str(exc)) from None
+    try:
+        period, first = (str(Period.parse(p)) if p else "" for p in (period, first))
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
     from xlsx_tools.matrix.run import MatrixError, build_matrix
 
     try:
-        result = build_matrix(master, period, out, pdf=pdf)
+        result = build_matrix(master, period, out, pdf=pdf, first=first)
     except MatrixError as exc:
         raise _fail(str(exc)) from None
     counts = result.summary.counts
@@ -218,6 +221,72 @@ def matrix(
     typer.echo("  returns: " + ", ".join(f"{returns.get(k, 0)} {k}" for k in ("on time", "late", "missing")))
     if result.pdf:
         typer.echo(f"Wrote {result.pdf}")
+
+
+@app.command()
+def feedback(
+    master: Annotated[Path, typer.Argument(help="The master workbook, after the round's merges.")],
+    period: Annotated[str, typer.Option(help="The period to report on, e.g. 2026-H2 (default: the open period).")] = "",
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the workbooks (default: feedback-PERIOD beside the master).")
+    ] = None,
+    due: Annotated[str, typer.Option(help="Due date where the master records none, e.g. 2027-01-31.")] = "",
+    on: Annotated[str, typer.Option("--on", help="Count days late as of this date (default: today).")] = "",
+) -> None:
+    """One feedback workbook per body (merged, held back and how to fix it, rows with no report, due date), and
+    the chase list: who to remind, how many rows are missing, how many days late."""
+    import datetime as dt
+
+    from xlsx_tools.report.feedback_book import FeedbackError, build_feedback
+
+    try:
+        today = dt.date.fromisoformat(on) if on else None
+    except ValueError:
+        raise _fail(f"--on {on!r} is not a date; write it as 2027-03-01.") from None
+    try:
+        result = build_feedback(master, period, out, due, today)
+    except FeedbackError as exc:
+        raise _fail(str(exc)) from None
+    for item, path in result.written:
+        typer.echo(
+            f"{path}  {item.asb}: {len(item.merged)} merged, {len(item.held)} held back, "
+            f"{len(item.missing)}/{item.rows_expected} rows without report"
+        )
+    typer.echo(f"{len(result.written)} feedback workbooks for {result.period} in {result.folder}")
+    typer.echo("")
+    if not result.chase:
+        typer.echo("Chase list: nobody to chase.")
+        return
+    typer.echo(f"Chase list ({len(result.chase)} bodies):")
+    typer.echo(f"  {'Body':<10} {'Rows missing':>14}  {'Due':<10}  {'Days late':>9}  Received")
+    for line in result.chase:
+        missing = f"{line.rows_missing}/{line.rows_expected}"
+        typer.echo(
+            f"  {line.asb:<10} {missing:>14}  {line.due or '-':<10}  {line.days_late:>9}  {line.received or 'nothing'}"
+        )
+
+
+@app.command()
+def export(
+    master: Annotated[Path, typer.Argument(help="The master workbook.")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="Write values.csv and plan.csv in a folder (default).")] = False,
+    as_xlsx: Annotated[bool, typer.Option("--xlsx", help="Write one .xlsx with a values and a plan sheet.")] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder (--csv) or file (--xlsx); default: MASTER-export beside the master.")
+    ] = None,
+) -> None:
+    """Every value of the History in tidy long format, plus the plan rows, for pandas or Power BI (docs/export.md)."""
+    if as_csv and as_xlsx:
+        raise _fail("Choose one of --csv and --xlsx.")
+    from xlsx_tools.report.export import ExportError, export_master
+
+    try:
+        result = export_master(master, out, "xlsx" if as_xlsx else "csv")
+    except ExportError as exc:
+        raise _fail(str(exc)) from None
+    for path in result.written:
+        typer.echo(f"Wrote {path}")
+    typer.echo(f"  {result.values} values from the History, {result.plan_rows} plan rows")
 
 
 @app.command("period")

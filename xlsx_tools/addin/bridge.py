@@ -324,7 +324,34 @@ def about_in_book(book: Any) -> str:
 
     return (
         f"tipwp {__version__} (Python {sys.version.split()[0]} at {sys.executable}).\n"
-        "Buttons: Validate returns, Merge returns, Issue templates, Status matrix, Refresh lists.\n"
+        "Buttons: Validate returns, Merge returns, Issue templates, Status matrix, Feedback to bodies, Refresh lists.\n"
         "Every check and fix is also available on the command line: tipwp --help.\n"
         f"Program errors are logged to {error_log()}."
     )
+
+
+# ---- feedback after a round (entry point and action) -------------------------------------------------------------
+
+
+def feedback(addin_version: str) -> None:
+    _run(addin_version, feedback_in_book)
+
+
+def feedback_in_book(book: Any, today: dt.date | None = None) -> str:
+    """One feedback workbook per body for the master's open period, beside the (saved) master; the chase list."""
+    from xlsx_tools.report.feedback_book import FeedbackError, build_feedback
+
+    path = _master_path(book)
+    book.app.status_bar = f"Writing feedback for every body from {path.name}…"
+    try:
+        result = build_feedback(path, today=today)
+    except FeedbackError as exc:
+        raise BridgeError(str(exc)) from None
+    lines = [f"{len(result.written)} feedback workbook(s) for {result.period} written to {result.folder}."]
+    chase = result.chase
+    if chase:
+        lines.append("To chase (rows without report, days late):")
+        lines += [f"- {c.asb}: {c.rows_missing}/{c.rows_expected} rows, {c.days_late} day(s) late" for c in chase]
+    else:
+        lines.append("Nobody to chase: every body reported on every row.")
+    return "\n".join(lines)

@@ -90,7 +90,7 @@ class MatrixInput:
     plan_title: str
     plan_id: str
     kind: str
-    periods: list[str]  # every half-year from the plan's start to the chosen period
+    periods: list[str]  # every half-year from the first with a report (or the one asked for) to the chosen period
     period: str  # the chosen period
     rows: pd.DataFrame  # one row per plan row, in plan order
     reports: pd.DataFrame  # long: row_id × period → status, category, raw_status, progress, asb
@@ -171,14 +171,38 @@ def report_frame(
     )
 
 
+def first_reported(state: MasterState) -> Period | None:
+    """The earliest period any value was reported for (the History's, or the open period's cells), if any."""
+    found = {h.period for h in state.history if h.value}
+    if state.period and any(v for cells in state.cells.values() for k, v in cells.items() if k != state.period_field):
+        found.add(state.period)
+    periods = []
+    for text in found:
+        try:
+            periods.append(Period.parse(text))
+        except ValueError:
+            continue  # a period typed by hand in the History that is none: not a column
+    return min(periods, default=None)
+
+
 def matrix_input(
-    context: PlanContext, state: MasterState, period: str = "", status_map: StatusMap | None = None
+    context: PlanContext,
+    state: MasterState,
+    period: str = "",
+    status_map: StatusMap | None = None,
+    first: str = "",
 ) -> MatrixInput:
+    """The matrix's tables for `period`; its columns run from `first` (default: the first period with any report,
+    else the chosen one) to `period`, never before the plan's start."""
     chosen = Period.parse(period or state.period)
     plan = context.plan
-    if chosen < Period.containing(plan.start) or chosen > Period.containing(plan.end):
+    start = Period.containing(plan.start)
+    if chosen < start or chosen > Period.containing(plan.end):
         raise ValueError(f"{chosen} is outside the plan's periods ({plan.start.year}-H1 to {plan.end.year}-H2)")
-    periods = [str(p) for p in periods_between(plan.start, chosen.last_day)]
+    begin = Period.parse(first) if first else min(first_reported(state) or chosen, chosen)
+    if begin > chosen:
+        raise ValueError(f"The first column, {begin}, comes after {chosen}, the period reported on.")
+    periods = [str(p) for p in periods_between(max(begin, start).first_day, chosen.last_day)]
     rows = plan_frame(context)
     reports = report_frame(
         state, list(rows["row_id"]), periods, context.lists.get("STATUS_LIST", STATUSES), status_map or StatusMap()
@@ -279,7 +303,7 @@ def summarise(data: MatrixInput) -> Summary:
     now = now.sort_values("order")
     by_pillar = _counts(now, "pillar_title", "Pillar")
     by_pillar = by_pillar.set_index("Pillar").reindex(_first_order(rows, "pillar_title")).reset_index()
-    now_outcome = now.assign(outcome=now["group1"] + " " + now["group1_text"].str.slice(0, 80))
+    now_outcome = now.assign(outcome=now["group1"] + " " + now["group1_text"])  # whole: the Summary wraps it
     by_outcome = _counts(now_outcome, "outcome", "Outcome")
     by_outcome = by_outcome.set_index("Outcome").reindex(_first_order(now_outcome, "outcome")).reset_index()
     coordinated = now.assign(body=now["coordinating"].map(lambda c: c or ("(none in the plan)",))).explode("body")
@@ -333,7 +357,7 @@ def summarise(data: MatrixInput) -> Summary:
     runs = []
     for row_id in grid.index:
         text = shown.loc[row_id, data.period]
-        if grid.loc[row_id, data.period] in (NO_REPORT, NO_STATUS):
+        if grid.loc[row_id, data.period] in (NO_REPORT, NO_STATUS, "Completed"):  # completed rows are meant to stay
             continue
         run = 0
         for period in reversed(data.periods):

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xlsx_tools.matrix.core import MatrixInput, Summary, load_status_map, matrix_input, summarise
-from xlsx_tools.matrix.writer import write_workbook
+from xlsx_tools.matrix.progress import ProgressReport, progress_report
+from xlsx_tools.matrix.report import write_matrix_book
 from xlsx_tools.merge.master_book import MasterError, open_master
 from xlsx_tools.office import OfficeError, convert
 
@@ -22,14 +23,21 @@ class MatrixResult:
     period: str
     data: MatrixInput
     summary: Summary
+    progress: ProgressReport
     pdf: Path | None = None
     notes: list[str] = field(default_factory=list)
 
 
 def build_matrix(
-    master: Path, period: str = "", out: Path | None = None, pdf: bool = False, today: dt.date | None = None
+    master: Path,
+    period: str = "",
+    out: Path | None = None,
+    pdf: bool = False,
+    today: dt.date | None = None,
+    first: str = "",
 ) -> MatrixResult:
-    """Write the status matrix workbook of `master` for `period` (default: the master's open period)."""
+    """Write the status matrix workbook of `master` for `period` (default: the master's open period), its columns
+    from `first` (default: the first period with any report)."""
     try:
         opened = open_master(Path(master))
     except MasterError as exc:
@@ -38,7 +46,7 @@ def build_matrix(
     if not chosen:
         raise MatrixError(f"{Path(master).name} has no open period; give one with --period, e.g. --period 2026-H2.")
     try:
-        data = matrix_input(opened.context, opened.state, chosen, load_status_map())
+        data = matrix_input(opened.context, opened.state, chosen, load_status_map(), first)
     except ValueError as exc:
         raise MatrixError(str(exc)) from None
     summary = summarise(data)
@@ -46,8 +54,9 @@ def build_matrix(
     target = Path(out) if out else Path(master).with_name(name)
     if target.is_dir():
         target = target / name
-    write_workbook(data, summary, target, today or dt.date.today())
-    result = MatrixResult(target, data.period, data, summary)
+    progress = progress_report(opened.context, opened.state, data.period)
+    write_matrix_book(data, summary, progress, target, today or dt.date.today())
+    result = MatrixResult(target, data.period, data, summary, progress)
     if pdf:
         try:
             result.pdf = convert(target, "pdf", target.parent)

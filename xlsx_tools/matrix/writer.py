@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.data_source import AxDataSource, NumData, NumVal, StrData, StrRef, StrVal
 from openpyxl.comments import Comment
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, PatternFill, Side
+from openpyxl.styles import Font as NamelessFont
 from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 
@@ -23,7 +25,7 @@ from xlsx_tools.layout.measure import row_height, text_height
 from xlsx_tools.matrix.core import NO_REPORT, NO_STATUS, OTHER, STATUSES, MatrixInput, Summary
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.cell_text import excel_text, excel_value
-from xlsx_tools.workbook.styles import StyleBook
+from xlsx_tools.workbook.styles import StyleBook, use_default_font
 
 MATRIX_SHEET = "Matrix"
 SUMMARY_SHEET = "Summary"
@@ -45,11 +47,14 @@ LEGEND_NOTES = {
 WHITE_TEXT = {"Discontinued"}
 LABEL_COLUMNS = 3  # Code, Activity, Coordinating ASB
 HEADER_ROWS = 2
+FONT_NAME = "Arial"  # Liberation Sans, its metric twin, where LibreOffice makes the PDF; what measure.py measures
+FONT_SIZE = 10  # the workbook's default font (Normal style), as in the masters
+# every font names its face: a font without a name falls back to LibreOffice's serif default in the PDF
+Font = partial(NamelessFont, name=FONT_NAME)
 THIN = Side(style="thin", color="BFBFBF")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 BOLD = Font(bold=True)
 GROUP_FILLS = ("1F4E78", "DDEBF7", "F2F2F2")  # pillar, level-1 group, level-2 group
-FONT_SIZE = 11  # openpyxl's default font, which the matrix keeps
 CENTERED = Alignment(horizontal="center", vertical="center", wrap_text=True)
 TOP_WRAP = Alignment(wrap_text=True, vertical="top")
 LABEL_ALIGNMENTS = {wrap: Alignment(vertical="top", wrap_text=wrap) for wrap in (False, True)}
@@ -68,8 +73,9 @@ GROUP_FONTS = tuple(
 
 
 def _fit_height(ws: Any, excel_row: int, texts: list[tuple[str, float]]) -> None:
-    """Give a wrapped row room for its longest text (Excel and LibreOffice do not grow rows openpyxl wrote)."""
-    height = row_height(texts, font_size=FONT_SIZE)
+    """Give a wrapped row room for its longest text (Excel and LibreOffice do not grow rows openpyxl wrote); measured
+    as bold, what group rows and table headings are: a little white space under regular text, never a cut line."""
+    height = row_height(texts, font_size=FONT_SIZE, bold=True)
     if height > text_height(1, FONT_SIZE):
         ws.row_dimensions[excel_row].height = height
 
@@ -80,8 +86,16 @@ def fill_for(category: str) -> PatternFill | None:
 
 
 def write_workbook(data: MatrixInput, summary: Summary, out: Path, generated: dt.date) -> Path:
+    book = compose_workbook(data, summary, generated, StyleBook())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_atomically(book, out)
+    return out
+
+
+def compose_workbook(data: MatrixInput, summary: Summary, generated: dt.date, styles: StyleBook) -> Any:
+    """The Matrix and Summary sheets in a new openpyxl workbook (not saved); `styles` belongs to it from now on."""
     book = Workbook()
-    styles = StyleBook()
+    use_default_font(book, FONT_NAME, FONT_SIZE)
     matrix = book.active
     matrix.title = MATRIX_SHEET
     _write_matrix(matrix, data, styles)
@@ -91,9 +105,15 @@ def write_workbook(data: MatrixInput, summary: Summary, out: Path, generated: dt
         _print_setup(ws, data, generated)
     matrix.print_title_rows = f"1:{HEADER_ROWS}"
     matrix.print_title_cols = f"A:{get_column_letter(LABEL_COLUMNS)}"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    save_atomically(book, out)
-    return out
+    _readable_charts(sheet)
+    return book
+
+
+def _readable_charts(ws: Any) -> None:
+    """Charts large enough to read on the printed page (cm): wide bars, a row of labels per category."""
+    for chart in ws._charts:  # openpyxl keeps a sheet's charts there and offers no public list
+        chart.width = max(chart.width, 30)
+        chart.height = max(chart.height * 1.6, 14)
 
 
 def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
@@ -106,11 +126,10 @@ def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
         cell.fill = PatternFill("solid", start_color="404040", end_color="404040")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = BOX
-    ws.column_dimensions["A"].width = 12
-    ws.column_dimensions["B"].width = 60
-    ws.column_dimensions["C"].width = 16
-    for i in range(len(periods)):
-        ws.column_dimensions[get_column_letter(LABEL_COLUMNS + 1 + i)].width = 15
+    widths = (12, 60, 16, *(15 for _ in periods))
+    for column, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    ws.row_dimensions[HEADER_ROWS].height = row_height(zip(headers, widths, strict=True), FONT_SIZE, bold=True)
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
     ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=LABEL_COLUMNS + 1)
 
@@ -240,13 +259,13 @@ def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, styles: StyleBook
 
 def _write_summary(ws: Any, data: MatrixInput, summary: Summary, styles: StyleBook) -> None:
     ws.cell(row=1, column=1, value=f"Summary — {data.plan_title} — {summary.period}").font = Font(bold=True, size=14)
-    since = f"since {summary.previous}" if summary.previous else "(first period of the plan)"
+    since = f"since {summary.previous}" if summary.previous else "(no earlier period shown)"
     ws.cell(
         row=2, column=1, value=f"Status of the {len(data.rows)} activity rows in {summary.period}; changes {since}."
     )
     ws.column_dimensions["A"].width = 60
     for column in range(2, 16):
-        ws.column_dimensions[get_column_letter(column)].width = 12
+        ws.column_dimensions[get_column_letter(column)].width = 14  # "Discontinued" in bold, unbroken
     row = 4
     first, row = _table(ws, row, "Status by pillar", summary.by_pillar, styles)
     pillar_rows = (first, first + len(summary.by_pillar) - 1)
@@ -351,7 +370,8 @@ def _print_setup(ws: Any, data: MatrixInput, generated: dt.date) -> None:
     ws.page_setup.fitToHeight = 0
     ws.print_options.gridLines = False
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = ws.page_margins.bottom = 0.85  # room for the page header and footer above their 0.3
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     for header in (ws.oddHeader, ws.evenHeader):
         header.left.text = data.plan_title.replace("&", "&&")  # a lone & starts a header code in Excel
         header.left.size = 9

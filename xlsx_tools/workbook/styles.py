@@ -28,3 +28,18 @@ class StyleBook:
             self._arrays[name] = copy(cell._style)
         else:
             cell._style = copy(array)
+
+
+def use_default_font(book: Any, name: str, size: float) -> None:
+    """Make `name` at `size` the workbook's default ("Normal") font, before anything is styled.
+
+    Excel and LibreOffice measure column widths in digits of the default font, and a cell without a font of its
+    own shows it. openpyxl has no public setter: font 0 of the style sheet is the default font, and the Normal
+    style refers to it (as in xlsx_tools.workbook.compose for the masters).
+    """
+    from openpyxl.styles import Font
+    from openpyxl.utils.indexed_list import IndexedList
+
+    font = Font(name=name, size=size, family=2)  # family 2: a sans-serif fallback wherever it is missing
+    book._fonts = IndexedList([font])
+    book._named_styles["Normal"].font = font
