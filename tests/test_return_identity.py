@@ -25,6 +25,7 @@ from xlsx_tools.issue_token import KEY_FIELD
 from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY
 from xlsx_tools.merge.record_digest import RECORDS_FIELD
 from xlsx_tools.merge.run import merge_returns
+from xlsx_tools.office import convert
 from xlsx_tools.plan.context import plan_context
 from xlsx_tools.returns.issue import issue_templates
 from xlsx_tools.returns.manifest import MANIFEST_SHEET
@@ -246,3 +247,16 @@ def test_item06_sorting_a_record_sheet_or_typing_a_decision_is_not_damage(
     assert result.written, result.report.findings
     shown = master_values(master)[SHARED_ROW]
     assert (shown["status"], shown["resource_needs"]) == ("Postponed", "Interpreters")
+
+
+def test_item06_a_master_saved_by_libreoffice_is_not_taken_for_damaged(
+    cycle: tuple[Path, dict[str, Path]], tmp_path: Path
+) -> None:
+    """The secretariat opens the master in LibreOffice and saves it: the record sheets read back as written."""
+    master, templates = cycle
+    two_rounds(master, templates, tmp_path)
+    saved = convert(master, "xlsx", tmp_path / "saved")
+    shutil.copy(saved, master)
+    fill(templates["ACWC"], {SHARED_ROW: {"resource_needs": "Interpreters"}})
+    result = merge_returns(master, [templates["ACWC"]])
+    assert result.written and "MERGE_524" not in result.report.codes(), result.report.findings

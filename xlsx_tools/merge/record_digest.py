@@ -20,7 +20,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 
 from xlsx_tools.merge.log_sheets import LOG_SHEETS, LogSheet, RecordSheetDamaged
-from xlsx_tools.workbook.cell_text import excel_value
+from xlsx_tools.workbook.cell_text import excel_text
 from xlsx_tools.workbook.values import value_text
 
 RECORDS_FIELD = "records"  # in the master's identity sheet: "title|lines|digest;…"
@@ -29,30 +29,39 @@ _MODULUS = 1 << 128
 
 def table_digest(log: LogSheet, rows: Iterable[Mapping[str, str]]) -> tuple[int, str]:
     """(lines, digest) of one record sheet's rows, as read_table gives them (column key → text)."""
-    keys = [key for key, _, _ in log.columns if key not in log.editable]
-    lines = total = 0
-    for row in rows:
-        texts = [" ".join(row.get(key, "").split()) for key in keys]
-        if not any(texts):
-            continue
-        digest = hashlib.blake2b("\x1f".join(texts).encode(), digest_size=16).digest()
-        total += int.from_bytes(digest, "big")
-        lines += 1
-    return lines, format(total % _MODULUS, "032x")
+    keys = _digested(log)
+    return _digest([row.get(key, "") for key in keys] for row in rows)
 
 
 def written_records(rows: Mapping[str, Sequence[Sequence[object]]]) -> str:
-    """The identity value for the record sheets about to be written: `rows` as log_rows gives them."""
+    """The identity value for the record sheets about to be written: `rows` as log_rows gives them (every column,
+    in order; the texts worked out as the writer stores them and the reader gives them back)."""
     parts = []
     for log in LOG_SHEETS:
-        keys = log.keys()
-        tables = (
-            {key: value_text(excel_value(v)) for key, v in zip(keys, row, strict=True)}
-            for row in rows.get(log.title, ())
-        )
-        lines, digest = table_digest(log, tables)
+        positions = [log.keys().index(key) for key in _digested(log)]
+        lines, digest = _digest([_stored(row[i]) for i in positions] for row in rows.get(log.title, ()))
         parts.append(f"{log.title}|{lines}|{digest}")
     return ";".join(parts)
+
+
+def _digested(log: LogSheet) -> list[str]:
+    """The columns a digest covers: all but those the secretariat types into."""
+    return [key for key, _, _ in log.columns if key not in log.editable]
+
+
+def _stored(value: object) -> str:
+    return excel_text(value) if isinstance(value, str) else value_text(value)
+
+
+def _digest(lines: Iterable[list[str]]) -> tuple[int, str]:
+    count = total = 0
+    for texts in lines:
+        line = "\x1f".join([" ".join(text.split()) for text in texts])
+        if not line.strip("\x1f"):
+            continue  # blank but for the Decision: typed below the last line
+        total += int.from_bytes(hashlib.blake2b(line.encode(), digest_size=16).digest(), "big")
+        count += 1
+    return count, format(total % _MODULUS, "032x")
 
 
 def check_records(recorded: str, tables: Mapping[str, list[dict[str, str]]]) -> None:
