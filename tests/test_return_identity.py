@@ -120,8 +120,9 @@ def test_item04_a_template_whose_period_due_date_or_rows_were_edited_is_refused(
     assert master_values(master)[SHARED_ROW]["status"] == ""
 
 
+@pytest.mark.parametrize("bare", [False, True], ids=["template", "rows copied into a new workbook"])
 def test_item04_another_bodys_row_pasted_into_a_return_is_held_back_and_a_new_activity_still_proposed(
-    cycle: tuple[Path, dict[str, Path]],
+    cycle: tuple[Path, dict[str, Path]], bare: bool
 ) -> None:
     master, templates = cycle
     context = plan_context("bwp2")
@@ -147,6 +148,10 @@ def test_item04_another_bodys_row_pasted_into_a_return_is_held_back_and_a_new_ac
         sheet.cell(row=last + 1, column=columns["status"]).value = "Discontinued"
         sheet.cell(row=last + 3, column=columns["type_code"]).value = "A.1.1"
         sheet.cell(row=last + 3, column=columns["activity"]).value = "Regional hotline for survivors"
+        if bare:  # no identity, no manifest: the body is read from the rows, which all say ACWC
+            sheet.cell(row=last + 1, column=columns["reporting_asb"]).value = "ACWC"
+            book.remove(book[MANIFEST_SHEET])
+            book.remove(book[IDENTITY_SHEET])
 
     edit(templates["ACWC"], paste)
     fill(templates["ACWC"], {SHARED_ROW: {"resource_needs": "Interpreters"}})
@@ -161,6 +166,7 @@ def test_item04_another_bodys_row_pasted_into_a_return_is_held_back_and_a_new_ac
     (line,) = [h for h in history if h["row_id"] == foreign]
     assert (line["asb"], line["status"], line["note"]) == ("ACWC", "held back", "held back: MERGE_526")
     assert "MERGE_508" in result.report.codes()  # the activity typed in a spare row is still a proposal
+    assert ("MERGE_503" in result.report.codes()) is bare
     assert any(p["proposed"] == "Regional hotline for survivors" for p in logs(master)["Proposals"])
 
 
