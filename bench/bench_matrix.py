@@ -239,12 +239,14 @@ def run(root: Path, repeats: int, seed: int) -> int:
     ]
     print(f"| {'measure':<40} | {'value':>8} | {'target':>10} | met |")
     print(f"|{'-' * 42}|{'-' * 10}|{'-' * 12}|-----|")
+    missed = 0
     for label, value, target in rows:
         met = "" if target.startswith("(") else ("yes" if value < float(target.split()[1]) + 1e-9 else "no")
         if target.startswith("<") and not target.startswith("<="):
             met = "yes" if value < float(target.split()[1]) else "no"
+        missed += met == "no"
         print(f"| {label:<40} | {value:8.3f} | {target:>10} | {met:<3} |")
-    return 0
+    return 1 if missed else 0
 
 
 def _ratio(med: dict[str, float], *parts: str) -> float:

@@ -195,7 +195,8 @@ def test_plan_edits_new_rows_and_deleted_rows(cycle: tuple[Path, dict[str, Path]
     proposals = logs(master)["Proposals"]
     kinds = {(p["kind"], p["proposed"]) for p in proposals}
     assert ("plan text", "A better activity text") in kinds
-    assert ("new activity", "Regional hotline for migrant workers") in kinds
+    assert ("new activity", "Type: A.1.1\nActivity / project: Regional hotline for migrant workers") in kinds
+    assert len(proposals) == 2  # one per proposal, not one per cell
     assert master_values(master)[SHARED_ROW]["activity"] != "A better activity text"  # never applied
 
 

@@ -58,7 +58,8 @@ def _duplicate_id(book: Any) -> None:
 # (case id, change, expected code, sheet, cell)
 ROW_CASES: list[tuple[str, Callable[[Path], None], str, str, str]] = [
     ("status-not-in-list", cells({col("status"): "Done?"}), "CELL_320", A, col("status")),
-    ("status-wrong-case", cells({col("status"): "ongoing"}), "CELL_320", A, col("status")),
+    ("status-wrong-case", cells({col("status"): "ongoing"}), "CELL_322", A, col("status")),  # read as Ongoing
+    ("status-unknown-word", cells({col("status"): "Going on"}), "CELL_320", A, col("status")),
     ("asb-misspelt", cells({col("reporting_asb"): "SOMTCC"}), "CELL_310", A, col("reporting_asb")),
     ("asb-alias", cells({col("reporting_asb"): "SOMED"}), "CELL_311", A, col("reporting_asb")),
     ("period-malformed", cells({col("reporting_period"): "2026-H3"}), "CELL_330", A, col("reporting_period")),

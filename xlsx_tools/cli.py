@@ -23,6 +23,10 @@ app = typer.Typer(
 )
 lists_app = typer.Typer(help="Dropdown lists of an existing workbook.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(lists_app, name="lists")
+proposals_app = typer.Typer(
+    help="Proposals from returns (new activities, edits of plan text).", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(proposals_app, name="proposals")
 app.add_typer(addin_app, name="addin")
 
 PlanOption = Annotated[str, typer.Option("--plan", help="bwp2 (2023-2028, default) or bwp1 (2017-2020).")]
@@ -62,8 +66,22 @@ def init(
     typer.echo(f"Wrote {out} ({summary.plan_id}): {total} activity rows")
     for sheet, rows in summary.sheets.items():
         typer.echo(f"  {sheet}: {rows} rows")
-    if summary.flagged_rows:
-        typer.echo(f"  {summary.flagged_rows} rows carry gaps of the source plan; 'tipwp validate {out}' lists them.")
+    gaps = _plan_gaps(out, plan)
+    if gaps:
+        rows = len(set(gaps))
+        typer.echo(f"  {rows} rows carry {len(gaps)} gaps of the source plan; 'tipwp validate {out}' lists them.")
+
+
+def _plan_gaps(master: Path, plan: str) -> list[tuple[str, str]]:
+    """(sheet, row) of every gap of the source plan (PLAN_4xx) that `tipwp validate` reports in `master`: counted
+    by the same check, so the two commands agree."""
+    from xlsx_tools.validate.checks import validate_file
+
+    return [
+        (f.sheet, f.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        for f in validate_file(master, plan)
+        if f.code.startswith("PLAN_")
+    ]
 
 
 @app.command()
@@ -332,6 +350,29 @@ def render(
     except OfficeError as exc:
         raise _fail(str(exc)) from None
     typer.echo(f"Wrote {written}")
+
+
+@proposals_app.command("apply")
+def proposals_apply(
+    master: Annotated[Path, typer.Argument(help="The master workbook.")],
+) -> None:
+    """Put the proposals accepted on the master's Proposals sheet into its plan rows (the next merge does it too)."""
+    from xlsx_tools.merge.run import apply_proposals
+    from xlsx_tools.report.console import render_console
+
+    result, changes = apply_proposals(master)
+    if result.report.findings:
+        render_console(result.report)
+    for sheet, cells in changes.new_rows:
+        typer.echo(f"  '{sheet}': new activity {cells['row_id']}: {cells.get('activity', '')[:60]}")
+    for row_id, _, text in changes.edits:
+        typer.echo(f"  {row_id}: plan text now {text[:60]!r}")
+    if result.written:
+        typer.echo(f"{master}: {len(changes.new_rows)} activity(ies) added, {len(changes.edits)} text(s) changed.")
+        typer.echo(f"Backup: {result.backup}")
+    elif not result.report.findings:
+        typer.echo(f"{master}: no accepted proposal waits to be applied.")
+    raise typer.Exit(result.report.exit_code)
 
 
 @lists_app.command("refresh")

@@ -234,6 +234,12 @@ CATALOGUE: dict[str, Entry] = {
         ),
         _e("CELL_320", E, "not a status", "Choose a status from the dropdown list."),
         _e(
+            "CELL_322",
+            W,
+            "status written another way",
+            "It is read as the status named; next time choose the status from the dropdown list.",
+        ),
+        _e(
             "CELL_321",
             E,
             "Completed without evidence",
@@ -262,6 +268,13 @@ CATALOGUE: dict[str, Entry] = {
             E,
             "date outside the plan's timeframe",
             "Check the year; events must fall within the plan's years.",
+        ),
+        _e(
+            "CELL_342",
+            E,
+            "event dated after the reported period",
+            "Dates of events held name events that took place in the period; write a planned event in the "
+            "Progress narrative, or correct the date.",
         ),
         _e(
             "CELL_350",

@@ -7,24 +7,25 @@ figures of the Summary sheet for one period. The workbook writer (`xlsx_tools.ma
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
-from xlsx_tools.merge.consolidate import MERGED, resolve_period
+from xlsx_tools.merge.consolidate import HELD_PREFIX, MERGED, latest_returns, resolve_period
 from xlsx_tools.merge.model import MasterState
 from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.plan.periods import Period, periods_between
-from xlsx_tools.resources import load_yaml
+from xlsx_tools.plan.status_words import STATUSES, StatusMap
+from xlsx_tools.plan.status_words import fold as _fold
+from xlsx_tools.plan.status_words import load_status_map as load_status_map  # where matrix.run and tests take it
+from xlsx_tools.plan.status_words import status_map_from as status_map_from
 
-STATUSES = ("Completed", "Ongoing", "Concept note / seeking funding", "Not started", "Postponed", "Discontinued")
 NO_REPORT = "No report"  # nothing came in for the row in that period
 NO_STATUS = "No status"  # something came in, but no status
 OTHER = "Other (free text)"  # a status that is not in the vocabulary and that the status map does not map
-CATEGORIES = (*STATUSES, NO_REPORT, NO_STATUS, OTHER)
+HELD = "Reported, held back"  # a report came in, but its values failed validation and are not shown (MERGE_513)
+CATEGORIES = (*STATUSES, NO_REPORT, HELD, NO_STATUS, OTHER)
 STOPPED = ("Postponed", "Discontinued")
 
 # the two grouping levels under a pillar, per plan kind: (code key, text key)
@@ -34,41 +35,6 @@ GROUPS: Mapping[str, tuple[tuple[str, str], tuple[str, str]]] = {
 }
 APA_KEYS = ("apa_refs", "apa_ref")
 ACTIP_KEYS = ("actip_refs",)
-
-
-@dataclass(frozen=True)
-class StatusMap:
-    """Free-text statuses → vocabulary, as declared in workbook_templates/status_map.yaml."""
-
-    exact: Mapping[str, str] = field(default_factory=dict)
-    patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
-
-    def map(self, text: str) -> str | None:
-        key = _fold(text)
-        if key in self.exact:
-            return self.exact[key]
-        return next((status for pattern, status in self.patterns if pattern.search(text.strip())), None)
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.strip().rstrip(".").split()).casefold()
-
-
-def status_map_from(data: Mapping[str, Any] | None) -> StatusMap:
-    data = data or {}
-    exact = {_fold(str(k)): str(v) for k, v in (data.get("exact") or {}).items()}
-    patterns = tuple(
-        (re.compile(str(p["pattern"]), re.IGNORECASE), str(p["status"])) for p in data.get("patterns") or ()
-    )
-    unknown = sorted({s for s in (*exact.values(), *(s for _, s in patterns)) if s not in STATUSES})
-    if unknown:
-        raise ValueError(f"status_map.yaml maps to {', '.join(unknown)}, which are not statuses of the vocabulary")
-    return StatusMap(exact, patterns)
-
-
-def load_status_map() -> StatusMap:
-
-    return status_map_from(load_yaml("workbook_templates", "status_map.yaml"))
 
 
 def classify(status: str, vocabulary: Sequence[str], status_map: StatusMap) -> tuple[str, str]:
@@ -135,6 +101,7 @@ def report_frame(
 ) -> pd.DataFrame:
     """Row × period: what the period shows (the open period from the master's cells, others from the history)."""
     records = []
+    held = _held_rows(state, periods)
     for period in periods:
         if period == state.period:
             shown = {
@@ -154,6 +121,8 @@ def report_frame(
             reported = any(v for k, v in values.items() if k != state.body_field)
             raw = values.get("status", "")
             text, category = classify(raw, vocabulary, status_map) if reported else ("", NO_REPORT)
+            if not reported and (period, row_id) in held:
+                text, category, reported = HELD, HELD, True
             records.append(
                 {
                     "row_id": row_id,
@@ -169,6 +138,20 @@ def report_frame(
     return pd.DataFrame.from_records(
         records, columns=["row_id", "period", "status", "category", "raw_status", "progress", "asb", "reported"]
     )
+
+
+def _held_rows(state: MasterState, periods: Sequence[str]) -> set[tuple[str, str]]:
+    """(period, row id) of the rows for which a body's latest return of the period sent values that were all held
+    back: reported, though nothing is shown (counted as reported in completeness, not as "no report")."""
+    held: set[tuple[str, str]] = set()
+    for period in periods:
+        latest = set(latest_returns(state, period).values())
+        held.update(
+            (period, h.row_id)
+            for h in state.history
+            if h.period == period and h.note.startswith(HELD_PREFIX) and h.sha256 in latest
+        )
+    return held
 
 
 def first_reported(state: MasterState) -> Period | None:

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 
 from xlsx_tools.layout.measure import row_height, text_height
-from xlsx_tools.matrix.core import NO_REPORT, NO_STATUS, OTHER, STATUSES, MatrixInput, Summary
+from xlsx_tools.matrix.core import HELD, NO_REPORT, NO_STATUS, OTHER, STATUSES, MatrixInput, Summary
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.cell_text import excel_text, excel_value
 from xlsx_tools.workbook.styles import StyleBook, use_default_font
@@ -38,9 +38,11 @@ LEGEND: dict[str, str] = {
     "Postponed": "F4B183",
     "Discontinued": "C00000",
     NO_REPORT: "FFFFFF",
+    HELD: "FFFFFF",
 }
 LEGEND_NOTES = {
     NO_REPORT: "nothing came in for the row in that period",
+    HELD: "a report came in but was held back until corrected (see the merge's findings)",
     NO_STATUS: "a report without a status (no colour)",
     OTHER: "free text that maps to no status (shown as typed, no colour)",
 }

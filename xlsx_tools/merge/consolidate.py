@@ -27,10 +27,10 @@ from xlsx_tools.merge.model import (
     FileOutcome,
     HistoryEntry,
     MasterState,
-    ProposalEntry,
     Refusal,
     Submission,
 )
+from xlsx_tools.merge.proposals import receive
 
 HELD_PREFIX = "held back: "
 TYPED_NOTE = "typed in the master"
@@ -81,8 +81,7 @@ def consolidate(state: MasterState, items: Sequence[Submission | Refusal], merge
             )
             for value in item.values
         )
-        for proposal in item.proposals:
-            state.proposals.append(ProposalEntry(proposal, source, state.period, merged_at))
+        state.proposals = receive(state.proposals, item, state.period, merged_at)  # a resubmission replaces
         outcome = FileOutcome(
             source.file,
             MERGED,

@@ -21,7 +21,7 @@ from xlsx_tools.merge.model import (
     ProposalEntry,
     Source,
 )
-from xlsx_tools.workbook.identity import FORMER_HISTORY_SHEET, HISTORY_SHEET
+from xlsx_tools.sheet_names import AUDIT_SHEET, CONFLICTS_SHEET, FORMER_HISTORY_SHEET, HISTORY_SHEET, PROPOSALS_SHEET
 from xlsx_tools.workbook.values import ValueBook, blank_row, value_text
 
 
@@ -59,7 +59,7 @@ HISTORY = LogSheet(
     former=(FORMER_HISTORY_SHEET,),
 )
 CONFLICTS = LogSheet(
-    "Conflicts",
+    CONFLICTS_SHEET,
     (
         ("period", "Period", 9),
         ("row_id", "Row ID", 11),
@@ -74,7 +74,7 @@ CONFLICTS = LogSheet(
     "applies it.",
 )
 PROPOSALS = LogSheet(
-    "Proposals",
+    PROPOSALS_SHEET,
     (
         ("proposed_at", "Received (UTC)", 20),
         ("period", "Period", 9),
@@ -90,11 +90,11 @@ PROPOSALS = LogSheet(
         ("decision", "Decision", 24),
     ),
     editable=("decision",),
-    prompt="Note what was decided (accepted into the plan data, rejected, asked back). The merge never applies "
-    "proposals itself.",
+    prompt="Type 'accepted' to put it in the plan (the next merge, or tipwp proposals apply, adds the activity "
+    "or changes the text), or 'rejected: reason'. Rejected ones stay listed.",
 )
 AUDIT = LogSheet(
-    "Audit",
+    AUDIT_SHEET,
     (
         ("time", "Merged at (UTC)", 20),
         ("file", "File", 30),

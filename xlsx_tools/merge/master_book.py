@@ -9,6 +9,7 @@ Saving backs the old file up first and replaces it atomically.
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import os
 import shutil
@@ -20,11 +21,14 @@ from typing import Any
 from xml.etree.ElementTree import ParseError
 
 from xlsx_tools.findings import Finding
+from xlsx_tools.layout.measure import row_height
 from xlsx_tools.merge.log_sheets import LOG_SHEETS, RecordSheetDamaged, former_titles, log_rows, read_logs
 from xlsx_tools.merge.log_writer import write_log_sheet
 from xlsx_tools.merge.model import Consolidation, MasterState
+from xlsx_tools.merge.proposals import PlanChanges
 from xlsx_tools.merge.record_digest import RECORDS_FIELD, check_records, written_records
-from xlsx_tools.plan.context import PlanContext, plan_context
+from xlsx_tools.plan.context import PlanContext, plan_context, row_from_cells, with_added_rows
+from xlsx_tools.plan.model import PlanRow
 from xlsx_tools.workbook.atomic import new_temp, read_only, real_path, save_atomically, stale_temps
 from xlsx_tools.workbook.cell_text import excel_text
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, identity_from_rows
@@ -34,6 +38,7 @@ from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letters
 from xlsx_tools.workbook.values import UnreadableWorkbook, ValueBook, value_text
 
 BACKUP_FOLDER = "backups"
+FONT_SIZE = 10  # the pillar sheets' font (xlsx_tools.workbook.pillar_sheet, which imports openpyxl at its top)
 
 
 class MasterError(ValueError):
@@ -94,7 +99,7 @@ def open_master(path: Path) -> OpenMaster:
         try:
             identity = identity_from_rows(book.rows(IDENTITY_SHEET))
             context = _plan_of(path, identity)
-            state, places, columns = _read_state(path, book, identity, context)
+            state, places, columns, context = _read_state(path, book, identity, context)
             former = former_titles(book.sheetnames)
         finally:
             book.close()
@@ -128,8 +133,12 @@ def _plan_of(path: Path, identity: dict[str, str]) -> PlanContext:
 
 def _read_state(
     path: Path, book: ValueBook, identity: dict[str, str], context: PlanContext
-) -> tuple[MasterState, dict[str, tuple[str, int]], dict[str, dict[str, int]]]:
+) -> tuple[MasterState, dict[str, tuple[str, int]], dict[str, dict[str, int]], PlanContext]:
+    """The master's state, where each row is, its columns, and its plan: the shipped plan with the rows the master
+    holds beyond it (accepted new activities), which the merge then matches like any other."""
     layout = context.sheet
+    added: dict[str, list[PlanRow]] = {}
+    amended: dict[str, PlanRow] = {}
     cells: dict[str, dict[str, str]] = {}
     places: dict[str, tuple[str, int]] = {}
     columns: dict[str, dict[str, int]] = {}
@@ -152,9 +161,19 @@ def _read_state(
             if not row_id:
                 continue
             places[row_id] = (pillar.sheet_name, excel_row)
+            texts = {
+                c.key: _text(values[positions[c.key]])
+                for c in layout.plan_text_columns
+                if c.key in positions and positions[c.key] < len(values)
+            }
+            if row_id not in context.rows_by_id:
+                added.setdefault(pillar.sheet_name, []).append(row_from_cells(layout, texts))
+            elif any(texts.get(k, "") != v for k, v in context.plan_texts[row_id].items()):
+                amended[row_id] = row_from_cells(layout, texts)  # an accepted edit of plan text
             cells[row_id] = {
                 key: _text(values[positions[key]]) if positions[key] < len(values) else "" for key in reporting
             }
+    context = with_added_rows(context, added, amended)
     state = MasterState(
         plan_id=context.plan.id,
         plan_version=context.plan.version,
@@ -168,7 +187,7 @@ def _read_state(
     )
     tables = read_logs(book, state, layout.keys_by_label)
     check_records(identity.get(RECORDS_FIELD, ""), tables)  # lines deleted or changed by a person: MERGE_524
-    return state, places, columns
+    return state, places, columns, context
 
 
 def _text(value: Any) -> str:
@@ -190,12 +209,15 @@ def changed_cells(master: OpenMaster, consolidation: Consolidation) -> Iterator[
 def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> None:
     """Write the plan's state into the loaded workbook (not saved)."""
     book = master.book
+    touched: set[tuple[str, int]] = set()
     for sheet_name, excel_row, column, new in changed_cells(master, consolidation):
         cell = book[sheet_name].cell(row=excel_row, column=column)
         new = excel_text(new)  # a value typed into the master (LibreOffice keeps control characters) may hold one
         cell.value = new or None
         if new:
             cell.data_type = "s"  # reported text reaches the master as text, never as a formula
+        touched.add((sheet_name, excel_row))
+    fit_rows(book, master, touched)
     if consolidation.state.period != master.identity.get("period", ""):
         _set_identity(book[IDENTITY_SHEET], "period", consolidation.state.period)
     headers = master.context.sheet.labels
@@ -206,6 +228,50 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
     first_log = _after_pillars(book, master.context)
     for offset, log in enumerate(LOG_SHEETS):
         write_log_sheet(book, log, rows[log.title], position=first_log + offset)
+
+
+def apply_plan_changes(master: OpenMaster, changes: PlanChanges) -> None:
+    """Write accepted proposals into the loaded workbook (not saved): each new activity in the first empty row
+    below its pillar sheet's plan rows, styled and locked like the row above it; each edit in its plan cell."""
+    book = master.book
+    for sheet_name, cells in changes.new_rows:
+        sheet = book[sheet_name]
+        columns = master.columns[sheet_name]
+        last = max((r for s, r in master.places.values() if s == sheet_name), default=1)
+        excel_row = last + 1
+        for key, column in columns.items():
+            cell = sheet.cell(row=excel_row, column=column)
+            cell._style = copy.copy(sheet.cell(row=last, column=column)._style)
+            text = excel_text(cells.get(key, ""))
+            cell.value = text or None
+            if text:
+                cell.data_type = "s"
+        master.places[cells["row_id"]] = (sheet_name, excel_row)
+        fit_rows(book, master, {(sheet_name, excel_row)})
+    for row_id, key, text in changes.edits:
+        sheet_name, excel_row = master.places[row_id]
+        at = master.columns[sheet_name].get(key)
+        if at is not None:
+            cell = book[sheet_name].cell(row=excel_row, column=at)
+            cell.value = excel_text(text) or None
+            if cell.value:
+                cell.data_type = "s"
+            fit_rows(book, master, {(sheet_name, excel_row)})
+
+
+def fit_rows(book: Any, master: OpenMaster, rows: set[tuple[str, int]]) -> None:
+    """Make every row in `rows` as tall as its shown text (xlsx_tools.layout.measure), so a merged narrative prints
+    whole instead of clipped to the height the plan text needed. Rows only grow or shrink to fit what they show."""
+    shown = [c for c in master.context.sheet.columns if not c.hidden_for("master")]
+    for sheet_name, excel_row in rows:
+        sheet = book[sheet_name]
+        places = master.columns[sheet_name]
+        texts = []
+        for column in shown:
+            if column.key in places:
+                value = sheet.cell(row=excel_row, column=places[column.key]).value
+                texts.append(("" if value is None else str(value), column.width))
+        sheet.row_dimensions[excel_row].height = row_height(texts, FONT_SIZE)
 
 
 def migration_findings(master: OpenMaster) -> list[Finding]:

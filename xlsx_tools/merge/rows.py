@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, replace
 from xlsx_tools.findings import Finding, Severity
 from xlsx_tools.layout.cells import normal_text
 from xlsx_tools.merge.model import Proposal, Submission, SubmittedValue
+from xlsx_tools.merge.proposals import NEW_ACTIVITY
 from xlsx_tools.plan.context import PlanContext
+from xlsx_tools.plan.status_words import load_status_map
 from xlsx_tools.returns.manifest import Manifest
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.cell_text import excel_text
@@ -21,6 +23,8 @@ from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import SheetData, WorkbookData
 from xlsx_tools.workbook.sheet_xml import column_letters
 from xlsx_tools.workbook.values import value_text
+
+STATUS_LIST = "STATUS_LIST"
 
 
 def row_sheets(book: WorkbookData, context: PlanContext) -> list[SheetData]:
@@ -172,6 +176,8 @@ def collect_rows(
             text = texts.get(column.key)
             if text is None:
                 continue  # an empty cell, or no such column
+            if column.list_name == STATUS_LIST:  # "On-going" is Ongoing: validation warned (CELL_322)
+                text = load_status_map().variant_of(text, context.lists.get(STATUS_LIST, ())) or text
             address = record.address(column.key)
             held = "ROW_202" if how == "duplicate" else errors.get((record.sheet, address), "")
             if len(text) <= EXCEL_CELL_LIMIT:
@@ -242,8 +248,11 @@ def _propose_new(submission: Submission, record: Record, context: PlanContext) -
     said.update(record.extra)
     if not said:
         return
-    for key, (address, text) in said.items():
-        _propose(submission, Proposal("new activity", "", key, "", text, record.sheet, address))
+    # one proposal per row, its cells as "Header: text" lines in the sheet's order (xlsx_tools.merge.proposals
+    # reads them back when the secretariat accepts it)
+    labels = context.sheet.labels
+    text = "\n".join(f"{labels.get(key, key)}: {value}" for key, (_, value) in said.items())
+    _propose(submission, Proposal(NEW_ACTIVITY, "", "", "", text, record.sheet, f"A{record.excel_row}"))
     _note_proposal(submission, record, f"A{record.excel_row}", "", "")
 
 

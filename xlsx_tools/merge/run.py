@@ -15,19 +15,21 @@ from pathlib import Path
 from xlsx_tools.faults import tool_fault
 from xlsx_tools.findings import Finding, Report
 from xlsx_tools.issue_token import master_key, tokens_required
-from xlsx_tools.merge.consolidate import MERGED, consolidate, open_period
+from xlsx_tools.merge.consolidate import MERGED, consolidate, open_period, resolve_period
 from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock, real_master
 from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
 from xlsx_tools.merge.master_book import (
     MasterError,
     OpenMaster,
     apply_consolidation,
+    apply_plan_changes,
     describe_changes,
     migration_findings,
     open_master,
     save_master,
 )
 from xlsx_tools.merge.model import Consolidation, FileOutcome, MasterState, Refusal, Submission
+from xlsx_tools.merge.proposals import PlanChanges, apply_decisions
 from xlsx_tools.merge.read_return import MergeTarget, read_return
 from xlsx_tools.workbook.atomic import read_only
 from xlsx_tools.workbook.sheet_xml import readable_extent
@@ -90,6 +92,7 @@ class PreparedMerge:
     consolidation: Consolidation
     result: MergeResult
     moment: dt.datetime
+    plan_changes: PlanChanges = field(default_factory=PlanChanges)  # accepted proposals, applied on writing
 
 
 def prepare_merge(
@@ -141,7 +144,11 @@ def prepare_merge(
         items = [_refused(item, "MERGE_521", overflow[1]) if item is largest else item for item in items]
         consolidation = consolidate(state, items, merged_at)
     changes = describe_changes(opened, consolidation)
-    return PreparedMerge(opened, consolidation, _result(report, consolidation, changes), moment)
+    plan_changes = apply_decisions(opened.context, consolidation.state.proposals, moment.date().isoformat())
+    consolidation.state.proposals = plan_changes.proposals
+    changes.extend(f"{sheet}: new plan row {cells['row_id']}" for sheet, cells in plan_changes.new_rows)
+    changes.extend(f"{row_id} ({key}): plan text -> {text[:60]}" for row_id, key, text in plan_changes.edits)
+    return PreparedMerge(opened, consolidation, _result(report, consolidation, changes), moment, plan_changes)
 
 
 MAX_RETURN_LINES = 5_000  # record lines one return may add: a return of every plan row, all columns, adds ~1,650
@@ -226,9 +233,10 @@ def _merge_locked(
     if isinstance(prepared, MergeResult):
         return prepared
     result = prepared.result
-    if options.dry_run or not prepared.consolidation.writes_anything:
+    if options.dry_run or not (prepared.consolidation.writes_anything or prepared.plan_changes):
         return result
     try:
+        apply_plan_changes(prepared.opened, prepared.plan_changes)
         apply_consolidation(prepared.opened, prepared.consolidation)
         result.backup = save_master(prepared.opened, prepared.moment)
     except MasterError as exc:  # loading it for writing, or writing it, failed: the master is as it was
@@ -307,4 +315,43 @@ def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -
         return MergeResult(report)
 
 
-__all__ = ["MergeOptions", "MergeResult", "PreparedMerge", "merge_returns", "open_new_period", "prepare_merge"]
+def apply_proposals(master: Path, now: dt.datetime | None = None) -> tuple[MergeResult, PlanChanges]:
+    """`tipwp proposals apply`: put the accepted proposals of the master's Proposals sheet into its plan rows now,
+    rather than at the next merge; safely as a merge (lock, backup, atomic save)."""
+    report = Report(files=[str(master)])
+    master = real_master(master)
+    try:
+        with master_lock(master):
+            try:
+                opened = open_master(master)
+                moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+                state = opened.state
+                changes = apply_decisions(opened.context, state.proposals, moment.date().isoformat())
+                if not changes:
+                    return MergeResult(report, period=state.period), changes
+                state.proposals = changes.proposals
+                _, conflicts = resolve_period(state, state.period)
+                apply_plan_changes(opened, changes)
+                apply_consolidation(opened, Consolidation(state, [], conflicts, []))
+                result = MergeResult(report, period=state.period, written=True)
+                result.backup = save_master(opened, moment)
+            except MasterError as exc:
+                report.add(exc.finding)
+                return MergeResult(report), PlanChanges()
+            return result, changes
+    except LockUnavailable as exc:
+        report.add(Finding("MERGE_520", file=master.name, detail=str(exc)))
+    except LockedError as exc:
+        report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))
+    return MergeResult(report), PlanChanges()
+
+
+__all__ = [
+    "MergeOptions",
+    "MergeResult",
+    "PreparedMerge",
+    "apply_proposals",
+    "merge_returns",
+    "open_new_period",
+    "prepare_merge",
+]

@@ -8,6 +8,8 @@ process and plan, and is read-only once made.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -141,3 +143,39 @@ def plan_context(plan_id: str) -> PlanContext:
         rows_by_id=rows_by_id,
         tables=PlanTables(sheet, references, rows_by_id),
     )
+
+
+def with_added_rows(
+    context: PlanContext, added: Mapping[str, Sequence[PlanRow]], amended: Mapping[str, PlanRow] | None = None
+) -> PlanContext:
+    """`context` with plan rows the master holds beyond the shipped plan (new activities accepted from proposals,
+    `tipwp proposals apply`), by pillar sheet, and rows whose plan text the master changed (accepted edits), by id:
+    they are then matched, issued, validated and shown like any other."""
+    amended = amended or {}
+    if not any(added.values()) and not amended:
+        return context
+    pillars = tuple(
+        dataclasses.replace(
+            pillar,
+            rows=(*(amended.get(r.row_id, r) for r in pillar.rows), *added.get(pillar.sheet_name, ())),
+        )
+        for pillar in context.plan.pillars
+    )
+    plan = dataclasses.replace(context.plan, pillars=pillars)
+    rows_by_id = {row.row_id: row for _, row in plan.rows()}
+    return dataclasses.replace(
+        context, plan=plan, rows_by_id=rows_by_id, tables=PlanTables(context.sheet, context.references, rows_by_id)
+    )
+
+
+def row_from_cells(sheet: SheetLayout, cells: Mapping[str, str]) -> PlanRow:
+    """A plan row from the texts a sheet shows for it (the reverse of plan.cells.plan_cells): slotted columns are
+    gathered into their base key."""
+    values: dict[str, str | tuple[str, ...]] = {}
+    for column in sheet.plan_columns:
+        text = cells.get(column.key, "")
+        if column.slot:
+            values[column.base_key] = (*values.get(column.base_key, ()), *((text,) if text else ()))
+        else:
+            values[column.key] = text
+    return PlanRow(cells.get("row_id", ""), values)

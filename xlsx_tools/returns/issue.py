@@ -121,7 +121,11 @@ def return_instructions(
             "columns even when nothing changed.",
         ),
         ("", f"Status: one of {statuses}. 'Completed' needs a progress narrative and the date of the event."),
-        ("", "Dates of events held: e.g. 6 June 2025 or June 6-8, 2025; separate several dates with ';'."),
+        (
+            "",
+            f"Dates of events held: e.g. 6 June {period[:4]} or June 6-8, {period[:4]}; separate several dates with "
+            f"';'. Only events held by the end of {period}: a planned event goes in the Progress narrative.",
+        ),
         ("heading", "A new activity"),
         (
             "",

@@ -11,7 +11,10 @@ from typing import Any
 
 from xlsx_tools.findings import Finding
 from xlsx_tools.plan.context import plan_context
-from xlsx_tools.validate.rule_pass import rule_errors
+from xlsx_tools.plan.periods import Period
+from xlsx_tools.sheet_names import RECORD_SHEETS
+from xlsx_tools.validate.dates import after_period
+from xlsx_tools.validate.rule_pass import display, rule_errors
 from xlsx_tools.validate.run_state import HeaderRow, ValidationRun
 from xlsx_tools.workbook.identity import (
     IDENTITY_SHEET,
@@ -68,6 +71,7 @@ def validate_book(
     context = run.context
     expected = {p.sheet_name for p in context.plan.pillars}
     seen_ids: dict[str, str] = {}
+    proposing = book.identity.get("kind") == "return"
     for pillar in context.plan.pillars:
         sheet = book.sheets.get(pillar.sheet_name)
         if sheet is None:
@@ -75,9 +79,10 @@ def validate_book(
             continue
         if book.identity and not sheet.protected:  # our workbooks are written with every pillar sheet protected
             findings.append(Finding("BOOK_109", file=name, sheet=pillar.sheet_name))
-        findings.extend(validate_sheet(name, sheet, run, seen_ids, plan_checked))
+        findings.extend(validate_sheet(name, sheet, run, seen_ids, plan_checked, proposing))
+    ours = OUR_SHEETS.union(RECORD_SHEETS) if book.identity.get("kind") == "master" else OUR_SHEETS
     for sheet_name in book.sheets:
-        if sheet_name not in expected and sheet_name not in OUR_SHEETS and not sheet_name.startswith("_"):
+        if sheet_name not in expected and sheet_name not in ours and not sheet_name.startswith("_"):
             findings.append(Finding("BOOK_103", file=name, sheet=sheet_name))
     return findings
 
@@ -149,14 +154,24 @@ def _document(
 
 
 def validate_sheet(
-    name: str, sheet: SheetData, run: ValidationRun, seen_ids: dict[str, str], plan_checked: bool = False
+    name: str,
+    sheet: SheetData,
+    run: ValidationRun,
+    seen_ids: dict[str, str],
+    plan_checked: bool = False,
+    proposing: bool = False,
 ) -> list[Finding]:
     """Every row of one sheet: structure (formulas, errors, Row IDs, changed plan text), then the cerberus rules.
 
     `plan_checked` (a return being merged): a row's plan cells that still hold the plan's own text are left out of
     the cerberus pass. They are the plan's, compared with it cell by cell here (ROW_204 when changed, and then
     they are validated); what the rules say of the plan's own text (its gaps, PLAN_4xx) belongs to the master and
-    `tipwp validate master.xlsx` reports it."""
+    `tipwp validate master.xlsx` reports it.
+
+    `proposing` (a return): a row without a Row ID is a new activity typed in a spare row, as the return's
+    instructions ask. Only what a body can fill there is checked (the columns that name a row, layout `match_on`,
+    and the reporting columns): the other plan columns are hidden or locked in a return, so no finding there could
+    be acted on, and a missing Row ID is no fault of the body's."""
     context = run.context
     known = _columns(sheet.headers, run)
     index, letters, plan_keys = known.index, known.letters, known.plan_keys
@@ -191,7 +206,11 @@ def validate_sheet(
             elif isinstance(value, dt.date) and not run.schema.get(key, {}).get("event_dates"):
                 findings.append(at(key, "CELL_360", value=value.isoformat(), detail="a date where text belongs"))
         if "row_id" in index:
-            if not row_id:
+            if not row_id and proposing:
+                for key in plan_keys:
+                    if key not in context.sheet.match_on:
+                        document.pop(key, None)
+            elif not row_id:
                 findings.append(at("row_id", "ROW_201"))
             elif row_id in seen_ids:
                 findings.append(
@@ -215,7 +234,28 @@ def validate_sheet(
         for key, (code, shown, details) in rule_errors(run, document):
             extra: dict[str, Any] = {"value": shown, **details}
             findings.append(at(key, code, **extra))
+        findings.extend(at(k, "CELL_342", value=v, detail=d) for k, v, d in _after_period(run, document))
     return findings
+
+
+def _after_period(run: ValidationRun, document: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(column, value, detail) for each dates column naming an event that begins after the end of the row's reporting
+    period: a report of events held cannot hold one yet to come. A row without a readable period is not checked."""
+    period_text = str(document.get(run.context.sheet.period_key) or "")
+    columns = [k for k, rules in run.schema.items() if rules.get("event_dates") and document.get(k) not in (None, "")]
+    if not columns or not period_text:
+        return []
+    try:
+        period = Period.parse(period_text)
+    except ValueError:
+        return []  # CELL_330 says so
+    out = []
+    for key in columns:
+        first = after_period(document[key], period.last_day)
+        if first is not None:
+            detail = f"{first:%d %B %Y} is after the end of {period} ({period.last_day:%d %B %Y})"
+            out.append((key, display(document[key]), detail))
+    return out
 
 
 __all__ = ["validate_book", "validate_file", "validate_sheet"]

@@ -1,7 +1,8 @@
 """Understand the dates people type: real dates, "6 June 2017", "June 6-8, 2017", "27-29 May 2019",
 "2017-06-06", Excel serial numbers, and several of them separated by ';' or line breaks.
 
-A trailing place ("June 6-8, 2017, Manila, Philippines") is allowed, as the old plan's status column writes it.
+A trailing place ("June 6-8, 2017, Manila, Philippines", "3-4 Sept 2026 (Bangkok)") is allowed, as the old plan's
+status column writes it, and so are days joined by '&' or 'and' ("3 & 4 September 2026": two days).
 Returns (first day, last day) spans, or raises ValueError with the item that was not understood.
 """
 
@@ -95,8 +96,19 @@ def _one(item: str) -> Span:
     raise ValueError(text)
 
 
+_PLACE_IN_BRACKETS = re.compile(r"\s*\([^()]*\)\s*$")
+_JOINED_DAYS = re.compile(r"^\s*(?P<d1>\d{1,2})\s*(?:&|\band\b)\s*(?P<d2>\d{1,2})\s+(?P<rest>[A-Za-z].*)$", re.I)
+
+
+def _items(item: str) -> list[str]:
+    """ "3 & 4 September 2026" → the two days it names; any other item as it is."""
+    m = _JOINED_DAYS.match(item)
+    return [f"{m['d1']} {m['rest']}", f"{m['d2']} {m['rest']}"] if m else [item]
+
+
 def _with_place(item: str) -> Span:
-    """Try the whole item, then drop trailing ", place" parts one at a time."""
+    """Try the whole item, then drop trailing ", place" parts one at a time; a place in brackets is dropped."""
+    item = _PLACE_IN_BRACKETS.sub("", item)
     parts = item.split(",")
     for end in range(len(parts), 0, -1):
         try:
@@ -111,10 +123,20 @@ def parse_dates(value: str | dt.date) -> list[Span]:
     if isinstance(value, dt.date):
         return [(value, value)]
     items = [p for p in re.split(r"[;\n]+", value) if p.strip()]
-    spans = []
+    spans: list[Span] = []
     for item in items:
         try:
-            spans.append(_with_place(item))
+            spans.extend(_with_place(day) for day in _items(item))
         except ValueError:
             raise ValueError(item.strip()) from None
     return spans
+
+
+def after_period(value: str | dt.date, last_day: dt.date) -> dt.date | None:
+    """The first day of the first event in `value` that begins after `last_day` (the end of the reported
+    period), else None; dates that are not understood are another rule's (CELL_340)."""
+    try:
+        spans = parse_dates(value)
+    except ValueError:
+        return None
+    return next((first for first, _ in spans if first > last_day), None)

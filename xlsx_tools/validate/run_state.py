@@ -18,6 +18,7 @@ from cerberus.errors import BaseErrorHandler, ValidationError
 
 from xlsx_tools.findings import Finding
 from xlsx_tools.plan.context import PlanContext
+from xlsx_tools.plan.status_words import load_status_map
 from xlsx_tools.validate.rules import schema_for
 from xlsx_tools.validate.validator import PlanValidator, RuleContext
 
@@ -90,7 +91,9 @@ class ValidationRun:
     def __post_init__(self) -> None:
         context = self.context
         self.schema = schema_for(context.sheet)
-        rule_context = RuleContext(context.references, context.lists, context.plan.start, context.plan.end)
+        rule_context = RuleContext(
+            context.references, context.lists, context.plan.start, context.plan.end, load_status_map()
+        )
         self.validator = PlanValidator(
             self.schema, rule_context=rule_context, labels=context.sheet.labels, error_handler=FlatErrors
         )

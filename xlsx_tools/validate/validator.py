@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cerberus import Validator
@@ -18,6 +18,7 @@ from cerberus.errors import ErrorDefinition
 
 from xlsx_tools.plan.periods import Period
 from xlsx_tools.plan.reference import References
+from xlsx_tools.plan.status_words import StatusMap
 from xlsx_tools.validate.dates import parse_dates
 
 FINDING = ErrorDefinition(0x61, None)  # below 0x80: cerberus treats 0x80+ as group errors
@@ -37,6 +38,7 @@ class RuleContext:
     lists: dict[str, tuple[str, ...]]
     start: dt.date
     end: dt.date
+    status_map: StatusMap = field(default_factory=StatusMap)  # known ways to write a status (CELL_322)
 
 
 def _items(value: str) -> list[str]:
@@ -104,6 +106,10 @@ class PlanValidator(Validator):
         """{'type': 'string'}"""
         allowed = self.rule_context.lists.get(constraint, ())
         if not isinstance(value, str) or not value or value in allowed:
+            return
+        variant = self.rule_context.status_map.variant_of(value, allowed)
+        if variant:
+            self._finding(field, "CELL_322", detail=f"{value!r} is read as {variant!r}")
             return
         folded = {a.casefold(): a for a in allowed}
         near = folded.get(value.casefold()) or next(

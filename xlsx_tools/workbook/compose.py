@@ -53,6 +53,7 @@ def compose_workbook(
                 book_kind=book_kind,
                 header_right=header_right,
                 password=password,
+                example_year=example_year(context, identity.get("period", "")),
             ),
         )
     titles = {name: spec.title for name, spec in context.layout.lists.items()}
@@ -88,6 +89,14 @@ def _default_font(book: Any) -> None:
     font = Font(name=FONT_NAME, size=FONT_SIZE, family=2)  # family 2: a sans-serif fallback wherever it is missing
     book._fonts = IndexedList([font])
     book._named_styles["Normal"].font = font
+
+
+def example_year(context: PlanContext, period: str) -> str:
+    """A year for example dates: the period's (a return for 2026-H2 says 2026), else the plan's first year, so the
+    example is one the date rules accept (CELL_341: inside the plan's timeframe)."""
+    year = period[:4]
+    inside = year.isdigit() and context.plan.start.year <= int(year) <= context.plan.end.year
+    return year if inside else str(context.plan.start.year)
 
 
 def base_identity(context: PlanContext) -> dict[str, str]:

@@ -18,7 +18,6 @@ class MasterSummary:
     path: Path
     plan_id: str
     sheets: dict[str, int]  # sheet name → data rows
-    flagged_rows: int
 
 
 def build_master(out: Path, plan_id: str = "bwp2", period: str = "", password: str | None = None) -> MasterSummary:
@@ -44,10 +43,8 @@ def build_master(out: Path, plan_id: str = "bwp2", period: str = "", password: s
         password=password,
     )
     save_atomically(book, out)
-    flagged = sum(1 for _, row in plan.rows() if row.flags)
     return MasterSummary(
         path=Path(out),
         plan_id=plan.id,
         sheets={name: len(rows) for name, rows in sheet_rows.items()},
-        flagged_rows=flagged,
     )

@@ -56,6 +56,7 @@ class SheetOptions:
     header_right: str = ""  # printed at the right of the page header, e.g. "SOMTC return, 2026-H2"
     password: str | None = None
     spare_rows: int = 50  # unlocked, validated rows below the plan rows (new activities, notes)
+    example_year: str = ""  # the year example dates in input messages name (layout prompt "{year}")
 
 
 def _write_text(sheet: Any, row: int, column: int, value: str) -> Any:
@@ -66,7 +67,7 @@ def _write_text(sheet: Any, row: int, column: int, value: str) -> Any:
     return cell
 
 
-def _validation(column: Column, first_row: int, last_row: int, letter: str) -> DataValidation:
+def _validation(column: Column, first_row: int, last_row: int, letter: str, year: str = "") -> DataValidation:
     if column.list_name:
         validation = DataValidation(
             type="list",
@@ -90,7 +91,7 @@ def _validation(column: Column, first_row: int, last_row: int, letter: str) -> D
     if column.prompt and column.role == "reporting":
         validation.showInputMessage = True
         validation.promptTitle = column.header[:32]
-        validation.prompt = column.prompt
+        validation.prompt = column.prompt.replace("{year}", year)
     validation.add(f"{letter}{first_row}:{letter}{last_row}")
     return validation
 
@@ -154,13 +155,15 @@ def write_pillar_sheet(
         sheet.row_dimensions[excel_row].height = spare_height
     for index, column in enumerate(columns, start=1):
         if column.role == "reporting" or (column.role == "plan" and column.list_name):
-            sheet.add_data_validation(_validation(column, 2, last_row, get_column_letter(index)))
+            letter = get_column_letter(index)
+            sheet.add_data_validation(_validation(column, 2, last_row, letter, options.example_year))
     last_letter = get_column_letter(len(columns))
-    sheet.auto_filter.ref = f"A1:{last_letter}{max(2, count + 1)}"
+    if options.book_kind != "return":  # a return is not sorted: see _protect
+        sheet.auto_filter.ref = f"A1:{last_letter}{max(2, count + 1)}"
     label = _label_columns(layout, options.book_kind)
     sheet.freeze_panes = f"{get_column_letter(label[1] + 1)}2" if label else "A2"
     _print_setup(sheet, layout, options, label)
-    _protect(sheet, options.password)
+    _protect(sheet, options.password, sortable=options.book_kind != "return")
     return count
 
 
@@ -233,14 +236,16 @@ def _print_setup(sheet: Any, layout: SheetLayout, options: SheetOptions, label: 
             part.text, part.font, part.size = text, font, 9
 
 
-def _protect(sheet: Any, password: str | None) -> None:
-    """Lock plan columns; leave filtering, sorting and resizing to the user (False = allowed in openpyxl)."""
+def _protect(sheet: Any, password: str | None, sortable: bool = True) -> None:
+    """Lock plan columns; leave resizing, and in the master filtering and sorting, to the user (False = allowed in
+    openpyxl). A return is neither sorted nor filtered: sorting only its orange columns (all a protected sheet lets a
+    person select) would move every status onto another activity, silently (issue 16)."""
     protection = sheet.protection
     protection.sheet = True
     if password:
         protection.password = password
-    protection.autoFilter = False
-    protection.sort = False
+    protection.autoFilter = not sortable
+    protection.sort = not sortable
     protection.formatColumns = False
     protection.formatRows = False
     protection.selectLockedCells = False
