@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from tests.returns_kit import fill_every_row, issue
 from xlsx_tools.findings import CATALOGUE
+from xlsx_tools.issue_token import master_key, tokens_required
 from xlsx_tools.merge.master_book import MasterError, open_master
 from xlsx_tools.merge.model import Refusal, Submission
 from xlsx_tools.merge.read_return import MergeTarget, read_return
@@ -33,7 +34,13 @@ def setting(tmp_path_factory: pytest.TempPathFactory, master_bwp2: Path) -> tupl
     templates = issue(master_bwp2, folder / "templates", asbs=("ACWC",))
     filled = fill_every_row(templates["ACWC"], random.Random(5), out=folder / "ACWC.xlsx")
     opened = open_master(master_bwp2)
-    target = MergeTarget(context=opened.context, plan_version=opened.state.plan_version, period=opened.state.period)
+    target = MergeTarget(
+        context=opened.context,
+        plan_version=opened.state.plan_version,
+        period=opened.state.period,
+        issue_key=master_key(opened.identity),
+        tokens_required=tokens_required(opened.identity),
+    )
     assert isinstance(read_return(filled, target), Submission)  # undamaged, it merges
     return target, filled.read_bytes()
 

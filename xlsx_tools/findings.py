@@ -458,8 +458,26 @@ CATALOGUE: dict[str, Entry] = {
             "MERGE_524",
             F,
             "a record sheet of the master was damaged",
-            "A column of a record sheet was renamed or deleted, so it cannot be read back as written; nothing was "
-            "changed. Restore the master from the backup named here (or put the column back), then merge again.",
+            "A column of a record sheet was renamed or deleted, or its lines were deleted or changed, so it cannot "
+            "be read back as the merge wrote it; nothing was changed. Restore the master from the backup named here "
+            "(or undo the edit), then merge again the returns merged since that backup.",
+        ),
+        _e(
+            "MERGE_525",
+            E,
+            "the return is not the template the master issued",
+            "Its hidden identity (body, period, due date or list of rows) differs from what this master issued, so "
+            "nothing in it was merged: a body reports only for itself, for the period and on the rows it was sent. "
+            "Ask the sender to report in the template issued to it (tipwp issue makes a new one).",
+        ),
+        _e(
+            "MERGE_526",
+            E,
+            "a row of another body's share, held back",
+            "The return reports on a plan row that was not issued to its sender (pasted from another body's "
+            "template?): the values are kept in the history but not shown, and never count as the other body's "
+            "report. If the sender does work on this activity, add it to the plan's bodies, or have the row's "
+            "body report it.",
         ),
         _e(
             "TOOL_901",

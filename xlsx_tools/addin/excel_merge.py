@@ -17,6 +17,7 @@ from typing import Any
 from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows
 from xlsx_tools.merge.master_book import OpenMaster, changed_cells
 from xlsx_tools.merge.model import Consolidation
+from xlsx_tools.merge.record_digest import RECORDS_FIELD
 from xlsx_tools.workbook.identity import IDENTITY_SHEET
 
 Cells = Mapping[tuple[int, int], Any]
@@ -87,6 +88,7 @@ def apply_to_book(book: Any, master: OpenMaster, consolidation: Consolidation) -
             writes += 1
     if consolidation.state.period != master.identity.get("period", ""):
         writes += _set_period(book, master, consolidation.state.period)
+    writes += _forget_records(book, master)
     headers = master.context.sheet.labels
     rows = log_rows(consolidation.state, consolidation.conflicts, headers)
     for log in LOG_SHEETS:
@@ -107,6 +109,20 @@ def _set_period(book: Any, master: OpenMaster, period: str) -> int:
     sheet = book.sheets[IDENTITY_SHEET]
     with unprotected(sheet):
         sheet.range((row, 1)).value = [["period", excel_value(period)]]
+    return 1
+
+
+def _forget_records(book: Any, master: OpenMaster) -> int:
+    """Blank the record sheets' counts and digests (xlsx_tools.merge.record_digest): Excel may retype what is
+    written through it (a due date becomes a date), so a digest worked out here could not be trusted to match what
+    the next merge reads; the next `tipwp merge` records them again."""
+    if not master.identity.get(RECORDS_FIELD):
+        return 0
+    identity = master.book[IDENTITY_SHEET]
+    row = next(r[0].row for r in identity.iter_rows(min_col=1, max_col=1) if r[0].value == RECORDS_FIELD)
+    sheet = book.sheets[IDENTITY_SHEET]
+    with unprotected(sheet):
+        sheet.range((row, 1)).value = [[RECORDS_FIELD, ""]]
     return 1
 
 

@@ -125,10 +125,11 @@ REQUIRED = {
 
 
 class RecordSheetDamaged(ValueError):
-    """A record sheet of the master lacks a column it was written with."""
+    """A record sheet of the master lacks a column it was written with, or its lines are not as last written
+    (xlsx_tools.merge.record_digest)."""
 
-    def __init__(self, sheet: str, missing: list[str]) -> None:
-        super().__init__(f"the sheet {sheet} has lost its column(s) {', '.join(missing)}")
+    def __init__(self, sheet: str, why: str) -> None:
+        super().__init__(why)
         self.sheet = sheet
 
 
@@ -144,7 +145,7 @@ def read_table(book: Any, log: LogSheet) -> list[dict[str, str]]:
     positions = {key: by_label[label] for key, label, _ in log.columns if label in by_label}
     missing = [label for key, label, _ in log.columns if key in REQUIRED.get(log.title, ()) and key not in positions]
     if missing:
-        raise RecordSheetDamaged(log.title, missing)
+        raise RecordSheetDamaged(log.title, f"the sheet {log.title} has lost its column(s) {', '.join(missing)}")
     out = []
     for row in rows:
         if blank_row(row):
@@ -164,11 +165,14 @@ def former_titles(names: Sequence[str]) -> list[tuple[str, str]]:
     return [(present, title) for present, title in found if present is not None and present != title]
 
 
-def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
-    """Fill `state`'s history, proposals, decisions and audit from the record sheets. `labels`: header → key."""
+def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> dict[str, list[dict[str, str]]]:
+    """Fill `state`'s history, proposals, decisions and audit from the record sheets. `labels`: header → key.
+    Returns the sheets' rows as read (title → rows), for the check of their digests."""
 
     def key_of(label: str) -> str:
         return labels.get(label, label)
+
+    tables = {log.title: read_table(book, log) for log in LOG_SHEETS}
 
     state.history = [
         HistoryEntry(
@@ -183,11 +187,11 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
             template_id=r.get("template_id", ""),
             note=r.get("note", ""),
         )
-        for r in read_table(book, HISTORY)
+        for r in tables[HISTORY.title]
     ]
     state.decisions = {
         (r.get("period", ""), r.get("row_id", ""), key_of(r.get("field", ""))): r.get("decision", "")
-        for r in read_table(book, CONFLICTS)
+        for r in tables[CONFLICTS.title]
         if r.get("decision")
     }
     state.proposals = [
@@ -206,7 +210,7 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
             proposed_at=r.get("proposed_at", ""),
             decision=r.get("decision", ""),
         )
-        for r in read_table(book, PROPOSALS)
+        for r in tables[PROPOSALS.title]
     ]
     state.audit = [
         AuditEntry(
@@ -226,8 +230,9 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> None:
             saved=r.get("saved", ""),
             received=r.get("received", ""),
         )
-        for r in read_table(book, AUDIT)
+        for r in tables[AUDIT.title]
     ]
+    return tables
 
 
 def _int(text: str | None) -> int:

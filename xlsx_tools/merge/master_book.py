@@ -26,6 +26,7 @@ from xlsx_tools.merge.log_sheets import LOG_SHEETS, RecordSheetDamaged, former_t
 from xlsx_tools.merge.log_writer import write_log_sheet
 from xlsx_tools.merge.model import Consolidation, MasterState
 from xlsx_tools.merge.proposals import PlanChanges
+from xlsx_tools.merge.record_digest import RECORDS_FIELD, check_records, written_records
 from xlsx_tools.plan.context import PlanContext, plan_context, row_from_cells, with_added_rows
 from xlsx_tools.plan.model import PlanRow
 from xlsx_tools.workbook.atomic import new_temp, read_only, real_path, save_atomically, stale_temps
@@ -187,7 +188,8 @@ def _read_state(
         body_field=layout.body_key,
         name=path.name,
     )
-    read_logs(book, state, layout.keys_by_label)
+    tables = read_logs(book, state, layout.keys_by_label)
+    check_records(identity.get(RECORDS_FIELD, ""), tables)  # lines deleted or changed by a person: MERGE_524
     return state, places, columns, context
 
 
@@ -224,6 +226,7 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
         name_period(book, master.identity.get("period", ""), consolidation.state.period)
     headers = master.context.sheet.labels
     rows = log_rows(consolidation.state, consolidation.conflicts, headers)
+    _set_identity(book[IDENTITY_SHEET], RECORDS_FIELD, written_records(rows))
     for title, _ in master.former:  # its rows are in the state, written below under the sheet's new title
         book.remove(book[title])
     first_log = _after_pillars(book, master.context)

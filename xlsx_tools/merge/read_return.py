@@ -16,6 +16,7 @@ from pathlib import Path
 from xlsx_tools.findings import Finding
 from xlsx_tools.merge.model import Refusal, Source, Submission
 from xlsx_tools.merge.rows import body_and_period, collect_rows, records_of, row_sheets
+from xlsx_tools.merge.share import hold_other_bodies_rows
 from xlsx_tools.merge.target import MergeTarget, check_manifest, check_target, late_notice, late_period
 from xlsx_tools.returns.manifest import MANIFEST_SHEET, read_manifest
 from xlsx_tools.validate.checks import validate_book, validate_sheet
@@ -134,6 +135,7 @@ def submission_from_book(
     if submission.period:
         submission.findings.append(late_notice(name, source, target))
     collect_rows(submission, records, manifest, context)
+    hold_other_bodies_rows(submission, manifest.rows if manifest is not None else (), context)
     return submission
 
 

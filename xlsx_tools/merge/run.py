@@ -14,6 +14,7 @@ from pathlib import Path
 
 from xlsx_tools.faults import tool_fault
 from xlsx_tools.findings import Finding, Report
+from xlsx_tools.issue_token import master_key, tokens_required
 from xlsx_tools.merge.consolidate import MERGED, consolidate, open_period, resolve_period
 from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock, real_master
 from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
@@ -116,6 +117,8 @@ def prepare_merge(
         context=opened.context,
         plan_version=opened.context.plan.version,
         period=opened.identity.get("period", ""),
+        issue_key=master_key(opened.identity),
+        tokens_required=tokens_required(opened.identity),
         accept_period=options.accept_period,
         map_version=options.map_version,
     )

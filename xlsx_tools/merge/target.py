@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from xlsx_tools.findings import Finding
+from xlsx_tools.issue_token import TOKEN_FIELD, token_matches
 from xlsx_tools.merge.model import Source
 from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.plan.periods import is_before
@@ -25,6 +26,8 @@ class MergeTarget:
     context: PlanContext
     plan_version: str
     period: str
+    issue_key: bytes  # the key of the master's issue tokens (xlsx_tools.issue_token)
+    tokens_required: bool  # false for a master made before tokens: its earlier templates carry none
     accept_period: bool = False
     map_version: bool = False
 
@@ -57,6 +60,11 @@ def check_manifest(
     context = target.context
     same_plan = values.get("plan_id", context.plan.id) == context.plan.id
     if same_plan and not target.map_version and (values.get("plan_version") or "") in ("", target.plan_version):
+        # made for this master's plan: it must be a template this master issued, unedited (another plan or version
+        # is MERGE_502, and --map-version takes templates of an earlier master without their tokens)
+        checked = target.tokens_required or bool(values.get(TOKEN_FIELD))
+        if checked and not token_matches(target.issue_key, values, manifest.rows):
+            problems.append(Finding("MERGE_525", file=name, sheet=MANIFEST_SHEET, detail=_not_issued(name, manifest)))
         forged = [
             row_id
             for row_id, (_, printed) in manifest.rows.items()
@@ -66,6 +74,17 @@ def check_manifest(
             detail = f"the manifest's fingerprints do not match the plan for rows {', '.join(forged[:5])}"
             problems.append(Finding("MERGE_504", file=name, sheet=MANIFEST_SHEET, detail=detail))
     return source, problems
+
+
+def _not_issued(name: str, manifest: Manifest) -> str:
+    values = manifest.values
+    if not values.get(TOKEN_FIELD):
+        return f"{name} carries no issue token: it was issued by an older tipwp, or its hidden manifest was edited"
+    return (
+        f"{name} is not as the master issued it: its body ({values.get('asb') or 'none'}), period "
+        f"({values.get('period') or 'none'}), due date ({values.get('due') or 'none'}) or list of "
+        f"{len(manifest.rows)} rows was edited"
+    )
 
 
 def check_target(name: str, source: Source, plan_id: str, target: MergeTarget) -> list[Finding]:

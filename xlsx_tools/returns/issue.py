@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlsx_tools.issue_token import TOKEN_FIELD, issue_token, master_key
 from xlsx_tools.layout.bodies import bodies_of
 from xlsx_tools.layout.cells import sheet_records
 from xlsx_tools.layout.model import SheetLayout
@@ -165,6 +166,7 @@ def issue_templates(
     records = master_records(book, context)
     layout = context.sheet
     master_period = book.identity.get("period", "")
+    key = master_key(book.identity)
     registry = context.references.registry
     wanted: list[str] = []
     for name in asbs:
@@ -225,8 +227,9 @@ def issue_templates(
             book_kind="return",
             header_right=f"Return of {code} for {period}" + (f", due {due}" if due else ""),
         )
-        plan_keys = {"plan_id": context.plan.id, "plan_version": context.plan.version, "master": master.name}
-        write_manifest(workbook, manifest, {**identity, **plan_keys})
+        values = {**identity, "plan_id": context.plan.id, "plan_version": context.plan.version, "master": master.name}
+        token = issue_token(key, values, [entry[0] for entry in manifest])  # binds what was issued
+        write_manifest(workbook, manifest, {**values, TOKEN_FIELD: token})
         path = out_dir / template_file_name(period, code)
         save_atomically(workbook, path)
         row_ids = tuple(entry[0] for entry in manifest)

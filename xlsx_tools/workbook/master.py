@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from xlsx_tools.issue_token import KEY_FIELD, new_key
 from xlsx_tools.plan.cells import plan_cells
 from xlsx_tools.plan.context import plan_context
 from xlsx_tools.workbook.atomic import save_atomically
@@ -37,7 +38,7 @@ def build_master(out: Path, plan_id: str = "bwp2", period: str = "", password: s
         context,
         sheet_rows,
         master_instructions(plan, statuses, period),
-        {"kind": "master", "period": period},
+        {"kind": "master", "period": period, KEY_FIELD: new_key()},  # the key of its templates' tokens
         subject=f"{plan.short_title} master workbook",
         password=password,
     )
