@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.returns_kit import fill, issue, logs, master_values
+from xlsx_tools.layout.loader import load_layout
 from xlsx_tools.merge.consolidate import consolidate, latest_returns
 from xlsx_tools.merge.model import MasterState, Refusal, Source, Submission, SubmittedValue
 from xlsx_tools.merge.read_return import file_sha256
@@ -182,6 +183,8 @@ def test_real_merges_never_lose_a_value(
                 assert (file_sha256(path), row, labels[field], text) in recorded
     shown = master_values(master)
     conflicts = {(c["row_id"], c["field"]) for c in logs(master)["Conflicts"]}
+    combined = load_layout().sheet("bwp2").combine_keys  # every body's text kept, attributed: never a conflict
+    assert "progress" in combined and "status" not in combined
     for row in SHARED:
         for field in ("status", "progress"):
             current = {h["value"] for h in history if h["row_id"] == row and h["field"] == labels[field]}
@@ -190,6 +193,10 @@ def test_real_merges_never_lose_a_value(
                 for h in history
                 if h["row_id"] == row and h["field"] == labels[field] and h["status"] == "current"
             }
+            if field in combined:
+                assert (row, labels[field]) not in conflicts
+                assert all(value in shown[row][field] for value in current_now), (shown[row][field], current_now)
+                continue
             if len(current_now) > 1:
                 assert (row, labels[field]) in conflicts
             if shown[row][field]:
