@@ -196,3 +196,55 @@ def test_reading_a_sheet_extent_costs_one_pass() -> None:
     began = time.perf_counter()
     assert used_extent(xml) == (400, 26)
     assert time.perf_counter() - began < 0.5
+
+
+NEAR_SPELLINGS: dict[str, str] = {  # spellings a byte search could misread, each well inside the readable range
+    "second r on a cell": '<row r="60"><c r="A60" r="Z60"><v>1</v></c></row>',
+    "r after another attribute": '<row r="60"><c s="1" r="AB60"><v>1</v></c></row>',
+    "comment holding a tag": '<!-- <row r="61"><c r="AC61"/></row> --><row r="60"><c r="A60"/></row>',
+    "cell without r after a far one": '<row r="60"><c r="AD60"/><c/></row>',
+    "row without r": '<row r="60"><c r="A60"/></row><row><c r="B61"/></row>',
+    "r with spaces": '<row r="60"><c r = "AE60"/></row>',
+    "r after a line break": '<row\nr="62"><c\r\nr="AF62"/></row>',
+}
+
+
+@pytest.mark.parametrize("spelling", [*SPELLINGS, *NEAR_SPELLINGS])
+def test_the_byte_search_and_the_parser_agree_on_every_spelling(
+    issued: tuple[Path, dict[str, Path]], spelling: str
+) -> None:
+    """The extent is taken from a byte search only where every tag is spelt plainly: it is never smaller than the
+    parser's (a tag inside a comment may make it larger, which only a readability check sees), and it says
+    "too large" only when the parser does. A part that is not well-formed goes to the parser and is refused."""
+    from xlsx_tools.workbook.sheet_xml import SheetXmlError, _parsed_extent, readable_extent, used_extent
+
+    _, templates = issued
+    with zipfile.ZipFile(templates["SOMTC"]) as archive:
+        sheet = archive.read(PART).decode()
+    edit = SPELLINGS.get(spelling) or before_end(NEAR_SPELLINGS[spelling])
+    part = edit(sheet).encode()
+    try:
+        exact = _parsed_extent(part)
+    except SheetXmlError:
+        with pytest.raises(SheetXmlError):
+            used_extent(part)
+        return
+    measured = used_extent(part)
+    assert measured[0] >= exact[0] and measured[1] >= exact[1]
+    assert readable_extent(*measured) == readable_extent(*exact)
+    if spelling != "comment holding a tag":
+        assert measured == exact
+
+
+def test_the_files_we_and_libreoffice_write_take_the_byte_search(issued: tuple[Path, dict[str, Path]]) -> None:
+    """Every worksheet of a master and of a return (openpyxl's spelling) is measured by the byte search, which
+    is what keeps a large History cheap to open; LibreOffice's spelling is covered by the cycle tests' files."""
+    from xlsx_tools.workbook.sheet_xml import _parsed_extent, _plain_extent
+
+    master, templates = issued
+    for path in (master, templates["SOMTC"]):
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.startswith("xl/worksheets/sheet"):
+                    part = archive.read(name)
+                    assert _plain_extent(part) == _parsed_extent(part), (path.name, name)

@@ -28,6 +28,14 @@ _ERROR_QUOTED = re.compile(rb"=\s*'\s*e\s*'")
 _MERGED = re.compile(rb'mergeCell\s[^>]*?\bref="([^"]+)"')
 _PROTECTION = re.compile(rb"sheetProtection\b([^>]*)>")
 _SHEET_FLAG = re.compile(rb'\bsheet="(1|true)"')
+# the plain spelling of row and cell tags (`used_extent`), and every tag and `r` attribute it must account for
+_PLAIN_ROW = re.compile(rb'<row r="([0-9]+)"')
+_PLAIN_CELL_LETTERS = re.compile(rb'<c r="([A-Z]+)[0-9]+"')
+_PLAIN_CELL_DIGITS = re.compile(rb'<c r="[A-Z]+([0-9]+)"')
+_ANY_ROW = re.compile(rb"<row[\s>/]")
+_ANY_CELL = re.compile(rb"<c[\s>/]")
+_SPACES = bytes.maketrans(b"\t\n\r", b"   ")
+_PREFIXED_TAG = re.compile(rb"<[^\s<>/!?]*:(?:row|c)[\s>/]")
 _CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
 _REFERENCE = re.compile(r"\s*([A-Z]+)([0-9]+)\s*").fullmatch  # a cell's r, as a reader would take it
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -53,13 +61,48 @@ class SheetXmlError(ValueError):
 
 
 def used_extent(data: bytes) -> tuple[int, int]:
-    """(last row, last column) that a reader placing every cell would reach in a worksheet part, measured by a
-    streaming XML parser (expat, no tree kept) over the cells themselves, not the <dimension> (which may be missing
-    or wrong). Every spelling counts: any prefix (<x:row>), attributes in any order, quoting or white space, rows
-    out of order (the largest wins), rows without `r` (one below the last), cells without `r` (one right of the
-    last), a cell's own `r` placing it in another row. Names are taken without their prefix, bound or not, so the
-    measure never falls below what the reader places; an element of another vocabulary named row or c can only make
-    it larger. SheetXmlError for a part that is not well-formed."""
+    """(last row, last column) that a reader placing every cell would reach in a worksheet part (never less; more
+    only by tags inside a comment), measured over the cells themselves, not the <dimension> (which may be missing or
+    wrong).
+
+    Every writer we meet (openpyxl, Excel, LibreOffice) spells each row and cell tag the same plain way, `r` first
+    (<row r="14" …>, <c r="H14" …>): when every row and cell tag of the part is spelt so, and no other `r`
+    attribute is there, a byte search over those tags gives the answer (`_plain_extent`). Any other spelling is
+    measured by the streaming parser (`_parsed_extent`)."""
+    plain = _plain_extent(data)
+    if plain is not None and readable_extent(*plain):
+        return plain
+    return _parsed_extent(data)  # an unusual spelling, or a range too large: measured exactly, and well-formed
+
+
+def _plain_extent(data: bytes) -> tuple[int, int] | None:
+    """The extent by byte search, or None unless every tag named row or c (without a prefix: a prefixed one sends
+    the part to the parser) is spelt `<row r="digits"` or `<c r="LETTERSdigits"` and every `r` attribute is one of
+    theirs. Tags counted inside a comment or CDATA can only make the extent larger: a larger one is measured again
+    by the parser before it is believed."""
+    data = data.translate(_SPACES)  # tab and line breaks are white space to XML: one spelling of it to look for
+    if _PREFIXED_TAG.search(data) or b" r " in data:
+        return None  # a prefixed tag; an r with white space before its '=' (an attribute or not: a false alarm only
+        # costs the parser)
+    rows = _PLAIN_ROW.findall(data)
+    letters = _PLAIN_CELL_LETTERS.findall(data)
+    digits = _PLAIN_CELL_DIGITS.findall(data)
+    plain = len(rows) + len(letters)
+    if len(digits) != len(letters) or len(letters) != len(_ANY_CELL.findall(data)):
+        return None
+    if len(rows) != len(_ANY_ROW.findall(data)) or data.count(b" r=") != plain:
+        return None  # a tag spelt otherwise, a second r on a tag (which would a reader take?), or an r elsewhere
+    last_row = max(map(int, {*rows, *digits}), default=0)
+    return last_row, max((_column_number(letter.decode()) for letter in set(letters)), default=0)
+
+
+def _parsed_extent(data: bytes) -> tuple[int, int]:
+    """The extent by a streaming XML parser (expat, no tree kept). Every spelling counts: any prefix (<x:row>),
+    attributes in any order, quoting or white space, rows out of order (the largest wins), rows without `r` (one
+    below the last), cells without `r` (one right of the last), a cell's own `r` placing it in another row. Names
+    are taken without their prefix, bound or not, so the measure never falls below what the reader places; an
+    element of another vocabulary named row or c can only make it larger. SheetXmlError for a part that is not
+    well-formed."""
     rows = columns = row = column = 0
     numbers: dict[str, int] = {}  # column letters → number, worked out once per distinct column
 
