@@ -11,6 +11,7 @@ Targets (issue 4): the matrix of 12 periods x the full plan in under 1 s; 10x ro
 from __future__ import annotations
 
 import argparse
+import compileall
 import dataclasses
 import datetime as dt
 import json
@@ -207,6 +208,7 @@ def main() -> int:
 
 
 def run(root: Path, repeats: int, seed: int) -> int:
+    compileall.compile_dir(REPO / "xlsx_tools", quiet=1)  # as `pip install` leaves it (bench_merge.py says why)
     start = time.perf_counter()
     master = prepare(root, seed)
     print(f"Set-up {time.perf_counter() - start:.1f} s in {root}: 2.0-plan master with {FIRST} to {LAST} merged")

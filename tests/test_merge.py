@@ -354,3 +354,28 @@ def test_a_master_open_in_excel_is_not_written(cycle: tuple[Path, dict[str, Path
     result = merge_returns(master, [templates["SOMTC"]])
     assert result.report.codes() == ["MERGE_510"] and "open in Excel" in result.report.findings[0].message
     assert digest(master) == before
+
+
+def test_record_sheets_are_rewritten_whole_without_being_loaded(cycle: tuple[Path, dict[str, Path]]) -> None:
+    """The merge loads the master into openpyxl without its record sheets' cells (they are rewritten whole from
+    the state read by calamine): a second merge keeps every line the first wrote, and the sheets keep their
+    protection, open Decision column and filter."""
+    from xlsx_tools.merge.master_book import open_master
+
+    master, templates = cycle
+    fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing", "progress": "Two workshops held."}})
+    assert merge_returns(master, [templates["SOMTC"]]).written
+    first = logs(master)
+    opened = open_master(master)
+    assert {opened.book[title].max_row for title in first} == {1}  # not one record line loaded
+    assert opened.book["A. Prevention"].max_row > 10  # the plan sheets are loaded whole
+
+    fill(templates["SOM-ED"], {SHARED_ROW: {"status": "Completed", "progress": "Manual printed."}})
+    assert merge_returns(master, [templates["SOM-ED"]]).written
+    second = logs(master)
+    for title, lines in first.items():
+        kept = [line for line in second[title] if line in lines]
+        assert len(kept) == len(lines), title
+    assert len(second[HISTORY_SHEET]) > len(first[HISTORY_SHEET])
+    history = openpyxl.load_workbook(master)[HISTORY_SHEET]
+    assert history.protection.sheet and history.auto_filter.ref and history.freeze_panes == "A2"

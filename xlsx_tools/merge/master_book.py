@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import io
 import os
+import re
 import shutil
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -39,6 +41,7 @@ from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letters
 from xlsx_tools.workbook.values import UnreadableWorkbook, ValueBook, value_text
 
 BACKUP_FOLDER = "backups"
+_SHEET_DATA = re.compile(rb"<sheetData>.*?</sheetData>", re.DOTALL)
 FONT_SIZE = 10  # the pillar sheets' font (xlsx_tools.workbook.pillar_sheet, which imports openpyxl at its top)
 
 
@@ -63,17 +66,20 @@ class OpenMaster:
     places: dict[str, tuple[str, int]]  # row id → (sheet title, excel row)
     columns: dict[str, dict[str, int]]  # sheet title → layout key → 1-based column
     former: list[tuple[str, str]] = field(default_factory=list)  # (title, new title): record sheets to rename
+    record_parts: frozenset[str] = frozenset()  # the record sheets' worksheet parts: rewritten whole when written
     _book: Any = None
 
     @property
     def book(self) -> Any:
-        """The openpyxl workbook of the master, loaded (fully, to keep its formatting) on first use."""
+        """The openpyxl workbook of the master, loaded (fully, to keep its formatting) on first use, but for the
+        record sheets' cells: a merge that writes rewrites those sheets whole (apply_consolidation), and loading
+        thousands of History lines into openpyxl only to drop them took most of a late-cycle merge."""
         if self._book is None:
             import openpyxl
             from openpyxl.utils.exceptions import InvalidFileException
 
             try:
-                self._book = openpyxl.load_workbook(self.path)
+                self._book = openpyxl.load_workbook(_without_cells(self.path, self.record_parts))
             # what openpyxl raises on a file it cannot model: a bad package, a missing part, an attribute of the
             # wrong type or value (its descriptors raise TypeError and ValueError), XML it cannot parse
             except (
@@ -89,6 +95,20 @@ class OpenMaster:
         return self._book
 
 
+def _without_cells(path: Path, parts: frozenset[str]) -> io.BytesIO:
+    """The master's package, in memory and uncompressed, with the cells of worksheet `parts` left out (a part
+    spelt otherwise than <sheetData>…</sheetData> is kept whole: only slower to load)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename in parts:
+                data = _SHEET_DATA.sub(b"<sheetData/>", data, count=1)
+            copy.writestr(info.filename, data)
+    out.seek(0)
+    return out
+
+
 def open_master(path: Path) -> OpenMaster:
     """The master's state, read from its values. Raises MasterError, with the file named, for a master that cannot
     be merged into."""
@@ -102,6 +122,8 @@ def open_master(path: Path) -> OpenMaster:
             context = _plan_of(path, identity)
             state, places, columns, context = _read_state(path, book, identity, context)
             former = former_titles(book.sheetnames)
+            records = {log.title for log in LOG_SHEETS} | {title for title, _ in former}
+            record_parts = frozenset(book.part_name(title) for title in records if title in book)
         finally:
             book.close()
     except RecordSheetDamaged as exc:  # edited by a person: never rewritten from what is left of it
@@ -109,7 +131,7 @@ def open_master(path: Path) -> OpenMaster:
         raise MasterError(Finding("MERGE_524", file=path.name, sheet=exc.sheet, detail=detail)) from None
     except (UnreadableWorkbook, SheetTooLarge) as exc:  # a damaged master, or a sheet far too large
         raise MasterError(Finding("MERGE_511", file=path.name, detail=f"it could not be read ({exc})")) from None
-    return OpenMaster(path, context, identity, state, places, columns, former)
+    return OpenMaster(path, context, identity, state, places, columns, former, record_parts)
 
 
 def _latest_backup(path: Path) -> str:

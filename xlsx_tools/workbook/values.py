@@ -61,9 +61,13 @@ class ValueBook:
     def __contains__(self, name: object) -> bool:
         return name in self.sheetnames
 
+    def part_name(self, name: str) -> str:
+        """The name in the zip of sheet `name`'s worksheet part ("" when there is none)."""
+        return self._parts.get(name, "")
+
     def xml(self, name: str) -> bytes:
         """The worksheet part of sheet `name` as the safety check unpacked it (b"" when there is none)."""
-        return self.package.parts.get(self._parts.get(name, ""), b"")
+        return self.package.parts.get(self.part_name(name), b"")
 
     def rows(self, name: str) -> list[list[Any]]:
         """Every row of sheet `name` from row 1; [] for a sheet that is not there."""
