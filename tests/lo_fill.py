@@ -9,10 +9,15 @@ SPEC.json:
 
     {"input": "in.xlsx", "output": "out.xlsx",
      "edits": [{"sheet": "A. Prevention", "cell": "U2", "choose": 2},
-               {"sheet": "A. Prevention", "cell": "V2", "type": "some text"}]}
+               {"sheet": "A. Prevention", "cell": "V2", "type": "some text"},
+               {"sheet": "A. Prevention", "sort": "W2:AB20", "unprotect": false}]}
 
 or a list of such objects, filled one after another in the same soffice session (then the output is
 {"jobs": [{"written": ...}, ...]}).
+
+`sort: RANGE` sorts the cells of RANGE on its first column, descending, as Data > Sort does on a selection (after
+lifting the sheet's passwordless protection when `unprotect` is true); it is written as "sorted", or "refused" when
+LibreOffice left the range as it was (its protection keeps locked cells from moving).
 
 `choose: i` picks the i-th entry (0-based, blanks skipped) of the cell's dropdown: the cell's list validation is
 read from LibreOffice's model and its source (a named range such as STATUS_LIST, a range, or an inline list) is
@@ -59,8 +64,10 @@ def check_job(path: Path, spec: Any) -> dict[str, Any]:
     if not isinstance(edits, list):
         raise SpecError(f"{path}: 'edits' must be a list")
     for number, edit in enumerate(edits):
+        if isinstance(edit, dict) and edit.get("sheet") and isinstance(edit.get("sort"), str):
+            continue
         if not isinstance(edit, dict) or not edit.get("sheet") or not edit.get("cell"):
-            raise SpecError(f"{path}: edit {number} needs 'sheet' and 'cell'")
+            raise SpecError(f"{path}: edit {number} needs 'sheet' and 'cell' (or 'sort')")
         if ("choose" in edit) == ("type" in edit):
             raise SpecError(f"{path}: edit {number} needs exactly one of 'choose' and 'type'")
         if "choose" in edit and (not isinstance(edit["choose"], int) or edit["choose"] < 0):
@@ -108,10 +115,33 @@ def dropdown_values(document: object, cell: object, where: str) -> list[str]:
     return _range_values(_referenced_range(document, source))
 
 
+def sort_range(sheet: object, reference: str, unprotect: bool) -> str:
+    """Sort `reference` on its first column, descending; "sorted", or "refused" when nothing moved."""
+    import uno  # type: ignore[import-not-found]
+
+    if unprotect and sheet.isProtected():  # type: ignore[attr-defined]
+        sheet.unprotect("")  # type: ignore[attr-defined]
+    cells = sheet.getCellRangeByName(reference)  # type: ignore[attr-defined]
+    before = cells.getDataArray()
+    descriptor = cells.createSortDescriptor()
+    for item in descriptor:
+        if item.Name == "SortFields":
+            field = uno.createUnoStruct("com.sun.star.table.TableSortField")
+            field.Field, field.IsAscending = 0, False
+            item.Value = uno.Any("[]com.sun.star.table.TableSortField", (field,))
+    uno.invoke(cells, "sort", (tuple(descriptor),))
+    return "refused" if cells.getDataArray() == before else "sorted"
+
+
 def fill(document: object, edits: list[dict[str, Any]]) -> dict[str, str]:
     sheets = document.Sheets  # type: ignore[attr-defined]
     written: dict[str, str] = {}
     for edit in edits:
+        if "sort" in edit:
+            sheet = sheets.getByName(str(edit["sheet"]))
+            where = f"{edit['sheet']}!{edit['sort']}"
+            written[where] = sort_range(sheet, str(edit["sort"]), bool(edit.get("unprotect")))
+            continue
         sheet_name, address = str(edit["sheet"]), str(edit["cell"]).upper()
         where = f"{sheet_name}!{address}"
         if not sheets.hasByName(sheet_name):

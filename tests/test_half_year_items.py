@@ -200,6 +200,8 @@ def test_a_row_claiming_another_period_is_reported_and_kept_out(master: Path, tm
     [
         ({"key": "outcome", "role": "plan", "merge": "combine"}, "only on a reporting column"),
         ({"key": "narrative", "role": "reporting", "merge": "append"}, "merge must be one of"),
+        ({"key": "row_check", "role": "check"}, "a check column is hidden everywhere"),  # item 7
+        ({"key": "row_check", "role": "check", "hidden": True, "list": "STATUS_LIST"}, "has no slots, list"),
     ],
 )
 def test_a_wrong_merge_declaration_stops_at_load(column: dict[str, object], message: str) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import rewrite_zip
+from tests.helpers import letter, rewrite_zip
 from tests.returns_kit import fill, fill_every_row, issue, logs, master_values
 from xlsx_tools.merge.lock import lock_path, master_lock
 from xlsx_tools.merge.log_sheets import HISTORY
@@ -109,8 +109,8 @@ def test_item01_control_characters_are_cleaned_and_the_rest_of_the_batch_merges(
         "input": str(templates["SOMTC"]),
         "output": str(pasted),
         "edits": [
-            {"sheet": SHEET, "cell": "W2", "choose": 2},
-            {"sheet": SHEET, "cell": "X2", "type": "Workshop held\vReport shared"},
+            {"sheet": SHEET, "cell": f"{letter('status')}2", "choose": 2},
+            {"sheet": SHEET, "cell": f"{letter('progress')}2", "type": "Workshop held\vReport shared"},
         ],
     }
     (tmp_path / "spec.json").write_text(json.dumps(spec))
@@ -128,7 +128,7 @@ def test_item01_control_characters_are_cleaned_and_the_rest_of_the_batch_merges(
     assert shown["progress"] == "Workshop held\nReport shared"
     assert shown["resource_needs"] == "Interpreters" and shown["indicator_results"] == "3 shelters"
     located = [(f.file, f.sheet, f.cell) for f in result.report.findings if f.code == "CELL_305"]
-    assert located == [("lo-pasted.xlsx", SHEET, "X2")]
+    assert located == [("lo-pasted.xlsx", SHEET, f"{letter('progress')}2")]
     assert "ACWCreturn.xlsx" in {row["file"] for row in logs(master)["Audit"]}
 
     run = tipwp("validate", pasted, "--report", tmp_path / "findings.xlsx")
@@ -556,8 +556,8 @@ def test_item12_values_held_back_from_a_duplicated_sheet_are_an_error(cycle: tup
     book = openpyxl.load_workbook(templates["SOMTC"])
     copy = book.copy_worksheet(book[SHEET])
     copy.title = "A. Prevention (2)"
-    copy["W2"] = "Postponed"
-    book[SHEET]["W2"] = "Ongoing"
+    copy[f"{letter('status')}2"] = "Postponed"
+    book[SHEET][f"{letter('status')}2"] = "Ongoing"
     book.save(templates["SOMTC"])
     result = merge_returns(master, [templates["SOMTC"]])
     assert result.report.exit_code == 1

@@ -2,7 +2,9 @@
 
 Item 5: "On-going", "ongoing", "completed" are the statuses they stand for (status_map.yaml), with a warning naming
 the change; a value held back counts as reported (held back) in the matrix's completeness, not as no report.
-Item 7: a return cannot be sorted or filtered (sorting only its orange columns moved statuses onto other rows).
+Item 7: a return cannot be sorted or filtered (sorting only its orange columns moved statuses onto other rows): Excel
+honours the protection's "no sorting"; LibreOffice does not, but refuses to move the hidden, locked check column
+inside the orange block; a return sorted anyway (its protection lifted) is detected at merge (ROW_211).
 Item 8: the dates input message shows a date the rules accept; "3 & 4 September 2026" and "3-4 Sept 2026
 (Bangkok)" are dates; an event dated after the reported period is a finding.
 """
@@ -10,12 +12,15 @@ Item 8: the dates input message shows a date the rules accept; "3 & 4 September 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from tests.helpers import letter
 from tests.returns_kit import fill, issue, logs, master_values
 from xlsx_tools.matrix.core import HELD, NO_REPORT, load_status_map, matrix_input, summarise
 from xlsx_tools.merge.master_book import open_master
@@ -24,6 +29,7 @@ from xlsx_tools.validate.checks import validate_file
 from xlsx_tools.validate.dates import parse_dates
 
 ROWS = ("A.1.1-01", "A.1.1-02", "A.1.1-03", "A.1.1-04")  # in SOMTC's return
+FILL = Path(__file__).resolve().parent / "lo_fill.py"
 
 
 @pytest.fixture
@@ -72,6 +78,41 @@ def test_a_return_can_be_neither_sorted_nor_filtered(cycle: tuple[Path, Path], m
         assert sheet.auto_filter.ref is None, sheet.title
     master = openpyxl.load_workbook(master_bwp2)["A. Prevention"]
     assert master.protection.sort is False and master.auto_filter.ref  # the secretariat's master still sorts
+
+
+def test_orange_cells_sorted_in_libreoffice_are_refused_or_held_back(
+    cycle: tuple[Path, Path], soffice: str, tmp_path: Path
+) -> None:
+    """In LibreOffice, with the sheet protected, sorting the orange block (status to funding needs, the hidden check
+    column among them) is refused; with the protection lifted it moves statuses onto other activities, and the merge
+    holds those rows back (ROW_211, on each moved status cell) while the rows left in place merge."""
+    master, template = cycle
+    statuses = {"A.1.1-01": "Completed", "A.1.1-02": "Ongoing", "A.1.1-03": "Postponed", "A.1.1-04": "Not started"}
+    fill(template, {row: {"status": status, "progress": f"Report on {row}."} for row, status in statuses.items()})
+    block = f"{letter('status')}2:{letter('resource_needs')}5"  # rows 2-5 hold A.1.1-01 … A.1.1-04
+    jobs = [
+        {"input": str(template), "output": str(tmp_path / f"{name}.xlsx"), "edits": [edit]}
+        for name, edit in (
+            ("protected", {"sheet": "A. Prevention", "sort": block}),
+            ("unprotected", {"sheet": "A. Prevention", "sort": block, "unprotect": True}),
+        )
+    ]
+    (tmp_path / "spec.json").write_text(json.dumps(jobs))
+    run = subprocess.run(["/usr/bin/python3", str(FILL), str(tmp_path / "spec.json")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    outcomes = [next(iter(job["written"].values())) for job in json.loads(run.stdout)["jobs"]]
+    assert outcomes == ["refused", "sorted"]
+
+    result = merge_returns(master, [tmp_path / "unprotected.xlsx"])
+    moved = {f.row_id: f for f in result.report.findings if f.code == "ROW_211"}
+    # descending on the status: Postponed, Ongoing, Not started, Completed — A.1.1-02 stays where it was
+    assert sorted(moved) == ["A.1.1-01", "A.1.1-03", "A.1.1-04"]
+    assert moved["A.1.1-01"].cell == f"{letter('status')}2" and "A.1.1-03" in moved["A.1.1-01"].message
+    shown = master_values(master)
+    assert [shown[row]["status"] for row in ROWS] == ["", "Ongoing", "", ""]
+    assert shown["A.1.1-02"]["progress"] == "Report on A.1.1-02."
+    held = {(h["row_id"], h["value"]) for h in logs(master)["Value history"] if h["status"].startswith("held")}
+    assert ("A.1.1-01", "Postponed") in held  # kept in the History as sent, never shown as the row's status
 
 
 def test_the_dates_prompt_gives_an_example_inside_the_plan(cycle: tuple[Path, Path]) -> None:

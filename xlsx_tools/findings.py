@@ -200,6 +200,14 @@ CATALOGUE: dict[str, Entry] = {
             "template issued for it; copy this row's values into the right period's template.",
         ),
         _e(
+            "ROW_211",
+            E,
+            "the columns to fill were sorted apart from their activities",
+            "Statuses and narratives now sit beside other activities, so their values are held back. Undo the sort "
+            "(or start again from the return as issued), check each row, and send the return again. A return is "
+            "never sorted.",
+        ),
+        _e(
             "CELL_301",
             E,
             "cell contains a formula",

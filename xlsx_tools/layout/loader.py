@@ -53,6 +53,8 @@ def _columns(entries: list[Any], reporting: list[Any], where: str, rule_names: s
                 )
         elif source:
             raise LayoutError(f"{here}: only a previous column takes 'from'")
+        if role == "check" and (hidden is not True or slots or any(k in entry for k in ("list", "rules", "prompt"))):
+            raise LayoutError(f"{here}: a check column is hidden everywhere and has no slots, list, rules or prompt")
         merge = str(entry.get("merge") or "")
         if merge and (role != "reporting" or merge not in MERGE_KINDS):
             raise LayoutError(f"{here}: merge must be one of {MERGE_KINDS}, and only on a reporting column")

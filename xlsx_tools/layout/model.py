@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from functools import cached_property
 
 # id: the hidden, locked Row ID; plan: the plan's text, locked; previous: last period's reported value, shown
-# read-only in return templates; reporting: what a body fills in, unlocked.
-ROLES = ("id", "plan", "previous", "reporting")
+# read-only in return templates; reporting: what a body fills in, unlocked; check: the Row ID again, hidden among the
+# reporting columns, so that orange cells sorted apart from their activities are told (layout.yaml says more).
+ROLES = ("id", "plan", "previous", "reporting", "check")
 # The kinds of workbook a sheet is written into; a column may be hidden in one of them only.
 BOOK_KINDS = ("master", "return")
 
@@ -115,6 +116,11 @@ class SheetLayout:
     def reporting(self) -> tuple[Column, ...]:
         """The columns a body fills in (unlocked); previous columns are not among them."""
         return tuple(c for c in self.columns if c.role == "reporting")
+
+    @cached_property
+    def check_key(self) -> str:
+        """The key of the check column ("" when the layout declares none)."""
+        return next((c.key for c in self.columns if c.role == "check"), "")
 
     @cached_property
     def previous(self) -> tuple[Column, ...]:

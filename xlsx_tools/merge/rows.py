@@ -151,8 +151,10 @@ def collect_rows(
                 row_id, how = row_id, "duplicate"
             elif len(matched) == 1 and matched[0] not in seen:
                 row_id, how = matched[0], "text"
-            else:
+            elif not _sorted_apart(submission, record, record.text("row_id"), context):  # sorted into a spare row
                 _propose_new(submission, record, context)
+                continue
+            else:
                 continue
         if how == "text":
             left = f" (its Row ID {record.text('row_id')} belongs to another activity)" if other else ""
@@ -172,7 +174,8 @@ def collect_rows(
             _propose_edits(submission, record, row_id, context)
         _propose_extra(submission, record, row_id)
         texts = record.texts
-        claims = _other_period(submission, record, row_id, context)
+        claims = "" if how == "duplicate" else _sorted_apart(submission, record, row_id, context)
+        claims = claims or _other_period(submission, record, row_id, context)
         for column in sheet_layout.value_columns:
             text = texts.get(column.key)
             if text is None:
@@ -223,6 +226,28 @@ def collect_rows(
                     detail=f"{value.value[:60]!r} held back ({value.held.split(',')[0]})",
                 )
             )
+
+
+def _sorted_apart(submission: Submission, record: Record, row_id: str, context: PlanContext) -> str:
+    """A row whose orange cells were sorted apart from its activity (only the columns to fill selected and sorted,
+    which a protected sheet in LibreOffice allows): its hidden check cell moved with them and names another row.
+    Reported (ROW_211, on the row's status cell) and its values held back, since which activity they were typed for
+    is no longer certain. Returns the held-back note; "" for a row whose check is its own or empty (a spare row,
+    or a return issued by an older tipwp, which has no check column)."""
+    key = context.sheet.check_key
+    check = record.text(key).strip() if key and key in record.columns else ""
+    if not check or check == row_id:
+        return ""
+    activity = context.plan_texts.get(check, {}).get(context.sheet.match_on[-1], "") if context.sheet.match_on else ""
+    typed_for = f"{check} ({activity[:60]})" if activity else check
+    where = f"row {record.excel_row}" + (f" ({row_id})" if row_id else " (a spare row)")
+    detail = f"{where} holds the orange cells issued beside {typed_for}: the columns to fill were sorted on their own"
+    status = context.sheet.value_columns[0].key if context.sheet.value_columns else key
+    cell = record.address(status) if status in record.columns else f"A{record.excel_row}"
+    submission.findings.append(
+        Finding("ROW_211", file=submission.source.file, sheet=record.sheet, cell=cell, row_id=row_id, detail=detail)
+    )
+    return "ROW_211"
 
 
 def _other_period(submission: Submission, record: Record, row_id: str, context: PlanContext) -> str:

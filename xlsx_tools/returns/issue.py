@@ -135,6 +135,7 @@ def return_instructions(
         ),
         ("heading", "Please do not"),
         ("", "- rename or delete sheets or columns;"),
+        ("", "- sort the rows or the orange columns: each status would sit beside another activity;"),
         ("", "- paste over the dropdowns, or type formulas (text starting with =, +, - or @)."),
         ("", "If something in the blue plan columns is wrong, say so in the Progress narrative."),
         ("heading", "Printing"),

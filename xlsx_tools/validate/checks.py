@@ -118,7 +118,7 @@ def _header_map(headers: list[str], run: ValidationRun) -> tuple[dict[str, int],
     for column in declared:
         if column.header in by_label:
             index[column.key] = by_label[column.header]
-        else:
+        elif column.role != "check":  # a return issued by an older tipwp has none
             findings.append(Finding("BOOK_104", column=column.header))
     known = context.sheet.keys_by_label
     for label, i in by_label.items():

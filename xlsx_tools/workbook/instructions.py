@@ -44,7 +44,11 @@ def master_instructions(plan: Plan, statuses: tuple[str, ...], period: str) -> l
             "",
             "4. Progress narrative: what was done this period. 'Completed' needs a narrative and the event date.",
         ),
-        ("", "5. Dates of events held: e.g. 6 June 2017 or June 6-8, 2017; separate several dates with ';'."),
+        (
+            "",
+            f"5. Dates of events held: e.g. 6 June {plan.start.year} or June 6-8, {plan.start.year}; separate several "
+            "dates with ';'.",
+        ),
         ("", "6. Results against indicators, and Resource / funding needs: plain text."),
         ("heading", "Please do not"),
         ("", "- rename, delete or reorder sheets or columns, or merge cells;"),

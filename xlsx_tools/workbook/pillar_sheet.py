@@ -137,7 +137,8 @@ def write_pillar_sheet(
     for count, values in enumerate(rows, start=1):
         excel_row = count + 1
         for index, column in enumerate(columns, start=1):
-            _cell_style(_write_text(sheet, excel_row, index, values.get(column.key, "")), column, options.book_kind)
+            text = values.get("row_id" if column.role == "check" else column.key, "")
+            _cell_style(_write_text(sheet, excel_row, index, text), column, options.book_kind)
         texts = ((values.get(c.key, ""), c.width) for c in shown)
         sheet.row_dimensions[excel_row].height = row_height(texts, FONT_SIZE)
     last_row = count + 1 + options.spare_rows
