@@ -125,6 +125,9 @@ def test_a_new_activity_from_a_return_to_the_plan(master_bwp2: Path, tmp_path: P
     assert decisions["Activity / project"] == "rejected: the wording was agreed at SOMTC"  # listed, with its reason
     assert shown["A.1.1-01"]["indicators"] == "Number of studies"  # the accepted edit, applied
     assert "applied" in decisions["Potential indicators"]
+    # the master as applied validates clean: the new activity and the accepted edit are its plan now
+    mastered = [f for f in validate_file(master) if f.code in ("ROW_203", "ROW_204")]
+    assert mastered == [], [(f.code, f.cell) for f in mastered]
     # applying again changes nothing
     again = CliRunner().invoke(app, ["proposals", "apply", str(master)])
     assert "no accepted proposal" in again.output

@@ -29,8 +29,7 @@ from xlsx_tools.merge.log_writer import write_log_sheet
 from xlsx_tools.merge.model import Consolidation, MasterState
 from xlsx_tools.merge.proposals import PlanChanges
 from xlsx_tools.merge.record_digest import RECORDS_FIELD, check_records, written_records
-from xlsx_tools.plan.context import PlanContext, plan_context, row_from_cells, with_added_rows
-from xlsx_tools.plan.model import PlanRow
+from xlsx_tools.plan.context import PlanContext, as_the_master_shows, plan_context
 from xlsx_tools.workbook.atomic import new_temp, read_only, real_path, save_atomically, stale_temps
 from xlsx_tools.workbook.cell_text import excel_text
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, identity_from_rows
@@ -160,8 +159,7 @@ def _read_state(
     """The master's state, where each row is, its columns, and its plan: the shipped plan with the rows the master
     holds beyond it (accepted new activities), which the merge then matches like any other."""
     layout = context.sheet
-    added: dict[str, list[PlanRow]] = {}
-    amended: dict[str, PlanRow] = {}
+    shown: dict[str, list[dict[str, str]]] = {}  # pillar sheet → the id and plan texts of each row
     cells: dict[str, dict[str, str]] = {}
     places: dict[str, tuple[str, int]] = {}
     columns: dict[str, dict[str, int]] = {}
@@ -189,14 +187,11 @@ def _read_state(
                 for c in layout.plan_text_columns
                 if c.key in positions and positions[c.key] < len(values)
             }
-            if row_id not in context.rows_by_id:
-                added.setdefault(pillar.sheet_name, []).append(row_from_cells(layout, texts))
-            elif any(texts.get(k, "") != v for k, v in context.plan_texts[row_id].items()):
-                amended[row_id] = row_from_cells(layout, texts)  # an accepted edit of plan text
+            shown.setdefault(pillar.sheet_name, []).append(texts)
             cells[row_id] = {
                 key: _text(values[positions[key]]) if positions[key] < len(values) else "" for key in reporting
             }
-    context = with_added_rows(context, added, amended)
+    context = as_the_master_shows(context, shown)  # accepted new activities and edits of plan text
     state = MasterState(
         plan_id=context.plan.id,
         plan_version=context.plan.version,

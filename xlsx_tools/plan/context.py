@@ -9,7 +9,7 @@ process and plan, and is read-only once made.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -168,6 +168,24 @@ def with_added_rows(
     return dataclasses.replace(
         context, plan=plan, rows_by_id=rows_by_id, tables=PlanTables(context.sheet, context.references, rows_by_id)
     )
+
+
+def as_the_master_shows(context: PlanContext, sheets: Mapping[str, Iterable[Mapping[str, str]]]) -> PlanContext:
+    """`context` with the plan as a master shows it (`with_added_rows`): `sheets` gives, per pillar sheet, the id
+    and plan texts (by layout key) of each of its rows; a row whose id the shipped plan lacks is an added activity,
+    a row whose plan text differs an accepted edit. The merge and `tipwp validate` of a master both read it so."""
+    added: dict[str, list[PlanRow]] = {}
+    amended: dict[str, PlanRow] = {}
+    for sheet_name, rows in sheets.items():
+        for texts in rows:
+            row_id = texts.get("row_id", "")
+            if not row_id:
+                continue
+            if row_id not in context.rows_by_id:
+                added.setdefault(sheet_name, []).append(row_from_cells(context.sheet, texts))
+            elif any(texts.get(k, "") != v for k, v in context.plan_texts[row_id].items()):
+                amended[row_id] = row_from_cells(context.sheet, texts)
+    return with_added_rows(context, added, amended)
 
 
 def row_from_cells(sheet: SheetLayout, cells: Mapping[str, str]) -> PlanRow:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from xlsx_tools.findings import Finding
-from xlsx_tools.plan.context import plan_context
+from xlsx_tools.plan.context import PlanContext, as_the_master_shows, plan_context
 from xlsx_tools.plan.periods import Period
 from xlsx_tools.sheet_names import RECORD_SHEETS
 from xlsx_tools.validate.dates import after_period
@@ -25,7 +25,7 @@ from xlsx_tools.workbook.identity import (
 from xlsx_tools.workbook.reader import Marks, SheetData, Value, WorkbookData, read_workbook
 from xlsx_tools.workbook.safety import inspect_file
 from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letter, column_letters
-from xlsx_tools.workbook.values import UnreadableWorkbook
+from xlsx_tools.workbook.values import UnreadableWorkbook, value_text
 
 OUR_SHEETS = {IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET}
 
@@ -68,6 +68,9 @@ def validate_book(
     except ValueError:
         findings.append(Finding("BOOK_108", file=name, detail=f"unknown plan id {plan_id!r}"))
         run = _run_of(default_plan, runs)
+    if book.identity.get("kind") == "master":  # its plan as it shows it: accepted new activities and edits
+        shown = as_the_master_shows(run.context, _plan_texts(book, run.context))
+        run = run if shown is run.context else ValidationRun(shown)
     context = run.context
     expected = {p.sheet_name for p in context.plan.pillars}
     seen_ids: dict[str, str] = {}
@@ -85,6 +88,22 @@ def validate_book(
         if sheet_name not in expected and sheet_name not in ours and not sheet_name.startswith("_"):
             findings.append(Finding("BOOK_103", file=name, sheet=sheet_name))
     return findings
+
+
+def _plan_texts(book: WorkbookData, context: PlanContext) -> dict[str, list[dict[str, str]]]:
+    """Pillar sheet → the id and plan texts (by layout key) of each of its rows, as `as_the_master_shows` reads."""
+    labels = context.sheet.keys_by_label
+    wanted = {c.key for c in context.sheet.plan_text_columns}
+    out: dict[str, list[dict[str, str]]] = {}
+    for pillar in context.plan.pillars:
+        sheet = book.sheets.get(pillar.sheet_name)
+        if sheet is None:
+            continue
+        index = {labels[h]: i for i, h in enumerate(sheet.headers) if labels.get(h) in wanted}
+        out[pillar.sheet_name] = [
+            {key: value_text(values[i]) for key, i in index.items() if i < len(values)} for _, values in sheet.values
+        ]
+    return out
 
 
 def _run_of(plan_id: str, runs: dict[str, ValidationRun]) -> ValidationRun:
