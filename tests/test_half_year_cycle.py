@@ -4,8 +4,10 @@ period -> issue again, with SOMTC (coordinating) and ACWC (supporting) on one ro
 
     2026-H1  issue (due 2026-07-31); SOMTC returns on time; ACWC fills its return but sends it late
     2026-H2  period; issue (grey columns: SOMTC's H1 values); ACWC's H1 return arrives: merged into 2026-H1;
-             both return for 2026-H2; merge
-    2027-H1  period (the H1 conflict stays listed); issue (grey columns: H2's combined values); SOMTC returns; merge
+             both return for 2026-H2, ACWC proposing a new activity in a spare row; merge; the secretariat types
+             "Accepted" on the Proposals sheet in LibreOffice and runs `tipwp proposals apply`
+    2027-H1  period (the H1 conflict stays listed); issue (grey columns: H2's combined values; ACWC's template
+             holds the new activity); SOMTC returns, ACWC reports on the new activity; merge
 
 Each step is a method of `Cycle`, so a test can add its own step (a proposal, say) between them; the state after
 every step is kept in `Cycle.seen` and checked cell by cell below.
@@ -26,7 +28,7 @@ from tests.helpers import letter
 from tests.returns_kit import logs, master_values, row_places
 from xlsx_tools.matrix.run import build_matrix
 from xlsx_tools.merge.last_period import issue_returns
-from xlsx_tools.merge.run import MergeOptions, MergeResult, merge_returns, open_new_period
+from xlsx_tools.merge.run import MergeOptions, MergeResult, apply_proposals, merge_returns, open_new_period
 from xlsx_tools.validate.run import validate_files
 from xlsx_tools.workbook.identity import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
@@ -35,6 +37,8 @@ pytestmark = pytest.mark.slow  # three LibreOffice sessions: about a minute
 
 FILL = Path(__file__).resolve().parent / "lo_fill.py"
 ROW = "A.1.1-01"  # coordinated by SOMTC, supported by ACWC (and SOM-ED, which is not issued a template here)
+NEW = "Regional study on online recruitment of victims"  # ACWC's proposal (item 3)
+NEW_ROW = "A.1.1-06"  # the Row ID it gets: A.1.1 has five activities in the plan
 BODIES = ("SOMTC", "ACWC")
 CHOICE = {"Not started": 0, "Concept note / seeking funding": 1, "Ongoing": 2, "Completed": 3, "Postponed": 4}
 
@@ -56,30 +60,57 @@ class Cycle:
         self.issued[period] = {t.asb: t.path for t in issued}
         return self.issued[period]
 
-    def fill(self, period: str, entries: dict[str, dict[str, str]]) -> dict[str, Path]:
-        """Each body's entries for ROW, typed and chosen in LibreOffice, saved by it; one soffice session."""
+    def fill(
+        self, period: str, entries: dict[str, dict[str, str]], rows: dict[str, dict[str, dict[str, str]]] | None = None
+    ) -> dict[str, Path]:
+        """Each body's entries for ROW (and, in `rows`, for other rows by Row ID, or "spare" for the first empty row
+        below the body's A. Prevention rows), typed and chosen in LibreOffice, saved by it; one soffice session."""
         jobs = []
         for asb, values in entries.items():
             template = self.issued[period][asb]
-            sheet, excel_row, _ = row_places(openpyxl.load_workbook(template))[ROW]
+            places = row_places(openpyxl.load_workbook(template))
+            last = max(r for s, r, _ in places.values() if s == "A. Prevention")
             edits: list[dict[str, Any]] = []
-            for key, value in values.items():
-                cell = f"{letter(key)}{excel_row}"
-                edit: dict[str, Any] = {"choose": CHOICE[value]} if key == "status" else {"type": value}
-                edits.append({"sheet": sheet, "cell": cell, **edit})
+            for row_id, row_values in {ROW: values, **(rows or {}).get(asb, {})}.items():
+                sheet, excel_row = ("A. Prevention", last + 1) if row_id == "spare" else places[row_id][:2]
+                for key, value in row_values.items():
+                    cell = f"{letter(key)}{excel_row}"
+                    edit: dict[str, Any] = {"choose": CHOICE[value]} if key == "status" else {"type": value}
+                    edits.append({"sheet": sheet, "cell": cell, **edit})
             output = self.folder / "back" / period / template.name
             output.parent.mkdir(parents=True, exist_ok=True)
             jobs.append({"input": str(template), "output": str(output), "edits": edits})
-        spec = self.folder / f"fill-{period}.json"
+        self._libreoffice(f"fill-{period}", jobs)
+        self.returned.setdefault(period, {}).update(
+            {asb: Path(job["output"]) for asb, job in zip(entries, jobs, strict=True)}
+        )
+        return self.returned[period]
+
+    def decide(self, decision: str) -> None:
+        """The secretariat types `decision` in the Decision cell of the first proposal, in LibreOffice."""
+        sheet = openpyxl.load_workbook(self.master)["Proposals"]
+        column = [c.value for c in sheet[1]].index("Decision") + 1
+        cell = f"{openpyxl.utils.get_column_letter(column)}2"
+        decided = self.folder / "decided.xlsx"
+        self._libreoffice(
+            "decide",
+            [
+                {
+                    "input": str(self.master),
+                    "output": str(decided),
+                    "edits": [{"sheet": "Proposals", "cell": cell, "type": decision}],
+                }
+            ],
+        )
+        decided.replace(self.master)
+
+    def _libreoffice(self, name: str, jobs: list[dict[str, Any]]) -> None:
+        spec = self.folder / f"{name}.json"
         spec.write_text(json.dumps(jobs), encoding="utf-8")
         run = subprocess.run(
             ["/usr/bin/python3", str(FILL), str(spec)], capture_output=True, text=True, timeout=600, check=False
         )
         assert run.returncode == 0, run.stderr
-        self.returned.setdefault(period, {}).update(
-            {asb: Path(job["output"]) for asb, job in zip(entries, jobs, strict=True)}
-        )
-        return self.returned[period]
 
     def validate(self, period: str, *asbs: str) -> None:
         report = validate_files([self.returned[period][asb] for asb in asbs])
@@ -144,18 +175,27 @@ def cycle(tmp_path_factory: pytest.TempPathFactory, soffice: str) -> Cycle:
             "SOMTC": {"status": "Completed", "progress": "Guidelines adopted.", "event_dates": "3 September 2026"},
             "ACWC": {"progress": "Translated the guidelines.", "resource_needs": "Interpreters"},
         },
+        rows={"ACWC": {"spare": {"type_code": "A.1.1", "activity": NEW, "status": "Ongoing"}}},
     )
     c.validate("2026-H2", "SOMTC", "ACWC")
     c.merge("2026-H2", "SOMTC", "ACWC", received="2027-01-15")
     c.observe("2026-H2 merged")
+    c.decide("Accepted")
+    applied, changes = apply_proposals(c.master)
+    assert applied.written and len(changes.new_rows) == 1
+    c.seen["proposals applied"] = logs(c.master)["Proposals"]
     # 2027-H1
     c.open("2027-H1")
     c.observe("2027-H1 opened")
     c.issue("2027-H1", due="2027-07-31")
     c.seen["grey 2027-H1"] = {asb: _grey(path) for asb, path in c.issued["2027-H1"].items()}
-    c.fill("2027-H1", {"SOMTC": {"status": "Ongoing", "progress": "Monitoring the guidelines."}})
-    c.validate("2027-H1", "SOMTC")
-    c.merge("2027-H1", "SOMTC", received="2027-07-10")
+    c.fill(
+        "2027-H1",
+        {"SOMTC": {"status": "Ongoing", "progress": "Monitoring the guidelines."}, "ACWC": {}},
+        rows={"ACWC": {NEW_ROW: {"status": "Completed", "progress": "Study published.", "event_dates": "2 May 2027"}}},
+    )
+    c.validate("2027-H1", "SOMTC", "ACWC")
+    c.merge("2027-H1", "SOMTC", "ACWC", received="2027-07-10")
     c.observe("2027-H1 merged")
     return c
 
@@ -197,6 +237,20 @@ def test_the_second_period_combines_the_narratives_and_has_no_conflict_of_its_ow
     assert [c["period"] for c in cycle.seen["2026-H2 merged"]["conflicts"]] == ["2026-H1"]
 
 
+def test_a_proposed_activity_is_accepted_issued_reported_and_in_the_matrix(cycle: Cycle) -> None:
+    """Item 3: ACWC's new activity, typed in a spare row, is one Proposals row; accepted in LibreOffice and applied,
+    it is plan row A.1.1-06 coordinated by ACWC, issued in ACWC's next template and merged like any row."""
+    proposals = cycle.seen["proposals applied"]
+    assert [(p["asb"], p["kind"], p["period"]) for p in proposals] == [("ACWC", "new activity", "2026-H2")]
+    assert f"Activity / project: {NEW}" in proposals[0]["proposed"]
+    assert proposals[0]["decision"].startswith("Accepted (applied ") and NEW_ROW in proposals[0]["decision"]
+    assert NEW_ROW in row_places(openpyxl.load_workbook(cycle.issued["2027-H1"]["ACWC"]))
+    assert NEW_ROW not in row_places(openpyxl.load_workbook(cycle.issued["2027-H1"]["SOMTC"]))
+    cells = master_values(cycle.master)[NEW_ROW]
+    assert (cells["activity"], cells["type_code"], cells["coordinating_asb"]) == (NEW, "A.1.1", "ACWC")
+    assert (cells["status"], cells["progress"], cells["reporting_asb"]) == ("Completed", "Study published.", "ACWC")
+
+
 def test_opening_the_third_period_keeps_the_undecided_conflict(cycle: Cycle) -> None:
     conflicts = cycle.seen["2027-H1 opened"]["conflicts"]
     assert [(c["period"], c["row_id"], c["field"], c["decision"]) for c in conflicts] == [
@@ -229,6 +283,12 @@ def test_the_master_and_its_history_at_the_end(cycle: Cycle) -> None:
         ("2027-H1", "SOMTC", "Status", "Ongoing", "current"),
         ("2027-H1", "SOMTC", "Progress narrative", "Monitoring the guidelines.", "current"),
     }
+    new = {(h["period"], h["asb"], h["field"], h["value"]) for h in history if h["row_id"] == NEW_ROW}
+    assert new == {
+        ("2027-H1", "ACWC", "Status", "Completed"),
+        ("2027-H1", "ACWC", "Progress narrative", "Study published."),
+        ("2027-H1", "ACWC", "Dates of events held", "2 May 2027"),
+    }
     audit = [(a["asb"], a["period"], a["received"]) for a in logs(cycle.master)["Audit"]]
     assert audit == [
         ("SOMTC", "2026-H1", "2026-07-20"),
@@ -236,6 +296,7 @@ def test_the_master_and_its_history_at_the_end(cycle: Cycle) -> None:
         ("SOMTC", "2026-H2", "2027-01-15"),
         ("ACWC", "2026-H2", "2027-01-15"),
         ("SOMTC", "2027-H1", "2027-07-10"),
+        ("ACWC", "2027-H1", "2027-07-10"),
     ]
 
 
@@ -250,6 +311,10 @@ def test_the_matrix_shows_every_period_cell_by_cell(cycle: Cycle) -> None:
         "2026-H2": "Completed",
         "2027-H1": "Ongoing",
     }
+    added = next(r for r in sheet.iter_rows(min_row=3) if r[0].value == NEW_ROW)  # item 3: the accepted activity
+    # applied while 2026-H2 was open: a plan row then, with no report for it (the proposal's own values stay on
+    # the Proposals sheet)
+    assert (added[header.index("2026-H2")].value, added[header.index("2027-H1")].value) == ("No report", "Completed")
     notes = {p: c.comment.text if c.comment else "" for p, c in by_period.items()}
     assert "SOMTC: Drafted the regional guidelines.\nACWC: Held a workshop on child victims." in notes["2026-H1"]
     assert "SOMTC: Guidelines adopted.\nACWC: Translated the guidelines." in notes["2026-H2"]

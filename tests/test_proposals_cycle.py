@@ -136,6 +136,8 @@ def test_a_new_activity_from_a_return_to_the_plan(master_bwp2: Path, tmp_path: P
     nxt = issue(master, tmp_path / "next", asbs=("ACWC",))["ACWC"]
     assert "A.1.1-06" in row_places(openpyxl.load_workbook(nxt))
     fill(nxt, {"A.1.1-06": {"status": "Completed", "progress": "Study published.", "event_dates": "3 July 2026"}})
+    errors = [(f.code, f.cell) for f in validate_file(nxt) if f.severity.value == "error"]
+    assert errors == []  # the body's own check: the new activity is a plan row of the return it was issued
     merged = merge_returns(master, [nxt])
     assert merged.written and [f for f in merged.report.findings if f.code == "MERGE_508"] == []
     assert master_values(master)["A.1.1-06"]["status"] == "Completed"

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from xlsx_tools.findings import Finding
+from xlsx_tools.plan.cells import fingerprint
 from xlsx_tools.plan.context import PlanContext, as_the_master_shows, plan_context
 from xlsx_tools.plan.periods import Period
+from xlsx_tools.returns.manifest import MANIFEST_SHEET, read_manifest
 from xlsx_tools.sheet_names import RECORD_SHEETS
 from xlsx_tools.validate.dates import after_period
 from xlsx_tools.validate.rule_pass import display, rule_errors
@@ -68,7 +70,8 @@ def validate_book(
     except ValueError:
         findings.append(Finding("BOOK_108", file=name, detail=f"unknown plan id {plan_id!r}"))
         run = _run_of(default_plan, runs)
-    if book.identity.get("kind") == "master":  # its plan as it shows it: accepted new activities and edits
+    if book.identity.get("kind") in ("master", "return"):  # the plan as the master shows it, or showed it when
+        # the return was issued: accepted new activities and edits of plan text are plan rows there
         shown = as_the_master_shows(run.context, _plan_texts(book, run.context))
         run = run if shown is run.context else ValidationRun(shown)
     context = run.context
@@ -91,18 +94,26 @@ def validate_book(
 
 
 def _plan_texts(book: WorkbookData, context: PlanContext) -> dict[str, list[dict[str, str]]]:
-    """Pillar sheet → the id and plan texts (by layout key) of each of its rows, as `as_the_master_shows` reads."""
+    """Pillar sheet → the id and plan texts (by layout key) of each of its rows, as `as_the_master_shows` reads: of
+    a master every row; of a return only the rows its manifest lists with the plan text it was issued with (a row a
+    body retyped is not the plan: its edit is reported, ROW_204)."""
     labels = context.sheet.keys_by_label
     wanted = {c.key for c in context.sheet.plan_text_columns}
+    is_return = book.identity.get("kind") == "return"
+    manifest = read_manifest(book.sheets.get(MANIFEST_SHEET)) if is_return else None
     out: dict[str, list[dict[str, str]]] = {}
     for pillar in context.plan.pillars:
         sheet = book.sheets.get(pillar.sheet_name)
         if sheet is None:
             continue
         index = {labels[h]: i for i, h in enumerate(sheet.headers) if labels.get(h) in wanted}
-        out[pillar.sheet_name] = [
+        rows = [
             {key: value_text(values[i]) for key, i in index.items() if i < len(values)} for _, values in sheet.values
         ]
+        if is_return:
+            issued = manifest.rows if manifest else {}
+            rows = [r for r in rows if issued.get(r.get("row_id", ""), ("", ""))[1] == fingerprint(context.sheet, r)]
+        out[pillar.sheet_name] = rows
     return out
 
 
