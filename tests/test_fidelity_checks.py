@@ -136,7 +136,7 @@ RULE_BREAKS: dict[str, tuple[str, str, str, str, str]] = {
                                       "'B. Protection'!$D:$H"),
     "filter name not hidden": ("FILTER_NAME", "master-bwp2", WORKBOOK, r'localSheetId="1" hidden="1"',
                                'localSheetId="1"'),
-    "filter name off the filter": ("FILTER_NAME", "master-bwp2", WORKBOOK, r"'A. Prevention'!\$A\$1:\$AA\$\d+",
+    "filter name off the filter": ("FILTER_NAME", "master-bwp2", WORKBOOK, r"'A. Prevention'!\$A\$1:\$[A-Z]+\$\d+",
                                    "'A. Prevention'!$A$1:$C$3"),
     "dropdown stored with =": ("LIST_EQUALS", "template", SHEET, r"<formula1>ASB_LIST</formula1>",
                                "<formula1>=ASB_LIST</formula1>"),

@@ -180,10 +180,10 @@ def test_plan_columns_locked_reporting_columns_unlocked(
     probed: dict[str, Any], columns: dict[str, tuple[str, Column]], spare_row: int
 ) -> None:
     roles = {column.role for _, column in columns.values()}
-    assert roles == {"id", "plan", "previous", "reporting"}
+    assert roles == {"id", "plan", "previous", "reporting", "check"}
     for header, (_, column) in columns.items():
         cell = _cell(probed, columns, header)
-        if column.role in ("plan", "id", "previous"):
+        if column.role in ("plan", "id", "previous", "check"):
             assert cell["locked"] is True, f"{header} (row 2) should be locked"
         else:
             assert cell["locked"] is False, f"{header} (row 2) should be editable"

@@ -32,7 +32,7 @@ from xlsx_tools.merge.record_digest import RECORDS_FIELD, check_records, written
 from xlsx_tools.plan.context import PlanContext, as_the_master_shows, plan_context
 from xlsx_tools.workbook.atomic import new_temp, read_only, real_path, save_atomically, stale_temps
 from xlsx_tools.workbook.cell_text import excel_text
-from xlsx_tools.workbook.identity import IDENTITY_SHEET, identity_from_rows
+from xlsx_tools.workbook.identity import IDENTITY_SHEET, PLAN_ROWS_FIELD, applied_rows, identity_from_rows
 from xlsx_tools.workbook.period_names import name_period
 from xlsx_tools.workbook.reader import normalise
 from xlsx_tools.workbook.safety import inspect_file
@@ -255,6 +255,10 @@ def apply_plan_changes(master: OpenMaster, changes: PlanChanges) -> None:
     """Write accepted proposals into the loaded workbook (not saved): each new activity in the first empty row
     below its pillar sheet's plan rows, styled and locked like the row above it; each edit in its plan cell."""
     book = master.book
+    applied = applied_rows(master.identity) | {cells["row_id"] for _, cells in changes.new_rows}
+    applied |= {row_id for row_id, _, _ in changes.edits}
+    if applied != applied_rows(master.identity):
+        _set_identity(book[IDENTITY_SHEET], PLAN_ROWS_FIELD, "; ".join(sorted(applied)))
     for sheet_name, cells in changes.new_rows:
         sheet = book[sheet_name]
         columns = master.columns[sheet_name]

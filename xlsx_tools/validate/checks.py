@@ -22,6 +22,7 @@ from xlsx_tools.workbook.identity import (
     IDENTITY_SHEET,
     INSTRUCTIONS_SHEET,
     LISTS_SHEET,
+    applied_rows,
     missing_keys,
 )
 from xlsx_tools.workbook.reader import Marks, SheetData, Value, WorkbookData, read_workbook
@@ -95,8 +96,9 @@ def validate_book(
 
 def _plan_texts(book: WorkbookData, context: PlanContext) -> dict[str, list[dict[str, str]]]:
     """Pillar sheet → the id and plan texts (by layout key) of each of its rows, as `as_the_master_shows` reads: of
-    a master every row; of a return only the rows its manifest lists with the plan text it was issued with (a row a
-    body retyped is not the plan: its edit is reported, ROW_204)."""
+    a master the rows accepted proposals made or changed (its identity lists them: a row added or retyped by hand is
+    reported, ROW_203, ROW_204); of a return the rows its manifest lists with the plan text it was issued with (a
+    row a body retyped is not the plan: its edit is reported)."""
     labels = context.sheet.keys_by_label
     wanted = {c.key for c in context.sheet.plan_text_columns}
     is_return = book.identity.get("kind") == "return"
@@ -113,6 +115,9 @@ def _plan_texts(book: WorkbookData, context: PlanContext) -> dict[str, list[dict
         if is_return:
             issued = manifest.rows if manifest else {}
             rows = [r for r in rows if issued.get(r.get("row_id", ""), ("", ""))[1] == fingerprint(context.sheet, r)]
+        else:
+            applied = applied_rows(book.identity)
+            rows = [r for r in rows if r.get("row_id", "") in applied]
         out[pillar.sheet_name] = rows
     return out
 

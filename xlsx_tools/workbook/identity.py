@@ -24,12 +24,22 @@ __all__ = [
     "IDENTITY_SHEET",
     "INSTRUCTIONS_SHEET",
     "LISTS_SHEET",
+    "PLAN_ROWS_FIELD",
     "REQUIRED_KEYS",
+    "applied_rows",
     "identity_from_rows",
     "missing_keys",
     "read_identity",
 ]
 REQUIRED_KEYS = ("kind", "plan_id", "layout_version")
+# a master's rows whose plan text accepted proposals made (new activities, edits), "; "-separated: validating the
+# master takes them as its plan, while a row added or retyped by hand is still reported (ROW_203, ROW_204)
+PLAN_ROWS_FIELD = "plan_rows_applied"
+
+
+def applied_rows(identity: Mapping[str, str]) -> set[str]:
+    """The Row IDs `PLAN_ROWS_FIELD` lists."""
+    return {part.strip() for part in identity.get(PLAN_ROWS_FIELD, "").split(";") if part.strip()}
 
 
 def read_identity(sheet: Any) -> dict[str, str]:
