@@ -8,6 +8,7 @@ so values follow the activity they were typed beside. Values whose cells failed 
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field, replace
 
 from xlsx_tools.findings import Finding, Severity
@@ -239,7 +240,7 @@ def _sorted_apart(submission: Submission, record: Record, row_id: str, context: 
     if not check or check == row_id:
         return ""
     activity = context.plan_texts.get(check, {}).get(context.sheet.match_on[-1], "") if context.sheet.match_on else ""
-    typed_for = f"{check} ({activity[:60]})" if activity else check
+    typed_for = f"{check} ({textwrap.shorten(activity, 60, placeholder=' …')})" if activity else check
     where = f"row {record.excel_row}" + (f" ({row_id})" if row_id else " (a spare row)")
     detail = f"{where} holds the orange cells issued beside {typed_for}: the columns to fill were sorted on their own"
     status = context.sheet.value_columns[0].key if context.sheet.value_columns else key

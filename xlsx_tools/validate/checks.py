@@ -71,8 +71,9 @@ def validate_book(
     except ValueError:
         findings.append(Finding("BOOK_108", file=name, detail=f"unknown plan id {plan_id!r}"))
         run = _run_of(default_plan, runs)
-    if book.identity.get("kind") in ("master", "return"):  # the plan as the master shows it, or showed it when
-        # the return was issued: accepted new activities and edits of plan text are plan rows there
+    if not plan_checked and book.identity.get("kind") in ("master", "return"):  # the plan as the master shows it,
+        # or showed it when the return was issued: accepted new activities and edits of plan text are plan rows there
+        # (a merge hands over the master's own run, which has them)
         shown = as_the_master_shows(run.context, _plan_texts(book, run.context))
         run = run if shown is run.context else ValidationRun(shown)
     context = run.context
