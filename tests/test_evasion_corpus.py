@@ -238,7 +238,7 @@ def test_the_byte_search_and_the_parser_agree_on_every_spelling(
 
 def test_the_files_we_and_libreoffice_write_take_the_byte_search(issued: tuple[Path, dict[str, Path]]) -> None:
     """Every worksheet of a master and of a return (openpyxl's spelling) is measured by the byte search, which
-    is what keeps a large History cheap to open; LibreOffice's spelling is covered by the cycle tests' files."""
+    is what keeps a large History cheap to open; LibreOffice's files are checked in tests/test_return_words.py."""
     from xlsx_tools.workbook.sheet_xml import _parsed_extent, _plain_extent
 
     master, templates = issued

@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -27,6 +28,7 @@ from xlsx_tools.merge.master_book import open_master
 from xlsx_tools.merge.run import merge_returns
 from xlsx_tools.validate.checks import validate_file
 from xlsx_tools.validate.dates import parse_dates
+from xlsx_tools.workbook.sheet_xml import _parsed_extent, _plain_extent
 
 ROWS = ("A.1.1-01", "A.1.1-02", "A.1.1-03", "A.1.1-04")  # in SOMTC's return
 FILL = Path(__file__).resolve().parent / "lo_fill.py"
@@ -102,6 +104,9 @@ def test_orange_cells_sorted_in_libreoffice_are_refused_or_held_back(
     assert run.returncode == 0, run.stderr
     outcomes = [next(iter(job["written"].values())) for job in json.loads(run.stdout)["jobs"]]
     assert outcomes == ["refused", "sorted"]
+    with zipfile.ZipFile(tmp_path / "protected.xlsx") as saved:  # LibreOffice spells its tags plainly too: the
+        parts = [saved.read(n) for n in saved.namelist() if n.startswith("xl/worksheets/sheet")]  # byte search
+    assert parts and all(_plain_extent(part) == _parsed_extent(part) for part in parts)  # measures its files
 
     result = merge_returns(master, [tmp_path / "unprotected.xlsx"])
     moved = {f.row_id: f for f in result.report.findings if f.code == "ROW_211"}
