@@ -129,6 +129,13 @@ def test_the_dates_prompt_gives_an_example_inside_the_plan(cycle: tuple[Path, Pa
     assert parse_dates(example) == [(dt.date(2026, 6, 6), dt.date(2026, 6, 6))]
 
 
+def test_the_master_instructions_give_a_date_inside_the_plan(master_bwp2: Path) -> None:
+    """The master's Instructions said "6 June 2017" for the 2.0 plan (2023-2028) too: its example is the plan's."""
+    texts = [str(c.value) for c in openpyxl.load_workbook(master_bwp2)["Instructions"]["A"] if c.value]
+    line = next(t for t in texts if t.startswith("5. Dates of events held"))
+    assert "6 June 2023" in line and "2017" not in line
+
+
 def test_dates_as_people_write_them(cycle: tuple[Path, Path]) -> None:
     assert parse_dates("3 & 4 September 2026") == [(dt.date(2026, 9, 3),) * 2, (dt.date(2026, 9, 4),) * 2]
     assert parse_dates("3-4 Sept 2026 (Bangkok)") == [(dt.date(2026, 9, 3), dt.date(2026, 9, 4))]
