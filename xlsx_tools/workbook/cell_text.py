@@ -16,16 +16,14 @@ import re
 from typing import Any
 
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
-_AS_BREAK = frozenset("\x0b\x0c")
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
 _INVISIBLE = re.compile(r"[\u200b\u2060\ufeff]")  # zero-width space, word joiner, byte order mark
 
 
 def _replacement(match: re.Match[str]) -> str:
     char = match.group()
-    if char in _AS_BREAK:
+    if char in "\x0b\x0c":  # vertical tab, form feed
         return "\n"
-    return "\ufffd" if _SURROGATES.fullmatch(char) else ""
+    return "\ufffd" if char >= "\ud800" else ""  # a lone surrogate; the other control characters are left out
 
 
 def excel_text(text: str) -> str:
@@ -38,10 +36,6 @@ def excel_text(text: str) -> str:
 def excel_value(value: Any) -> Any:
     """A value to write with openpyxl: text through `excel_text`, anything else as it is."""
     return excel_text(value) if isinstance(value, str) else value
-
-
-def has_illegal(text: str) -> bool:
-    return _ILLEGAL.search(text) is not None
 
 
 def visible_text(text: str) -> str:

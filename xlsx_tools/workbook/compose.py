@@ -13,9 +13,9 @@ from xlsx_tools import __version__
 from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET
 from xlsx_tools.workbook.instructions import write_instructions
-from xlsx_tools.workbook.lists import list_notes, write_lists
-from xlsx_tools.workbook.period_names import master_header
+from xlsx_tools.workbook.lists import write_lists
 from xlsx_tools.workbook.pillar_sheet import FONT_NAME, FONT_SIZE, SheetOptions, write_pillar_sheet
+from xlsx_tools.workbook.styles import use_default_font
 
 
 def compose_workbook(
@@ -31,16 +31,16 @@ def compose_workbook(
     """Return an openpyxl Workbook (not saved) with one pillar sheet per plan pillar, in plan order.
 
     `book_kind` ("master" or "return") decides which columns are hidden (layout.yaml) and how the sheets freeze and
-    print; `header_right` is printed at the right of every page header (e.g. the body and period of a return).
+    print; `header_right` is printed at the right of every page header (e.g. the body and period of a return, or the
+    master's period).
     """
     from openpyxl import Workbook
     from openpyxl.packaging.custom import StringProperty
 
     plan = context.plan
-    if not header_right and identity.get("kind") == "master":
-        header_right = master_header(identity.get("period", ""))
+    year = example_year(context, identity.get("period", ""))
     book = Workbook()
-    _default_font(book)
+    use_default_font(book, FONT_NAME, FONT_SIZE)
     sheet = book.active
     sheet.title = INSTRUCTIONS_SHEET
     write_instructions(sheet, instructions, page_header=plan.short_title, header_right=header_right)
@@ -54,12 +54,11 @@ def compose_workbook(
                 book_kind=book_kind,
                 header_right=header_right,
                 password=password,
-                example_year=example_year(context, identity.get("period", "")),
+                example_year=year,
             ),
         )
-    titles = {name: spec.title for name, spec in context.layout.lists.items()}
-    write_lists(book, context.lists, titles, list_notes(context))
-    write_identity(book, {**base_identity(context), **identity})
+    write_lists(book, context)
+    write_identity(book, context, identity)
     properties = book.properties
     properties.title = plan.title
     properties.subject = subject
@@ -77,21 +76,6 @@ def compose_workbook(
     return book
 
 
-def _default_font(book: Any) -> None:
-    """Make the workbook's default ("Normal") font the sheets' font, before anything is styled.
-
-    Excel and LibreOffice measure column widths in digits of the default font; with the default Calibri 11 and
-    cells in Arial 10 a program lacking Calibri would size the columns with another font than the text. openpyxl
-    has no public setter: font 0 of the style sheet is the default font, and the Normal style refers to it.
-    """
-    from openpyxl.styles import Font
-    from openpyxl.utils.indexed_list import IndexedList
-
-    font = Font(name=FONT_NAME, size=FONT_SIZE, family=2)  # family 2: a sans-serif fallback wherever it is missing
-    book._fonts = IndexedList([font])
-    book._named_styles["Normal"].font = font
-
-
 def example_year(context: PlanContext, period: str) -> str:
     """A year for example dates: the period's (a return for 2026-H2 says 2026), else the plan's first year, so the
     example is one the date rules accept (CELL_341: inside the plan's timeframe)."""
@@ -100,8 +84,9 @@ def example_year(context: PlanContext, period: str) -> str:
     return year if inside else str(context.plan.start.year)
 
 
-def base_identity(context: PlanContext) -> dict[str, str]:
-    return {
+def write_identity(book: Any, context: PlanContext, identity: Mapping[str, str]) -> None:
+    """The very-hidden identity sheet: what every workbook of ours says of itself, then `identity`."""
+    values = {
         "plan_id": context.plan.id,
         "plan_version": context.plan.version,
         "plan_title": context.plan.title,
@@ -109,10 +94,8 @@ def base_identity(context: PlanContext) -> dict[str, str]:
         "tool": "tipwp",
         "tool_version": __version__,
         "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        **identity,
     }
-
-
-def write_identity(book: Any, values: Mapping[str, str]) -> None:
     sheet = book.create_sheet(IDENTITY_SHEET)
     sheet.sheet_state = "veryHidden"
     for row, (key, value) in enumerate(values.items(), start=1):

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,18 +11,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 
-from xlsx_tools.plan.context import plan_context
+from xlsx_tools.plan.context import PlanContext, plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.identity import IDENTITY_SHEET, LISTS_SHEET, read_identity
 from xlsx_tools.workbook.load import load_for_writing
 
 
-def write_lists(
-    book: Any,
-    lists: Mapping[str, tuple[str, ...]],
-    titles: Mapping[str, str],
-    notes: Mapping[str, Mapping[str, str]],
-) -> None:
+def write_lists(book: Any, context: PlanContext) -> None:
     """Create or clear the Lists sheet, write one column per list (plus a note column), define the names."""
     if LISTS_SHEET in book.sheetnames:
         sheet = book[LISTS_SHEET]
@@ -31,10 +25,12 @@ def write_lists(
     else:
         sheet = book.create_sheet(LISTS_SHEET)
     sheet.sheet_state = "hidden"
+    notes = _list_notes(context)
     column = 1
-    for name, values in lists.items():
+    for name, values in context.lists.items():
         letter = get_column_letter(column)
-        header = sheet.cell(row=1, column=column, value=titles.get(name, name))
+        spec = context.layout.lists.get(name)
+        header = sheet.cell(row=1, column=column, value=spec.title if spec else name)
         header.font = Font(bold=True)
         for row, value in enumerate(values, start=2):
             sheet.cell(row=row, column=column, value=value).data_type = "s"
@@ -57,13 +53,12 @@ def refresh_lists(path: Path, out: Path | None = None) -> dict[str, int]:
     book = load_for_writing(path)
     identity = read_identity(book[IDENTITY_SHEET]) if IDENTITY_SHEET in book.sheetnames else {}
     context = plan_context(identity.get("plan_id") or "bwp2")
-    titles = {name: spec.title for name, spec in context.layout.lists.items()}
-    write_lists(book, context.lists, titles, list_notes(context))
+    write_lists(book, context)
     save_atomically(book, out or path)
     return {name: len(values) for name, values in context.lists.items()}
 
 
-def list_notes(context: Any) -> dict[str, dict[str, str]]:
+def _list_notes(context: PlanContext) -> dict[str, dict[str, str]]:
     """Full names beside list values: ASB names, APA paragraph texts (shortened)."""
     notes: dict[str, dict[str, str]] = {}
     for name, spec in context.layout.lists.items():

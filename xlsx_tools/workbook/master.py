@@ -11,6 +11,7 @@ from xlsx_tools.plan.context import plan_context
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.compose import compose_workbook
 from xlsx_tools.workbook.instructions import master_instructions
+from xlsx_tools.workbook.period_names import master_header
 
 
 @dataclass(frozen=True)
@@ -24,23 +25,16 @@ def build_master(out: Path, plan_id: str = "bwp2", period: str = "", password: s
     """Write the master workbook for `plan_id` to `out` (atomically)."""
     context = plan_context(plan_id)
     plan = context.plan
-    sheet_rows: dict[str, list[dict[str, str]]] = {}
-    for pillar in plan.pillars:
-        rows = []
-        for row in pillar.rows:
-            cells = plan_cells(context.sheet, row)
-            if period:
-                cells["reporting_period"] = period
-            rows.append(cells)
-        sheet_rows[pillar.sheet_name] = rows
-    statuses = context.lists.get("STATUS_LIST", ())
+    filled = {"reporting_period": period} if period else {}
+    sheet_rows = {p.sheet_name: [{**plan_cells(context.sheet, row), **filled} for row in p.rows] for p in plan.pillars}
     book = compose_workbook(
         context,
         sheet_rows,
-        master_instructions(plan, statuses, period),
+        master_instructions(plan, context.lists.get("STATUS_LIST", ()), period),
         {"kind": "master", "period": period, KEY_FIELD: new_key()},  # the key of its templates' tokens
         subject=f"{plan.short_title} master workbook",
         password=password,
+        header_right=master_header(period),
     )
     save_atomically(book, out)
     return MasterSummary(

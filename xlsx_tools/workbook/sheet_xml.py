@@ -42,7 +42,6 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 MAX_CELLS = 2_000_000  # a return is a few thousand cells, a master's History a few hundred thousand
-EXCEL_COLUMNS = 16_384
 
 
 class SheetTooLarge(ValueError):

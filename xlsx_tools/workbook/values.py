@@ -12,7 +12,7 @@ must see formulas or errors (the return reader) look at the sheet XML too (xlsx_
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -22,7 +22,6 @@ from python_calamine import CalamineError, CalamineWorkbook
 from xlsx_tools.workbook.safety import Package, inspect_file
 from xlsx_tools.workbook.sheet_xml import SheetXmlError, check_extent, sheet_parts
 
-Row = Sequence[Any]
 # calamine's own errors, and what its conversions raise on values no workbook should hold (a date out of range)
 CALAMINE_ERRORS = (CalamineError, ValueError, OverflowError)
 
