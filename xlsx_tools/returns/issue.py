@@ -51,10 +51,6 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "body"
 
 
-def template_file_name(period: str, asb: str) -> str:
-    return f"{period}_{safe_name(asb)}_return.xlsx"
-
-
 def master_records(book: WorkbookData, context: PlanContext) -> dict[str, list[dict[str, str]]]:
     """Every pillar sheet's rows of the master, keyed by layout column, plan order kept."""
     records: dict[str, list[dict[str, str]]] = {}
@@ -181,7 +177,7 @@ def issue_templates(
     involved: dict[str, list[tuple[str, dict[str, str]]]] = {}
     for sheet_name, rows in records.items():
         for record in rows:
-            coordinating, supporting = bodies_of(context.sheet, record)
+            coordinating, supporting = bodies_of(layout, record)
             for body_name in coordinating | supporting:
                 body = registry.resolve(body_name)
                 if body is not None and body.kind == "body":
@@ -210,7 +206,7 @@ def issue_templates(
                 filled[column.key] = ""
             filled[layout.period_key], filled[layout.body_key] = period, code
             sheet_rows.setdefault(sheet_name, []).append(filled)
-            manifest.append((record["row_id"], sheet_name, fingerprint(context.sheet, record)))
+            manifest.append((record["row_id"], sheet_name, fingerprint(layout, record)))
         identity = {
             "kind": "return",
             "period": period,
@@ -229,10 +225,10 @@ def issue_templates(
             header_right=f"Return of {code} for {period}" + (f", due {due}" if due else ""),
         )
         values = {**identity, "plan_id": context.plan.id, "plan_version": context.plan.version, "master": master.name}
-        token = issue_token(key, values, [entry[0] for entry in manifest])  # binds what was issued
-        write_manifest(workbook, manifest, {**values, TOKEN_FIELD: token})
-        path = out_dir / template_file_name(period, code)
-        save_atomically(workbook, path)
         row_ids = tuple(entry[0] for entry in manifest)
+        token = issue_token(key, values, row_ids)  # binds what was issued
+        write_manifest(workbook, manifest, {**values, TOKEN_FIELD: token})
+        path = out_dir / f"{period}_{safe_name(code)}_return.xlsx"
+        save_atomically(workbook, path)
         written.append(IssuedTemplate(code, path, len(body_rows), template_id, row_ids))
     return written

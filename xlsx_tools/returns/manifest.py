@@ -45,9 +45,8 @@ def read_manifest(sheet: SheetData | None) -> Manifest | None:
     values: dict[str, str] = {}
     rows: dict[str, tuple[str, str]] = {}
     in_table = False
-    lines = [sheet.headers] + [[str(v) for v in values] for _, values in sheet.values]
-    for line in lines:
-        texts = [str(t) for t in line] + ["", "", ""]
+    for line in [sheet.headers] + [[str(v) for v in values] for _, values in sheet.values]:
+        texts = [*line, "", "", ""]
         if texts[0] == "row_id":
             in_table = True
         elif in_table and texts[0]:

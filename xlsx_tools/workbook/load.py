@@ -15,16 +15,7 @@ from pathlib import Path
 from typing import Any
 
 # what openpyxl raises for a damaged or unusual file (and the OS for an unreadable one)
-LOAD_ERRORS: tuple[type[BaseException], ...] = (
-    ValueError,
-    KeyError,
-    TypeError,
-    IndexError,
-    SyntaxError,
-    EOFError,
-    zipfile.BadZipFile,
-    OSError,
-)
+LOAD_ERRORS = (ValueError, KeyError, TypeError, IndexError, SyntaxError, EOFError, zipfile.BadZipFile, OSError)
 
 
 class WorkbookLoadError(ValueError):

@@ -23,11 +23,9 @@ from xlsx_tools.layout.model import Column, SheetLayout
 FONT_NAME = "Arial"  # on every machine (Liberation Sans, its metric twin, where LibreOffice runs without it)
 FONT_SIZE = 10
 PLAN_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-REPORT_HEADER_FILL = PatternFill("solid", fgColor="C65911")
-PREVIOUS_HEADER_FILL = PatternFill("solid", fgColor="767171")
+HEADER_FILLS = {"reporting": PatternFill("solid", fgColor="C65911"), "previous": PatternFill("solid", fgColor="767171")}
 REPORT_CELL_FILL = PatternFill("solid", fgColor="FFF2CC")
 PREVIOUS_CELL_FILL = PatternFill("solid", fgColor="EDEDED")
-HEADER_FILLS = {"reporting": REPORT_HEADER_FILL, "previous": PREVIOUS_HEADER_FILL}
 HEADER_FONT = Font(name=FONT_NAME, size=FONT_SIZE, family=2, bold=True, color="FFFFFF")
 CELL_FONT = Font(name=FONT_NAME, size=FONT_SIZE, family=2)
 PREVIOUS_FONT = Font(name=FONT_NAME, size=FONT_SIZE, family=2, color="3A3838")
@@ -61,8 +59,8 @@ class SheetOptions:
 
 def _write_text(sheet: Any, row: int, column: int, value: str) -> Any:
     """Write text that stays text: a value starting with '=' must not become a formula."""
-    cell = sheet.cell(row=row, column=column, value=value if value != "" else None)
-    if isinstance(value, str) and value:
+    cell = sheet.cell(row=row, column=column, value=value or None)
+    if value:
         cell.data_type = "s"
     return cell
 
@@ -116,8 +114,8 @@ def write_pillar_sheet(
     layout: SheetLayout,
     rows: Iterable[Mapping[str, str]],
     options: SheetOptions,
-) -> int:
-    """Fill `sheet` (an empty openpyxl worksheet); returns the number of data rows written."""
+) -> None:
+    """Fill `sheet` (an empty openpyxl worksheet)."""
     columns = layout.columns
     shown = [c for c in columns if not c.hidden_for(options.book_kind)]
     for index, column in enumerate(columns, start=1):
@@ -165,7 +163,6 @@ def write_pillar_sheet(
     sheet.freeze_panes = f"{get_column_letter(label[1] + 1)}2" if label else "A2"
     _print_setup(sheet, layout, options, label)
     _protect(sheet, options.password, sortable=options.book_kind != "return")
-    return count
 
 
 def _label_columns(layout: SheetLayout, book_kind: str) -> tuple[int, int] | None:

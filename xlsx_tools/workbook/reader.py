@@ -149,8 +149,7 @@ def _sheet_rows(
         place = split_address(address)
         if place:
             by_row.setdefault(place[0], {})[place[1] - 1] = found
-    width = max((len(r) for r in grid), default=0)
-    width = max([width, *(max(c) + 1 for c in by_row.values())]) if by_row else width
+    width = max([*(len(r) for r in grid), *(max(c) + 1 for c in by_row.values())], default=0)
     height = max(len(grid), max(by_row, default=0))
     headers: list[str] = []
     rows: list[tuple[int, list[Value]]] = []

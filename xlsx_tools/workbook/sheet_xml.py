@@ -219,7 +219,7 @@ def _special_cells(data: bytes) -> dict[str, tuple[str, str]]:
             match = _CELL_REF.fullmatch(reference)
             if match:
                 column = _column_number(match.group(1))
-                address = reference or ""
+                address = reference
             else:
                 column += 1
                 address = f"{column_letter(column)}{row_number}"
