@@ -30,7 +30,7 @@ from xlsx_tools.returns.manifest import write_manifest
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.compose import compose_workbook
 from xlsx_tools.workbook.reader import WorkbookData, read_workbook
-from xlsx_tools.workbook.safety import check_file
+from xlsx_tools.workbook.safety import inspect_file
 
 
 class IssueError(ValueError):
@@ -154,11 +154,10 @@ def issue_templates(
 ) -> list[IssuedTemplate]:
     """Write one return template per body into `out_dir`; returns what was written, in body order. `last`: (the
     previous period, row id → reporting column → its value then) for the grey "Last period" columns."""
-
-    problem = check_file(master)
+    problem, package = inspect_file(master)
     if problem:
         raise IssueError(problem.message)
-    book = read_workbook(master)
+    book = read_workbook(master, package)  # the bytes checked, not the file again
     context = plan_context(book.identity.get("plan_id") or "bwp2")
     records = master_records(book, context)
     layout = context.sheet

@@ -41,8 +41,7 @@ class SheetData:
     """One sheet as read: its header row, and the rows below as normalised values.
 
     The values are what validation and the merge read, row by row; the places that want addresses and kinds ask for
-    `rows`. A formula or
-    error cell holds its text among the values ("=A1+1", "#REF!") and is named in `marks`, by row."""
+    `rows`. A formula or error cell holds its text among the values ("=A1+1", "#REF!") and is named in `marks`."""
 
     name: str
     headers: list[str]  # row 1, normalised; "" for blank header cells

@@ -31,6 +31,8 @@ MAX_RATIO = 200  # deflate rarely beats 100:1 on real sheets; bombs reach 1000:1
 # what zipfile raises on a damaged or doctored archive: a bad directory or CRC, a broken deflate/bzip2/LZMA stream,
 # an unsupported method, a truncated part, an undecodable name
 ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, NotImplementedError, ValueError)
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+KEPT_PARTS = ("xl/workbook.xml", WORKBOOK_RELS, "docProps/core.xml")  # for the readers, with the worksheets
 _DOCTYPE = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)  # anywhere: a DOCTYPE may follow a long comment
 _DOCTYPE_BYTES = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -166,7 +168,7 @@ def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding |
                 return Finding("FILE_007", file=name, detail=detail), None
             if not allow_macros and "xl/vbaProject.bin" in names:
                 return Finding("FILE_009", file=name), None
-            targets = _workbook_targets(archive, names)
+            wanted = {*KEPT_PARTS, *_workbook_targets(archive, names)}
             for info in infos:
                 if info.is_dir():
                     continue
@@ -184,7 +186,7 @@ def _zip_finding(path: Path, data: bytes, allow_macros: bool) -> tuple[Finding |
                 if declares_entities(part):
                     detail = f"the part {info.filename} declares a DOCTYPE/ENTITY"
                     return Finding("FILE_008", file=name, detail=detail), None
-                if info.filename in KEPT_PARTS or info.filename.startswith(KEPT_FOLDERS) or info.filename in targets:
+                if info.filename in wanted or info.filename.startswith("xl/worksheets/"):
                     kept[info.filename] = part
     except zipfile.BadZipFile:
         return Finding("FILE_005", file=name, detail="the zip structure is truncated or corrupt"), None
@@ -204,10 +206,6 @@ class Package:
     def sha256(self) -> str:
         """Of the whole file, as it was read for the check."""
         return hashlib.sha256(self.data).hexdigest()
-
-
-KEPT_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml")
-WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 
 
 def part_name(target: str) -> str:
@@ -230,9 +228,6 @@ def _workbook_targets(archive: zipfile.ZipFile, names: set[str]) -> set[str]:
         return {part_name(rel.get("Target", "")) for rel in ET.fromstring(rels)}
     except ET.ParseError:
         return set()  # the readers say so when they parse it
-
-
-KEPT_FOLDERS = ("xl/worksheets/",)
 
 
 _VBA_STREAM = "_VBA_PROJECT".encode("utf-16-le")  # the stream every VBA project's storage holds

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from xml.parsers import expat
 
-from xlsx_tools.workbook.safety import Package, part_name
+from xlsx_tools.workbook.safety import WORKBOOK_RELS, Package, part_name
 
 # byte searches with a literal start (re scans for the literal first) decide whether a sheet needs its XML walked:
 # formulas (<f>, <f t="shared" …/>, <x:f> in a prefixed namespace) and error cells (t="e", or any attribute valued
@@ -156,7 +156,7 @@ class SheetXml:
 def sheet_parts(package: Package) -> dict[str, str]:
     """Sheet name → worksheet part name in the zip, from the workbook part and its relationships."""
     workbook = package.parts.get("xl/workbook.xml")
-    rels = package.parts.get("xl/_rels/workbook.xml.rels")
+    rels = package.parts.get(WORKBOOK_RELS)
     if not workbook or not rels:
         return {}
     return dict(_sheet_parts(workbook, rels))
