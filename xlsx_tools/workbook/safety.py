@@ -59,7 +59,7 @@ def inspect_file(path: Path, allow_macros: bool = False) -> tuple[Finding | None
         return Finding("FILE_005", file=name, detail=f"the file could not be read ({exc})"), None
     head = data[:8]
     if head.startswith(OLE_MAGIC):
-        return _ole_finding(path), None
+        return _ole_finding(path, data), None
     if not head.startswith(ZIP_MAGIC):
         finding = Finding(
             "FILE_006" if path.suffix.lower() in {".csv", ".ods", ".xls", ".fods"} else "FILE_003",
@@ -126,15 +126,13 @@ def read_regular_file(path: Path, limit: int = MAX_UNPACKED_BYTES) -> bytes:
     return data
 
 
-def _ole_finding(path: Path) -> Finding:
+def _ole_finding(path: Path, data: bytes) -> Finding:
     """OLE2 container: either an encrypted OOXML package or a legacy .xls/.doc."""
     import msoffcrypto
     from msoffcrypto.exceptions import FileFormatError, ParseError
 
     try:
-        with path.open("rb") as handle:
-            office = msoffcrypto.OfficeFile(handle)
-            encrypted = office.is_encrypted()
+        encrypted = msoffcrypto.OfficeFile(io.BytesIO(data)).is_encrypted()
     except (FileFormatError, ParseError, OSError, ValueError, struct.error):  # olefile's and msoffcrypto's own
         return Finding("FILE_005", file=str(path), detail="the file is an OLE container that could not be read")
     if encrypted:
