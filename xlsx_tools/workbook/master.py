@@ -37,8 +37,4 @@ def build_master(out: Path, plan_id: str = "bwp2", period: str = "", password: s
         header_right=master_header(period),
     )
     save_atomically(book, out)
-    return MasterSummary(
-        path=Path(out),
-        plan_id=plan.id,
-        sheets={name: len(rows) for name, rows in sheet_rows.items()},
-    )
+    return MasterSummary(path=Path(out), plan_id=plan.id, sheets={name: len(rows) for name, rows in sheet_rows.items()})

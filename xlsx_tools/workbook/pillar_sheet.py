@@ -65,7 +65,8 @@ def _write_text(sheet: Any, row: int, column: int, value: str) -> Any:
     return cell
 
 
-def _validation(column: Column, first_row: int, last_row: int, letter: str, year: str = "") -> DataValidation:
+def _validation(column: Column, last_row: int, letter: str, year: str) -> DataValidation:
+    """The dropdown (or the cell-length limit) and input message of a column's cells from row 2 to `last_row`."""
     if column.list_name:
         validation = DataValidation(
             type="list",
@@ -90,7 +91,7 @@ def _validation(column: Column, first_row: int, last_row: int, letter: str, year
         validation.showInputMessage = True
         validation.promptTitle = column.header[:32]
         validation.prompt = column.prompt.replace("{year}", year)
-    validation.add(f"{letter}{first_row}:{letter}{last_row}")
+    validation.add(f"{letter}2:{letter}{last_row}")
     return validation
 
 
@@ -110,22 +111,18 @@ def _cell_style(cell: Any, column: Column, book_kind: str) -> None:
 
 
 def write_pillar_sheet(
-    sheet: Any,
-    layout: SheetLayout,
-    rows: Iterable[Mapping[str, str]],
-    options: SheetOptions,
+    sheet: Any, layout: SheetLayout, rows: Iterable[Mapping[str, str]], options: SheetOptions
 ) -> None:
     """Fill `sheet` (an empty openpyxl worksheet)."""
     columns = layout.columns
     shown = [c for c in columns if not c.hidden_for(options.book_kind)]
     for index, column in enumerate(columns, start=1):
-        letter = get_column_letter(index)
         cell = sheet.cell(row=1, column=index, value=column.header)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILLS.get(column.role, PLAN_HEADER_FILL)
         cell.alignment = HEADER_ALIGNMENT
         cell.border = BORDER
-        dimension = sheet.column_dimensions[letter]
+        dimension = sheet.column_dimensions[get_column_letter(index)]
         dimension.width = column.width
         dimension.hidden = column.hidden_for(options.book_kind)
     sheet.row_dimensions[1].height = (
@@ -154,11 +151,9 @@ def write_pillar_sheet(
         sheet.row_dimensions[excel_row].height = spare_height
     for index, column in enumerate(columns, start=1):
         if column.role == "reporting" or (column.role == "plan" and column.list_name):
-            letter = get_column_letter(index)
-            sheet.add_data_validation(_validation(column, 2, last_row, letter, options.example_year))
-    last_letter = get_column_letter(len(columns))
+            sheet.add_data_validation(_validation(column, last_row, get_column_letter(index), options.example_year))
     if options.book_kind != "return":  # a return is not sorted: see _protect
-        sheet.auto_filter.ref = f"A1:{last_letter}{max(2, count + 1)}"
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(2, count + 1)}"
     label = _label_columns(layout, options.book_kind)
     sheet.freeze_panes = f"{get_column_letter(label[1] + 1)}2" if label else "A2"
     _print_setup(sheet, layout, options, label)
