@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xlsx_tools.workbook.identity import write_hidden_sheet
 from xlsx_tools.workbook.reader import SheetData
 
 MANIFEST_SHEET = "_manifest"
@@ -24,18 +25,7 @@ class Manifest:
 
 def write_manifest(book: Any, entries: Sequence[tuple[str, str, str]], values: Mapping[str, str]) -> None:
     """Add the manifest sheet to an openpyxl workbook: `values` first, then one entry per issued row."""
-    sheet = book.create_sheet(MANIFEST_SHEET)
-    sheet.sheet_state = "veryHidden"
-    for key, value in values.items():
-        sheet.append([key, value])
-    sheet.append([])
-    sheet.append(["row_id", "sheet", "fingerprint"])
-    for entry in entries:
-        sheet.append(list(entry))
-    for row in sheet.iter_rows():
-        for cell in row:
-            cell.data_type = "s"
-    sheet.protection.sheet = True
+    write_hidden_sheet(book, MANIFEST_SHEET, [*values.items(), (), ("row_id", "sheet", "fingerprint"), *entries])
 
 
 def read_manifest(sheet: SheetData | None) -> Manifest | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from xlsx_tools import __version__
 from xlsx_tools.plan.context import PlanContext
-from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET
+from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET, write_hidden_sheet
 from xlsx_tools.workbook.instructions import write_instructions
 from xlsx_tools.workbook.lists import write_lists
 from xlsx_tools.workbook.pillar_sheet import FONT_NAME, FONT_SIZE, SheetOptions, write_pillar_sheet
@@ -96,9 +96,4 @@ def write_identity(book: Any, context: PlanContext, identity: Mapping[str, str])
         "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         **identity,
     }
-    sheet = book.create_sheet(IDENTITY_SHEET)
-    sheet.sheet_state = "veryHidden"
-    for row, (key, value) in enumerate(values.items(), start=1):
-        sheet.cell(row=row, column=1, value=key)
-        sheet.cell(row=row, column=2, value=str(value)).data_type = "s"
-    sheet.protection.sheet = True
+    write_hidden_sheet(book, IDENTITY_SHEET, [(key, str(value)) for key, value in values.items()])

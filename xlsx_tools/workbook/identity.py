@@ -30,6 +30,7 @@ __all__ = [
     "identity_from_rows",
     "missing_keys",
     "read_identity",
+    "write_hidden_sheet",
 ]
 REQUIRED_KEYS = ("kind", "plan_id", "layout_version")
 # a master's rows whose plan text accepted proposals made (new activities, edits), "; "-separated: validating the
@@ -58,3 +59,15 @@ def identity_from_rows(rows: Iterable[Sequence[Any]]) -> dict[str, str]:
 
 def missing_keys(identity: Mapping[str, str]) -> list[str]:
     return [key for key in REQUIRED_KEYS if not identity.get(key)]
+
+
+def write_hidden_sheet(book: Any, name: str, rows: Iterable[Sequence[str]]) -> None:
+    """Add a very-hidden, protected sheet of text rows to an openpyxl workbook (its identity, a return's manifest)."""
+    sheet = book.create_sheet(name)
+    sheet.sheet_state = "veryHidden"
+    for row in rows:
+        sheet.append(list(row))
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            cell.data_type = "s"
+    sheet.protection.sheet = True

@@ -85,7 +85,5 @@ def write_instructions(sheet: Any, lines: list[tuple[str, str]], page_header: st
         (sheet.oddFooter.right, "Page &P of &N"),
     ):
         if text:
-            part.text = text
-            part.font = f"{FONT_NAME},Regular"
-            part.size = 9
+            part.text, part.font, part.size = text, f"{FONT_NAME},Regular", 9
     sheet.protection.sheet = True
