@@ -35,9 +35,9 @@ ReportPeriodOption = Annotated[
 ]
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
+def _fail(message: str) -> typer.Exit:
     typer.echo(message, err=True)
-    return typer.Exit(code)
+    return typer.Exit(2)
 
 
 def _period(text: str) -> str:

@@ -85,7 +85,6 @@ def example_values(rng: random.Random, asb: str, row_ids: list[str], period: str
 
 
 def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = print) -> DemoSummary:
-    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     summary = DemoSummary()
     rng = random.Random(SEED)

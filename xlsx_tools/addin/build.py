@@ -65,7 +65,6 @@ def build_addin(out: Path) -> Path:
         from pyopenvba import ExcelFile
     except ImportError:
         raise BuildError("pyopenvba is not installed; run: pip install pyopenvba") from None
-    out = Path(out)
     with tempfile.TemporaryDirectory(prefix="tipwp-addin-") as folder:
         work = Path(folder) / "vba.xlam"
         shutil.copyfile(template_path(), work)
