@@ -66,16 +66,6 @@ def feedback(addin_version: str) -> None:
 # ---- plumbing ----------------------------------------------------------------------------------------------------
 
 
-def version_problem(addin_version: str) -> str:
-    if addin_version == __version__:
-        return ""
-    return (
-        f"The TIP Work Plan add-in is version {addin_version} but the Python package is version {__version__}. "
-        "Install the add-in that matches the package: in a Command Prompt run 'tipwp addin install', then restart "
-        "Excel. (Or install the package version of the add-in: pip install tipwp-xlsx-tools==" + addin_version + ")"
-    )
-
-
 def from_vba(text: str) -> str:
     """A text as VBA held it (UTF-16 units, one \\uXXXX each) → a Python str: surrogate pairs become one character;
     a lone surrogate (possible in a Windows file name) is kept as it is."""
@@ -108,9 +98,13 @@ def run_action(book: Any, addin_version: str, action: Callable[[Any], str], chec
     """Run `action(book)` and show its message; a problem the person can fix is shown instead of a traceback."""
     app = book.app
     try:
-        problem = version_problem(addin_version) if check_version else ""
-        if problem:
-            raise BridgeError(problem)
+        if check_version and addin_version != __version__:
+            raise BridgeError(
+                f"The TIP Work Plan add-in is version {addin_version} but the Python package is version "
+                f"{__version__}. Install the add-in that matches the package: in a Command Prompt run 'tipwp addin "
+                "install', then restart Excel. (Or install the package version of the add-in: pip install "
+                f"tipwp-xlsx-tools=={addin_version})"
+            )
         message = action(book)
     except BridgeError as exc:
         message = str(exc)
