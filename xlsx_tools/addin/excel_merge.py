@@ -35,19 +35,11 @@ def excel_value(value: Any) -> Any:
 
 def blocks(cells: Cells) -> list[tuple[int, int, list[list[Any]]]]:
     """Group single cells into rectangles (top row, left column, 2-D values): one range write per rectangle."""
-    by_row: dict[int, dict[int, Any]] = {}
-    for (row, column), value in cells.items():
-        by_row.setdefault(row, {})[column] = value
-    runs: list[tuple[int, int, list[Any]]] = []  # (row, left, values)
-    for row in sorted(by_row):
-        columns = by_row[row]
-        start = previous = -1
-        for column in sorted(columns):
-            if column != previous + 1:
-                start = column
-                runs.append((row, start, []))
-            runs[-1][2].append(columns[column])
-            previous = column
+    runs: list[tuple[int, int, list[Any]]] = []  # (row, left, values): the cells of a row, side by side
+    for row, column in sorted(cells):
+        if not runs or runs[-1][0] != row or runs[-1][1] + len(runs[-1][2]) != column:
+            runs.append((row, column, []))
+        runs[-1][2].append(cells[row, column])
     out: list[tuple[int, int, list[list[Any]]]] = []
     for row, left, values in sorted(runs, key=lambda r: (r[1], len(r[2]), r[0])):
         if out:
