@@ -235,12 +235,10 @@ def matrix(
         result = build_matrix(master, period, out, pdf=pdf, first=first)
     except MatrixError as exc:
         raise _fail(str(exc)) from None
-    counts = result.summary.counts
-    shown = ", ".join(f"{name} {count}" for name, count in counts.items() if count)
     typer.echo(
         f"Wrote {result.workbook} ({result.period}, {len(result.data.rows)} rows × {len(result.data.periods)} periods)"
     )
-    typer.echo(f"  {shown}")
+    typer.echo("  " + ", ".join(f"{name} {count}" for name, count in result.summary.counts.items() if count))
     returns = result.summary.completeness["Return"].value_counts()
     typer.echo("  returns: " + ", ".join(f"{returns.get(k, 0)} {k}" for k in ("on time", "late", "missing")))
     if result.pdf:
