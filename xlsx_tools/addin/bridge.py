@@ -143,7 +143,7 @@ def _excel_errors() -> tuple[type[Exception], ...]:
     CommandError on macOS, OSError for a file that cannot be written. The first two exist only where Excel does."""
     errors: list[type[Exception]] = [OSError]
     for module, name in (("pywintypes", "com_error"), ("appscript.reference", "CommandError")):
-        with contextlib.suppress(ImportError):
+        with contextlib.suppress(ImportError, AttributeError):
             errors.append(getattr(importlib.import_module(module), name))
     return tuple(errors)
 
