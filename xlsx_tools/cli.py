@@ -30,11 +30,24 @@ app.add_typer(proposals_app, name="proposals")
 app.add_typer(addin_app, name="addin")
 
 PlanOption = Annotated[str, typer.Option("--plan", help="bwp2 (2023-2028, default) or bwp1 (2017-2020).")]
+ReportPeriodOption = Annotated[
+    str, typer.Option(help="The period to report on, e.g. 2026-H2 (default: the open period).")
+]
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
+def _fail(message: str) -> typer.Exit:
     typer.echo(message, err=True)
-    return typer.Exit(code)
+    return typer.Exit(2)
+
+
+def _period(text: str) -> str:
+    """`text` as a period code (2026-H2); one that is not stops the command."""
+    from xlsx_tools.plan.periods import Period
+
+    try:
+        return str(Period.parse(text))
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
 
 
 @app.command()
@@ -48,17 +61,14 @@ def init(
 ) -> None:
     """Write the master workbook of a plan: one sheet per pillar, dropdowns, locked plan columns."""
     from xlsx_tools.plan.loader import PLAN_IDS
-    from xlsx_tools.plan.periods import Period
 
     if plan not in PLAN_IDS:
         raise _fail(f"Unknown plan {plan!r}. Choose one of: {', '.join(PLAN_IDS)}.")
     if period:
-        try:
-            period = str(Period.parse(period))
-        except ValueError as exc:
-            raise _fail(str(exc)) from None
+        period = _period(period)
     if out.suffix.lower() != ".xlsx":
         raise _fail(f"{out}: the master must be an .xlsx file.")
+    from xlsx_tools.validate.checks import validate_file
     from xlsx_tools.workbook.master import build_master
 
     summary = build_master(out, plan_id=plan, period=period, password=password or None)
@@ -66,22 +76,11 @@ def init(
     typer.echo(f"Wrote {out} ({summary.plan_id}): {total} activity rows")
     for sheet, rows in summary.sheets.items():
         typer.echo(f"  {sheet}: {rows} rows")
-    gaps = _plan_gaps(out, plan)
+    # the gaps of the source plan (PLAN_4xx), counted by the check `tipwp validate` runs, so the two agree
+    gaps = [f for f in validate_file(out, plan) if f.code.startswith("PLAN_")]
     if gaps:
-        rows = len(set(gaps))
+        rows = len({(f.sheet, f.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) for f in gaps})
         typer.echo(f"  {rows} rows carry {len(gaps)} gaps of the source plan; 'tipwp validate {out}' lists them.")
-
-
-def _plan_gaps(master: Path, plan: str) -> list[tuple[str, str]]:
-    """(sheet, row) of every gap of the source plan (PLAN_4xx) that `tipwp validate` reports in `master`: counted
-    by the same check, so the two commands agree."""
-    from xlsx_tools.validate.checks import validate_file
-
-    return [
-        (f.sheet, f.cell.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-        for f in validate_file(master, plan)
-        if f.code.startswith("PLAN_")
-    ]
 
 
 @app.command()
@@ -116,7 +115,7 @@ def validate(
             write_findings_book(result, report)
         except OSError as exc:
             typer.echo(f"The findings workbook {report} could not be written ({exc.strerror or exc}).", err=True)
-            code = max(code, 2)
+            code = 2
         else:
             if not as_json:
                 typer.echo(f"Findings workbook: {report}")
@@ -129,7 +128,8 @@ def validate(
                 typer.echo(f"Annotated copy: {written}")
         for line in failed:
             typer.echo(line, err=True)
-        code = max(code, 2) if failed else code
+        if failed:
+            code = 2
     raise typer.Exit(code)
 
 
@@ -144,12 +144,7 @@ def issue(
     due: Annotated[str, typer.Option(help="Due date shown in the templates, e.g. 2027-01-31.")] = "",
 ) -> None:
     """Write one return template per sectoral body with the rows it coordinates or supports."""
-    from xlsx_tools.plan.periods import Period
-
-    try:
-        period = str(Period.parse(period))
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
+    period = _period(period)
     from xlsx_tools.merge.last_period import issue_returns
     from xlsx_tools.returns.issue import IssueError
 
@@ -212,8 +207,7 @@ def demo(
     from xlsx_tools.demo import run_demo
 
     summary = run_demo(folder, with_pdf=pdf, say=typer.echo)
-    typer.echo("")
-    typer.echo("Files:")
+    typer.echo("\nFiles:")
     for what, where in summary.files:
         typer.echo(f"  {what}: {where}")
     for note in summary.notes:
@@ -223,7 +217,7 @@ def demo(
 @app.command()
 def matrix(
     master: Annotated[Path, typer.Argument(help="The master workbook.")],
-    period: Annotated[str, typer.Option(help="The period to report on, e.g. 2026-H2 (default: the open period).")] = "",
+    period: ReportPeriodOption = "",
     out: Annotated[
         Path | None, typer.Option(help="The workbook to write (default: status-matrix-PERIOD.xlsx beside the master).")
     ] = None,
@@ -234,24 +228,17 @@ def matrix(
 ) -> None:
     """Write the status matrix: every activity against every period, summary, completeness and changes, and the
     progress report with every body's narrative, results, event dates and funding needs."""
-    from xlsx_tools.plan.periods import Period
-
-    try:
-        period, first = (str(Period.parse(p)) if p else "" for p in (period, first))
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
+    period, first = (_period(p) if p else "" for p in (period, first))
     from xlsx_tools.matrix.run import MatrixError, build_matrix
 
     try:
         result = build_matrix(master, period, out, pdf=pdf, first=first)
     except MatrixError as exc:
         raise _fail(str(exc)) from None
-    counts = result.summary.counts
-    shown = ", ".join(f"{name} {count}" for name, count in counts.items() if count)
     typer.echo(
         f"Wrote {result.workbook} ({result.period}, {len(result.data.rows)} rows × {len(result.data.periods)} periods)"
     )
-    typer.echo(f"  {shown}")
+    typer.echo("  " + ", ".join(f"{name} {count}" for name, count in result.summary.counts.items() if count))
     returns = result.summary.completeness["Return"].value_counts()
     typer.echo("  returns: " + ", ".join(f"{returns.get(k, 0)} {k}" for k in ("on time", "late", "missing")))
     if result.pdf:
@@ -261,7 +248,7 @@ def matrix(
 @app.command()
 def feedback(
     master: Annotated[Path, typer.Argument(help="The master workbook, after the round's merges.")],
-    period: Annotated[str, typer.Option(help="The period to report on, e.g. 2026-H2 (default: the open period).")] = "",
+    period: ReportPeriodOption = "",
     out: Annotated[
         Path | None, typer.Option(help="Folder for the workbooks (default: feedback-PERIOD beside the master).")
     ] = None,
@@ -330,12 +317,7 @@ def open_period(
     period: Annotated[str, typer.Argument(help="The period to open, e.g. 2027-H1.")],
 ) -> None:
     """Open a new reporting period in the master: reported cells are emptied; earlier values stay in its record."""
-    from xlsx_tools.plan.periods import Period
-
-    try:
-        period = str(Period.parse(period))
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
+    period = _period(period)
     from xlsx_tools.merge.run import open_new_period
     from xlsx_tools.report.console import render_console
     from xlsx_tools.workbook.identity import HISTORY_SHEET

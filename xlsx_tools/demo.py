@@ -17,7 +17,7 @@ from typing import Any
 
 from xlsx_tools.matrix.run import MatrixError, build_matrix
 from xlsx_tools.merge.last_period import issue_returns
-from xlsx_tools.merge.run import MergeResult, merge_returns, open_new_period
+from xlsx_tools.merge.run import merge_returns, open_new_period
 from xlsx_tools.plan.context import plan_context
 from xlsx_tools.workbook.master import build_master
 
@@ -30,9 +30,7 @@ EXAMPLE = "EXAMPLE"
 
 @dataclass
 class DemoSummary:
-    folder: Path
     files: list[tuple[str, Path]] = field(default_factory=list)  # (what, where)
-    merges: list[MergeResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -41,8 +39,7 @@ def _fill(template: Path, rows: Mapping[str, Mapping[str, str]], new_activity: M
     import openpyxl
 
     book = openpyxl.load_workbook(template)
-    layout = plan_context("bwp2").sheet
-    labels = layout.keys_by_label
+    labels = plan_context("bwp2").sheet.keys_by_label
     for sheet in book.worksheets:
         header = {labels[str(c.value)]: c.column for c in sheet[1] if c.value is not None and str(c.value) in labels}
         if "row_id" not in header or "status" not in header:
@@ -88,9 +85,8 @@ def example_values(rng: random.Random, asb: str, row_ids: list[str], period: str
 
 
 def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = print) -> DemoSummary:
-    folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    summary = DemoSummary(folder)
+    summary = DemoSummary()
     rng = random.Random(SEED)
     master = folder / "master.xlsx"
     first_period = PERIODS[0][0]
@@ -135,7 +131,6 @@ def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = pr
                 continue
             moment = dt.datetime.combine(when, dt.time(9, 0), tzinfo=dt.timezone.utc)
             result = merge_returns(master, batch, now=moment)
-            summary.merges.append(result)
             merged = sum(1 for o in result.outcomes if o.outcome == "merged")
             say(
                 f"Merged {merged}/{len(batch)} returns for {period} on {when.isoformat()}"
@@ -143,11 +138,9 @@ def run_demo(folder: Path, with_pdf: bool = True, say: Callable[[str], Any] = pr
             )
         missing = ", ".join(sorted(MISSING.get(period, set())))
         summary.notes.append(f"{period}: no return from {missing}; late: {', '.join(sorted(LATE))}")
-    summary.files.append(("master workbook", master))
-    summary.files.append(("return templates", folder / "returns"))
+    summary.files += [("master workbook", master), ("return templates", folder / "returns")]
     last_period = PERIODS[-1][0]
     matrix = folder / f"status-matrix-{last_period}.xlsx"
-
     try:
         built = build_matrix(master, last_period, matrix, pdf=with_pdf)
     except MatrixError as exc:  # no LibreOffice: the workbook is written, the PDF is not

@@ -74,22 +74,17 @@ def convert(source: Path, fmt: str, outdir: Path, timeout: float = 120) -> Path:
 
     `fmt` is what soffice takes: an extension ("pdf", "xlsx") optionally followed by ``:filter[:options]``.
     """
-    source = Path(source)
-    outdir = Path(outdir)
     soffice = find_soffice()
     if soffice is None:
         raise OfficeError(f"cannot convert {source}: LibreOffice (soffice) is not installed; {INSTALL_HINT}.")
     if not source.is_file():
         raise OfficeError(f"cannot convert {source}: no such file; check the path.")
     extension = fmt.split(":", 1)[0].strip().lstrip(".")
-    if not extension:
-        raise OfficeError(f"cannot convert {source}: no target format given (e.g. 'pdf' or 'xlsx').")
     target = outdir / f"{source.stem}.{extension}"
     if target.resolve() == source.resolve():
         raise OfficeError(f"converting {source} to {extension} in {outdir} would overwrite it; choose another folder.")
     outdir.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        target.unlink()  # never mistake an old file for this conversion's output
+    target.unlink(missing_ok=True)  # never mistake an old file for this conversion's output
     profile = Path(tempfile.mkdtemp(prefix="tipwp-lo-profile-"))
     try:
         result = _run(
@@ -162,8 +157,6 @@ def render_first_page_png(workbook: Path, png: Path, sheet: str | None = None, d
 
     The page is what LibreOffice prints: the sheet's own page setup (orientation, scaling, header and footer).
     """
-    workbook = Path(workbook)
-    png = Path(png)
     if not workbook.is_file():
         raise OfficeError(f"cannot render {workbook}: no such file; check the path.")
     pdftoppm = shutil.which("pdftoppm")

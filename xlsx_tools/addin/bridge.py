@@ -14,7 +14,9 @@ e.g. tipwp.validate('0.1.0', ['C:\\u005cUsers\\u005cO\\u0027Neil.xlsx']). Python
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import importlib
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
@@ -57,17 +59,11 @@ def about(addin_version: str) -> None:
     _run(addin_version, about_in_book, check_version=False)
 
 
+def feedback(addin_version: str) -> None:
+    _run(addin_version, feedback_in_book)
+
+
 # ---- plumbing ----------------------------------------------------------------------------------------------------
-
-
-def version_problem(addin_version: str) -> str:
-    if addin_version == __version__:
-        return ""
-    return (
-        f"The TIP Work Plan add-in is version {addin_version} but the Python package is version {__version__}. "
-        "Install the add-in that matches the package: in a Command Prompt run 'tipwp addin install', then restart "
-        "Excel. (Or install the package version of the add-in: pip install tipwp-xlsx-tools==" + addin_version + ")"
-    )
 
 
 def from_vba(text: str) -> str:
@@ -84,17 +80,13 @@ def error_log() -> Path:
     return Path(tempfile.gettempdir()) / "tipwp-addin-errors.log"
 
 
-def _caller_book() -> Any:
-    import xlwings as xw
-
-    # RunPython is called from the add-in, so Book.caller() is the add-in; the master is the active workbook
-    return xw.Book.caller().app.books.active
-
-
 def _run(addin_version: str, action: Callable[[Any], str], check_version: bool = True) -> None:
     book = None
     try:
-        book = _caller_book()
+        import xlwings as xw
+
+        # RunPython is called from the add-in, so Book.caller() is the add-in; the master is the active workbook
+        book = xw.Book.caller().app.books.active
         run_action(book, addin_version, action, check_version)
     except Exception:  # last resort: RunPython would show a raw traceback
         _log_error()
@@ -106,9 +98,13 @@ def run_action(book: Any, addin_version: str, action: Callable[[Any], str], chec
     """Run `action(book)` and show its message; a problem the person can fix is shown instead of a traceback."""
     app = book.app
     try:
-        problem = version_problem(addin_version) if check_version else ""
-        if problem:
-            raise BridgeError(problem)
+        if check_version and addin_version != __version__:
+            raise BridgeError(
+                f"The TIP Work Plan add-in is version {addin_version} but the Python package is version "
+                f"{__version__}. Install the add-in that matches the package: in a Command Prompt run 'tipwp addin "
+                "install', then restart Excel. (Or install the package version of the add-in: pip install "
+                f"tipwp-xlsx-tools=={addin_version})"
+            )
         message = action(book)
     except BridgeError as exc:
         message = str(exc)
@@ -129,11 +125,8 @@ def _internal_message() -> str:
 
 
 def _log_error() -> None:
-    try:
-        with error_log().open("a", encoding="utf-8") as handle:
-            handle.write(f"--- {dt.datetime.now().isoformat()} tipwp {__version__}\n{traceback.format_exc()}\n")
-    except OSError:
-        pass
+    with contextlib.suppress(OSError), error_log().open("a", encoding="utf-8") as handle:
+        handle.write(f"--- {dt.datetime.now().isoformat()} tipwp {__version__}\n{traceback.format_exc()}\n")
 
 
 def _master_path(book: Any) -> Path:
@@ -145,26 +138,13 @@ def _master_path(book: Any) -> Path:
         raise BridgeError(str(exc)) from None
 
 
-def _open_in_excel(book: Any, path: Path) -> Any:
-    return book.app.books.open(str(path))
-
-
 def _excel_errors() -> tuple[type[Exception], ...]:
     """What xlwings lets through when Excel refuses a call: pywintypes.com_error on Windows (pywin32), appscript's
     CommandError on macOS, OSError for a file that cannot be written. The first two exist only where Excel does."""
     errors: list[type[Exception]] = [OSError]
-    try:
-        from pywintypes import com_error
-
-        errors.append(com_error)
-    except ImportError:
-        pass
-    try:
-        from appscript.reference import CommandError
-
-        errors.append(CommandError)
-    except ImportError:
-        pass
+    for module, name in (("pywintypes", "com_error"), ("appscript.reference", "CommandError")):
+        with contextlib.suppress(ImportError, AttributeError):
+            errors.append(getattr(importlib.import_module(module), name))
     return tuple(errors)
 
 
@@ -186,7 +166,7 @@ def validate_in_book(book: Any, files: Sequence[Path]) -> str:
     if not report.findings:
         return summary + " Nothing to fix."
     out = write_findings_book(report, Path(files[0]).parent / "validation-findings.xlsx")
-    _open_in_excel(book, out)
+    book.app.books.open(str(out))
     return f"{summary} The findings are listed in {out.name} (opened), with the cell and the fix for each."
 
 
@@ -245,16 +225,14 @@ def _merge_message(result: Any, path: Path) -> str:
 
 
 def matrix_in_book(book: Any) -> str:
-    try:
-        from xlsx_tools.matrix.run import MatrixError, build_matrix
-    except ImportError:
-        raise BridgeError("The status matrix is not part of this version of tipwp yet.") from None
+    from xlsx_tools.matrix.run import MatrixError, build_matrix
+
     path = _master_path(book)
     try:
         result = build_matrix(path, "", None, pdf=False)
     except MatrixError as exc:
         raise BridgeError(str(exc)) from None
-    opened = _open_in_excel(book, result.workbook)
+    opened = book.app.books.open(str(result.workbook))
     pdf = matrix_pdf(opened, result.workbook, path)
     return f"Status matrix for {result.period} written to {result.workbook} (opened).\n{pdf}"
 
@@ -329,13 +307,6 @@ def about_in_book(book: Any) -> str:
         "Every check and fix is also available on the command line: tipwp --help.\n"
         f"Program errors are logged to {error_log()}."
     )
-
-
-# ---- feedback after a round (entry point and action) -------------------------------------------------------------
-
-
-def feedback(addin_version: str) -> None:
-    _run(addin_version, feedback_in_book)
 
 
 def feedback_in_book(book: Any, today: dt.date | None = None) -> str:

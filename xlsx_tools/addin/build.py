@@ -10,6 +10,7 @@ template comes from the installed xlwings each time.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import shutil
 import struct
 import tempfile
@@ -48,10 +49,6 @@ def macro_text(name: str) -> str:
     return data_file("macros", name).read_text(encoding="utf-8").replace("\r\n", "\n")
 
 
-def module_source() -> str:
-    return macro_text(f"{MODULE}.bas")
-
-
 def template_path() -> Path:
     spec = importlib.util.find_spec("xlwings")
     if spec is None or spec.origin is None:
@@ -68,7 +65,6 @@ def build_addin(out: Path) -> Path:
         from pyopenvba import ExcelFile
     except ImportError:
         raise BuildError("pyopenvba is not installed; run: pip install pyopenvba") from None
-    out = Path(out)
     with tempfile.TemporaryDirectory(prefix="tipwp-addin-") as folder:
         work = Path(folder) / "vba.xlam"
         shutil.copyfile(template_path(), work)
@@ -76,7 +72,7 @@ def build_addin(out: Path) -> Path:
             if TEMPLATE_MODULE not in book.module_names():
                 raise BuildError(f"{TEMPLATE} of this xlwings has no {TEMPLATE_MODULE} module; pin xlwings>=0.30")
             book.vba_project().rename_module(TEMPLATE_MODULE, MODULE)
-            book.set_module(MODULE, module_source().replace("\n", "\r\n"))
+            book.set_module(MODULE, macro_text(f"{MODULE}.bas").replace("\n", "\r\n"))
             xlwings_module = book.get_module("xlwings")
             if TEMPLATE_PROJECT not in xlwings_module:
                 raise BuildError(f"{TEMPLATE}'s xlwings module has no {TEMPLATE_PROJECT!r}; pin a known xlwings")
@@ -139,20 +135,16 @@ def _swap_ribbon(source: Path, target: Path, ribbon: str, replaced: dict[str, by
                 dropped.add(rel.get("Target", "").lstrip("/"))
                 rels.remove(rel)
         used = {rel.get("Id") for rel in rels}
-        number = 1
-        while f"rId{number}" in used:
-            number += 1
+        number = next(n for n in itertools.count(1) if f"rId{n}" not in used)
         ElementTree.SubElement(
             rels, f"{{{RELS_NS}}}Relationship", Id=f"rId{number}", Type=RIBBON_REL, Target=RIBBON_PART
         )
         ElementTree.register_namespace("", RELS_NS)
         new_rels = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + ElementTree.tostring(rels)
+        parts = {**replaced, "_rels/.rels": new_rels}
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
             for info in old.infolist():
                 if info.filename in dropped or info.filename.startswith("customUI/_rels/"):
                     continue
-                data = new_rels if info.filename == "_rels/.rels" else replaced.get(info.filename)
-                if data is None:
-                    data = old.read(info.filename)
-                new.writestr(info, data)
+                new.writestr(info, parts[info.filename] if info.filename in parts else old.read(info.filename))
             new.writestr(RIBBON_PART, ribbon.encode("utf-8"))

@@ -35,19 +35,11 @@ def excel_value(value: Any) -> Any:
 
 def blocks(cells: Cells) -> list[tuple[int, int, list[list[Any]]]]:
     """Group single cells into rectangles (top row, left column, 2-D values): one range write per rectangle."""
-    by_row: dict[int, dict[int, Any]] = {}
-    for (row, column), value in cells.items():
-        by_row.setdefault(row, {})[column] = value
-    runs: list[tuple[int, int, list[Any]]] = []  # (row, left, values)
-    for row in sorted(by_row):
-        columns = by_row[row]
-        start = previous = -1
-        for column in sorted(columns):
-            if column != previous + 1:
-                start = column
-                runs.append((row, start, []))
-            runs[-1][2].append(columns[column])
-            previous = column
+    runs: list[tuple[int, int, list[Any]]] = []  # (row, left, values): the cells of a row, side by side
+    for row, column in sorted(cells):
+        if not runs or runs[-1][0] != row or runs[-1][1] + len(runs[-1][2]) != column:
+            runs.append((row, column, []))
+        runs[-1][2].append(cells[row, column])
     out: list[tuple[int, int, list[list[Any]]]] = []
     for row, left, values in sorted(runs, key=lambda r: (r[1], len(r[2]), r[0])):
         if out:
@@ -75,9 +67,8 @@ def unprotected(sheet: Any) -> Iterator[None]:
             )
 
 
-def apply_to_book(book: Any, master: OpenMaster, consolidation: Consolidation) -> int:
-    """Write `plan` into the open `book` (not saved). Returns the number of range writes."""
-    writes = 0
+def apply_to_book(book: Any, master: OpenMaster, consolidation: Consolidation) -> None:
+    """Write `consolidation` into the open `book` (not saved)."""
     per_sheet: dict[str, dict[tuple[int, int], Any]] = {}
     for sheet_name, excel_row, column, new in changed_cells(master, consolidation):
         per_sheet.setdefault(sheet_name, {})[(excel_row, column)] = excel_value(new)
@@ -85,10 +76,13 @@ def apply_to_book(book: Any, master: OpenMaster, consolidation: Consolidation) -
         sheet = book.sheets[sheet_name]  # reporting cells are unlocked: no need to lift the pillar's protection
         for top, left, values in blocks(cells):
             sheet.range((top, left)).value = values
-            writes += 1
     if consolidation.state.period != master.identity.get("period", ""):
-        writes += _set_period(book, master, consolidation.state.period)
-    writes += _forget_records(book, master)
+        _set_identity(book, master, "period", excel_value(consolidation.state.period))
+    if master.identity.get(RECORDS_FIELD):
+        # Blank the record sheets' counts and digests (xlsx_tools.merge.record_digest): Excel may retype what is
+        # written through it (a due date becomes a date), so a digest worked out here could not be trusted to match
+        # what the next merge reads; the next `tipwp merge` records them again.
+        _set_identity(book, master, RECORDS_FIELD, "")
     headers = master.context.sheet.labels
     rows = log_rows(consolidation.state, consolidation.conflicts, headers)
     for log in LOG_SHEETS:
@@ -98,32 +92,15 @@ def apply_to_book(book: Any, master: OpenMaster, consolidation: Consolidation) -
             if last > 1:
                 sheet.range((2, 1), (last, len(log.columns))).clear_contents()
             sheet.range((1, 1)).value = [log.headers] + [[excel_value(v) for v in row] for row in rows[log.title]]
-            writes += 1
-    return writes
 
 
-def _set_period(book: Any, master: OpenMaster, period: str) -> int:
+def _set_identity(book: Any, master: OpenMaster, field: str, value: Any) -> None:
+    """Write `field` on its row of the identity sheet (below the last row when it has none)."""
     identity = master.book[IDENTITY_SHEET]
-    row = next((r[0].row for r in identity.iter_rows(min_col=1, max_col=1) if r[0].value == "period"), None)
-    row = row or identity.max_row + 1
+    row = next((r[0].row for r in identity.iter_rows(min_col=1, max_col=1) if r[0].value == field), None)
     sheet = book.sheets[IDENTITY_SHEET]
     with unprotected(sheet):
-        sheet.range((row, 1)).value = [["period", excel_value(period)]]
-    return 1
-
-
-def _forget_records(book: Any, master: OpenMaster) -> int:
-    """Blank the record sheets' counts and digests (xlsx_tools.merge.record_digest): Excel may retype what is
-    written through it (a due date becomes a date), so a digest worked out here could not be trusted to match what
-    the next merge reads; the next `tipwp merge` records them again."""
-    if not master.identity.get(RECORDS_FIELD):
-        return 0
-    identity = master.book[IDENTITY_SHEET]
-    row = next(r[0].row for r in identity.iter_rows(min_col=1, max_col=1) if r[0].value == RECORDS_FIELD)
-    sheet = book.sheets[IDENTITY_SHEET]
-    with unprotected(sheet):
-        sheet.range((row, 1)).value = [[RECORDS_FIELD, ""]]
-    return 1
+        sheet.range((row or identity.max_row + 1, 1)).value = [[field, value]]
 
 
 def _log_sheet(book: Any, master: OpenMaster, title: str) -> Any:
@@ -135,9 +112,8 @@ def _log_sheet(book: Any, master: OpenMaster, title: str) -> Any:
         sheet = book.sheets[former[title]]
         sheet.name = title
         return sheet
-    pillars = [p.sheet_name for p in master.context.plan.pillars if p.sheet_name in names]
-    after = max(pillars, key=names.index) if pillars else names[-1]
-    logs_present = [log.title for log in LOG_SHEETS if log.title in names]
-    if logs_present:
-        after = max(logs_present, key=names.index)
+    # after the last record sheet present, else after the last pillar sheet
+    present = [log.title for log in LOG_SHEETS if log.title in names]
+    present = present or [p.sheet_name for p in master.context.plan.pillars if p.sheet_name in names]
+    after = max(present, key=names.index) if present else names[-1]
     return book.sheets.add(name=title, after=book.sheets[after])

@@ -47,8 +47,7 @@ def install_plan(
         return InstallPlan("Windows", folder / ADDIN_NAME, config, {"INTERPRETER_WIN": python}, steps)
     if system == "darwin":
         config = home / "Library/Containers/com.microsoft.Excel/Data" / f"{PROJECT_NAME}.conf"
-        steps = steps[:1]
-        steps.insert(0, "Run 'xlwings runpython install' once (xlwings' AppleScript bridge for RunPython).")
+        steps = ["Run 'xlwings runpython install' once (xlwings' AppleScript bridge for RunPython).", steps[0]]
         return InstallPlan("macOS", home / MAC_ADDINS / ADDIN_NAME, config, {"INTERPRETER_MAC": python}, steps)
     return InstallPlan(system, None, None, {}, steps)
 

@@ -20,8 +20,7 @@ def local_path(fullname: str, env: Mapping[str, str] | None = None) -> Path:
         if not path.is_file():
             raise PathError(f"{fullname} is not a saved file on this computer; save the workbook to a folder first.")
         return path
-    env = dict(os.environ) if env is None else env
-    for candidate in candidates(fullname, env):
+    for candidate in candidates(fullname, os.environ if env is None else env):
         if candidate.is_file():
             return candidate
     name = unquote(urlparse(fullname).path.rsplit("/", 1)[-1])
