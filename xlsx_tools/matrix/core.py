@@ -115,18 +115,8 @@ def report_frame(
             text, category = classify(raw, vocabulary, status_map) if reported else ("", NO_REPORT)
             if not reported and (period, row_id) in held:
                 text, category, reported = HELD, HELD, True
-            records.append(
-                {
-                    "row_id": row_id,
-                    "period": period,
-                    "status": text or category,
-                    "category": category,
-                    "raw_status": raw,
-                    "progress": values.get("progress", ""),
-                    "asb": values.get(state.body_field, ""),
-                    "reported": reported,
-                }
-            )
+            asb = values.get(state.body_field, "")
+            records.append((row_id, period, text or category, category, raw, values.get("progress", ""), asb, reported))
     return pd.DataFrame.from_records(
         records, columns=["row_id", "period", "status", "category", "raw_status", "progress", "asb", "reported"]
     )
@@ -247,16 +237,7 @@ def completeness(data: MatrixInput) -> pd.DataFrame:
             received = arrived.isoformat() if arrived else time
         else:
             outcome, received, due = "missing", "", ""
-        records.append(
-            {
-                "ASB": body,
-                "Return": outcome,
-                "Received": received,
-                "Due": due,
-                "Rows expected": int(per_body[body]),
-                "Rows reported": int(reported.get(body, 0)),
-            }
-        )
+        records.append((body, outcome, received, due, int(per_body[body]), int(reported.get(body, 0))))
     table = pd.DataFrame.from_records(
         records, columns=["ASB", "Return", "Received", "Due", "Rows expected", "Rows reported"]
     )
