@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -69,19 +70,19 @@ def build_feedback(
 
 def write_feedback_book(item: BodyFeedback, plan_title: str, out: Path) -> Path:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
+    from openpyxl.styles import Font as NamelessFont
 
+    Font = partial(NamelessFont, name=FONT_NAME)
     book = Workbook()
     use_default_font(book, FONT_NAME, FONT_SIZE)
     ws = book.active
     ws.title = SHEET
     for column, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[chr(64 + column)].width = width
-    bold = Font(name=FONT_NAME, bold=True)
+    bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    ws.cell(row=1, column=1, value=f"Feedback to {item.asb} — {item.period}").font = Font(
-        name=FONT_NAME, bold=True, size=14
-    )
+    ws.cell(row=1, column=1, value=f"Feedback to {item.asb} — {item.period}").font = Font(bold=True, size=14)
     ws.cell(row=2, column=1, value=plan_title)
     facts = [
         ("Body", item.asb),
@@ -98,10 +99,10 @@ def write_feedback_book(item: BodyFeedback, plan_title: str, out: Path) -> Path:
         row += 1
 
     def table(row: int, title: str, headers: Sequence[str], lines: Sequence[Sequence[Any]], empty: str) -> int:
-        ws.cell(row=row + 1, column=1, value=title).font = Font(name=FONT_NAME, bold=True, size=12)
+        ws.cell(row=row + 1, column=1, value=title).font = Font(bold=True, size=12)
         row += 2
         if not lines:
-            ws.cell(row=row, column=1, value=empty).font = Font(name=FONT_NAME, italic=True)
+            ws.cell(row=row, column=1, value=empty).font = Font(italic=True)
             return row + 1
         for column, header in enumerate(headers, start=1):
             cell = ws.cell(row=row, column=column, value=header)

@@ -69,7 +69,7 @@ def write_findings_book(report: Report, out: Path) -> Path:
             finding.entry.fix,
             finding.row_id,
         )
-        sheet.append(["" if v is None else excel_text(str(v)) for v in values])
+        sheet.append([excel_text(v) for v in values])
         row = sheet.max_row
         for cell in sheet[row]:
             cell.data_type = "s"
