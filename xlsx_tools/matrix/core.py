@@ -199,9 +199,12 @@ class Summary:
     counts: dict[str, int]
 
 
-def _counts(frame: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
-    """Status counts and shares per `by` value, in the legend's order; only categories that occur (statuses always)."""
+def _counts(frame: pd.DataFrame, by: str, label: str, in_frame_order: bool = False) -> pd.DataFrame:
+    """Status counts and shares per `by` value (sorted, or in their order in `frame`), in the legend's order; only
+    categories that occur (statuses always)."""
     table = pd.crosstab(frame[by], frame["category"])
+    if in_frame_order:
+        table = table.reindex(list(dict.fromkeys(frame[by])))
     present = [c for c in CATEGORIES if c in STATUSES or c == NO_REPORT or c in table.columns]
     table = table.reindex(columns=present, fill_value=0)
     table["Rows"] = table[present].sum(axis=1)
@@ -210,10 +213,6 @@ def _counts(frame: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
     table.index.name = label
     table.columns.name = None
     return table.reset_index()
-
-
-def _first_order(rows: pd.DataFrame, key: str) -> list[str]:
-    return list(dict.fromkeys(rows[key]))
 
 
 def completeness(data: MatrixInput) -> pd.DataFrame:
@@ -256,11 +255,9 @@ def summarise(data: MatrixInput) -> Summary:
     rows = data.rows
     now = data.reports[data.reports["period"] == data.period].merge(rows, on="row_id")
     now = now.sort_values("order")
-    by_pillar = _counts(now, "pillar_title", "Pillar")
-    by_pillar = by_pillar.set_index("Pillar").reindex(_first_order(rows, "pillar_title")).reset_index()
+    by_pillar = _counts(now, "pillar_title", "Pillar", in_frame_order=True)
     now_outcome = now.assign(outcome=now["group1"] + " " + now["group1_text"])  # whole: the Summary wraps it
-    by_outcome = _counts(now_outcome, "outcome", "Outcome")
-    by_outcome = by_outcome.set_index("Outcome").reindex(_first_order(now_outcome, "outcome")).reset_index()
+    by_outcome = _counts(now_outcome, "outcome", "Outcome", in_frame_order=True)
     coordinated = now.assign(body=now["coordinating"].map(lambda c: c or ("(none in the plan)",))).explode("body")
     by_coordinator = _counts(coordinated, "body", "Coordinating ASB")
 

@@ -12,9 +12,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from openpyxl.styles import Alignment
-from openpyxl.utils import get_column_letter
-
 from xlsx_tools.layout.measure import (
     LINE_SPACING,
     MAX_ROW_HEIGHT_PT,
@@ -29,10 +26,12 @@ from xlsx_tools.matrix.writer import (
     BOX,
     FONT_SIZE,
     GROUP_STYLE_FILLS,
-    HEADING_FILL,
+    ONE_LINE,
+    TOP_WRAP,
     Font,
-    _print_setup,
     compose_workbook,
+    heading_row,
+    print_setup,
     status_style,
     with_groups,
 )
@@ -44,8 +43,6 @@ FUNDING_SHEET = "Funding needs"
 HEADER_ROW = 3
 # the label columns before the reported text; the text columns' headers and widths are the layout's
 LABELS = (("Code", 11.0), ("Activity", 36.0), ("Status", 13.0), ("Reported by", 13.0))
-TOP = Alignment(vertical="top", wrap_text=True)
-ONE_LINE = Alignment(vertical="top", wrap_text=False)
 # a longer text goes on in the next row: about half a printed page per row (Excel's tallest row, 409 pt, would hold
 # 33 lines but leave most pages with one row and the rest blank)
 MAX_LINES = min(24, int((MAX_ROW_HEIGHT_PT - ROW_PADDING_PT) / (FONT_SIZE * LINE_SPACING)))
@@ -56,14 +53,11 @@ def write_matrix_book(
 ) -> Path:
     """The status matrix workbook with the progress report and the funding needs after its Matrix and Summary."""
     styles = StyleBook()
-    book = compose_workbook(data, summary, generated, styles)
-    progress = book.create_sheet(REPORT_SHEET)
-    write_progress(progress, data, report, styles)
-    funding = book.create_sheet(FUNDING_SHEET)
-    write_funding(funding, report, styles)
-    for ws in (progress, funding):
-        _print_setup(ws, data, generated)
-        ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    book = compose_workbook(data, summary, styles)
+    write_progress(book.create_sheet(REPORT_SHEET), data, report, styles)
+    write_funding(book.create_sheet(FUNDING_SHEET), report, styles)
+    for ws in book.worksheets:
+        print_setup(ws, data, generated)
     out.parent.mkdir(parents=True, exist_ok=True)
     save_atomically(book, out)
     return out
@@ -72,14 +66,8 @@ def write_matrix_book(
 def _heading(ws: Any, title: str, note: str, labels: list[tuple[str, float]]) -> None:
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
     ws.cell(row=2, column=1, value=note).font = Font(italic=True, color="595959")
-    for column, (label, width) in enumerate(labels, start=1):
-        ws.column_dimensions[get_column_letter(column)].width = width
-        cell = ws.cell(row=HEADER_ROW, column=column, value=label)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = HEADING_FILL
-        cell.alignment = TOP
-        cell.border = BOX
-    ws.row_dimensions[HEADER_ROW].height = row_height(labels, FONT_SIZE, bold=True)
+    heading_row(ws, HEADER_ROW, labels, TOP_WRAP)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
 
 
@@ -163,7 +151,7 @@ def _group(ws: Any, excel_row: int, level: int, key: str, text: str, widths: lis
             ("report group", level, lines > 1),
             fill=GROUP_STYLE_FILLS[level],
             font=Font(bold=True, color="FFFFFF" if level == 0 else "000000"),
-            alignment=TOP if lines > 1 else ONE_LINE,
+            alignment=TOP_WRAP if lines > 1 else ONE_LINE,
         )
     if lines > 1:
         ws.merge_cells(start_row=excel_row, start_column=first_text, end_row=excel_row, end_column=len(widths))
@@ -175,9 +163,9 @@ def _line(ws: Any, excel_row: int, texts: list[str], category: str, styles: Styl
     for column, text in enumerate(texts, start=1):
         cell = ws.cell(row=excel_row, column=column, value=text or None)
         if column == 3 and category:
-            styles.apply(cell, ("report status", category), border=BOX, alignment=TOP, **status_style(category))
+            styles.apply(cell, ("report status", category), border=BOX, alignment=TOP_WRAP, **status_style(category))
         else:
-            styles.apply(cell, "report text", border=BOX, alignment=TOP)
+            styles.apply(cell, "report text", border=BOX, alignment=TOP_WRAP)
 
 
 def write_funding(ws: Any, report: ProgressReport, styles: StyleBook) -> None:

@@ -56,8 +56,8 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 BOLD = Font(bold=True)
 GROUP_FILLS = ("1F4E78", "DDEBF7", "F2F2F2")  # pillar, level-1 group, level-2 group
 CENTERED = Alignment(horizontal="center", vertical="center", wrap_text=True)
-TOP_WRAP = Alignment(wrap_text=True, vertical="top")
-LABEL_ALIGNMENTS = {wrap: Alignment(vertical="top", wrap_text=wrap) for wrap in (False, True)}
+TOP_WRAP = Alignment(vertical="top", wrap_text=True)
+ONE_LINE = Alignment(vertical="top", wrap_text=False)
 WHITE_FONT = Font(color="FFFFFF")
 
 
@@ -87,6 +87,18 @@ def _fit_height(ws: Any, excel_row: int, texts: list[tuple[str, float]]) -> None
         ws.row_dimensions[excel_row].height = height
 
 
+def heading_row(ws: Any, row: int, labels: list[tuple[str, float]], alignment: Alignment) -> None:
+    """White on dark grey, the columns as wide as given (label, width), as tall as the longest label needs."""
+    for column, (label, width) in enumerate(labels, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+        cell = ws.cell(row=row, column=column, value=label)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEADING_FILL
+        cell.alignment = alignment
+        cell.border = BOX
+    ws.row_dimensions[row].height = row_height(labels, FONT_SIZE, bold=True)
+
+
 def status_style(category: str) -> dict[str, Any]:
     """The fill of a status category (white text on the dark one); nothing for the uncoloured categories."""
     style: dict[str, Any] = {"fill": solid(LEGEND[category])} if category in LEGEND else {}
@@ -95,45 +107,32 @@ def status_style(category: str) -> dict[str, Any]:
     return style
 
 
-def compose_workbook(data: MatrixInput, summary: Summary, generated: dt.date, styles: StyleBook) -> Any:
+def compose_workbook(data: MatrixInput, summary: Summary, styles: StyleBook) -> Any:
     """The Matrix and Summary sheets in a new openpyxl workbook (not saved); `styles` belongs to it from now on."""
     book = Workbook()
     use_default_font(book, FONT_NAME, FONT_SIZE)
-    matrix = book.active
-    matrix.title = MATRIX_SHEET
-    _write_matrix(matrix, data, styles)
-    sheet = book.create_sheet(SUMMARY_SHEET)
-    _write_summary(sheet, data, summary, styles)
-    for ws in (matrix, sheet):
-        _print_setup(ws, data, generated)
-    matrix.print_title_rows = f"1:{HEADER_ROWS}"
-    matrix.print_title_cols = f"A:{get_column_letter(LABEL_COLUMNS)}"
+    book.active.title = MATRIX_SHEET
+    _write_matrix(book.active, data, styles)
+    _write_summary(book.create_sheet(SUMMARY_SHEET), data, summary, styles)
     return book
 
 
 def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
     periods = data.periods
     ws.cell(row=1, column=1, value=f"Status matrix — {data.plan_title} — {data.period}").font = Font(bold=True, size=14)
-    headers = ["Code", "Activity", "Coordinating ASB", *periods]
-    for column, label in enumerate(headers, start=1):
-        cell = ws.cell(row=2, column=column, value=label)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = HEADING_FILL
-        cell.alignment = CENTERED
-        cell.border = BOX
-    widths = (12, 60, 16, *(15 for _ in periods))
-    for column, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(column)].width = width
-    ws.row_dimensions[HEADER_ROWS].height = row_height(zip(headers, widths, strict=True), FONT_SIZE, bold=True)
+    labels = [("Code", 12.0), ("Activity", 60.0), ("Coordinating ASB", 16.0), *((p, 15.0) for p in periods)]
+    heading_row(ws, HEADER_ROWS, labels, CENTERED)
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
     ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=LABEL_COLUMNS + 1)
+    ws.print_title_rows = f"1:{HEADER_ROWS}"
+    ws.print_title_cols = f"A:{get_column_letter(LABEL_COLUMNS)}"
 
     reports = {(r["row_id"], r["period"]): r for r in data.reports.to_dict("records")}
     excel_row = HEADER_ROWS
     for record, groups in with_groups(data.rows):
         for level, key, text in groups:
             excel_row += 1
-            _group_row(ws, excel_row, level, key, text, len(headers), styles)
+            _group_row(ws, excel_row, level, key, text, len(labels), styles)
         excel_row += 1
         ws.row_dimensions[excel_row].outlineLevel = 3
         values = (record.row_id, record.activity, ", ".join(record.coordinating))
@@ -141,7 +140,7 @@ def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
         for column, value in enumerate(values, start=1):
             cell = ws.cell(row=excel_row, column=column, value=value)
             wrap = column == 2
-            styles.apply(cell, ("label", wrap), alignment=LABEL_ALIGNMENTS[wrap], border=BOX)
+            styles.apply(cell, ("label", wrap), alignment=TOP_WRAP if wrap else ONE_LINE, border=BOX)
         for i, period in enumerate(periods):
             report = reports[(record.row_id, period)]
             cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=excel_text(str(report["status"])))
@@ -182,7 +181,7 @@ def _group_row(ws: Any, excel_row: int, level: int, key: str, text: str, width: 
             ("group", level, column == 1, column == 2),
             fill=GROUP_STYLE_FILLS[level],
             font=GROUP_FONTS[level][column == 1],
-            alignment=LABEL_ALIGNMENTS[column == 2],
+            alignment=TOP_WRAP if column == 2 else ONE_LINE,
         )
 
 
@@ -215,8 +214,8 @@ def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, styles: StyleBook
     header = row + 1
     if {"Row ID", "Activity"} <= set(frame.columns):  # one wide first column: "A.1.1-01 Support ASEAN …"
         joined = frame["Row ID"].astype(str) + " " + frame["Activity"].astype(str)
-        frame = frame.drop(columns=["Row ID", "Activity"]).assign(Activity=joined)
-        frame = frame[["Activity", *[c for c in frame.columns if c != "Activity"]]]
+        frame = frame.drop(columns=["Row ID", "Activity"])
+        frame.insert(0, "Activity", joined)
     if frame.empty:
         ws.cell(row=header, column=1, value="(none)").font = Font(italic=True)
         return header, header + 2
@@ -347,7 +346,7 @@ def _text_cache(ws: Any, reference: str) -> StrData:
     return StrData(ptCount=len(values), pt=points)
 
 
-def _print_setup(ws: Any, data: MatrixInput, generated: dt.date) -> None:
+def print_setup(ws: Any, data: MatrixInput, generated: dt.date) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A3
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
