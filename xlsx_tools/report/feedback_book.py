@@ -92,18 +92,40 @@ def write_feedback_book(item: BodyFeedback, plan_title: str, out: Path) -> Path:
         ("Days late", item.days_late),
         ("Rows expected", item.rows_expected),
     ]
-    row = 4
-    for label, value in facts:
+    for row, (label, value) in enumerate(facts, start=4):
         ws.cell(row=row, column=1, value=label).font = bold
         ws.cell(row=row, column=2, value=value).alignment = Alignment(horizontal="left")
-        row += 1
-
-    def table(row: int, title: str, headers: Sequence[str], lines: Sequence[Sequence[Any]], empty: str) -> int:
-        ws.cell(row=row + 1, column=1, value=title).font = Font(bold=True, size=12)
-        row += 2
+    merged = [  # the activity once, on its row's first value
+        (v.row_id, v.activity if i == 0 or item.merged[i - 1].row_id != v.row_id else "", v.column, v.value)
+        for i, v in enumerate(item.merged)
+    ]
+    sections: list[tuple[str, Sequence[str], Sequence[Sequence[Any]], str]] = [
+        (MERGED_TITLE, ("Row ID", "Activity", "Column", "Value"), merged, "Nothing merged for this period."),
+        (
+            HELD_TITLE,
+            ("Row ID", "Column", "Value", "Problem", "How to fix it"),
+            [(h.row_id, h.column, h.value, f"{h.problem} ({h.code})", h.fix) for h in item.held],
+            "Nothing held back.",
+        ),
+        (
+            MISSING_TITLE,
+            ("Row ID", "Activity", "Your role"),
+            [(m.row_id, m.activity, m.role) for m in item.missing],
+            "Every row has a report. Thank you.",
+        ),
+        (
+            FILES_TITLE,
+            ("Received", "File", "Outcome", "Why refused"),
+            [(r.received, r.file, r.outcome, r.reasons) for r in item.returns],
+            "No file received.",
+        ),
+    ]
+    for title, headers, lines, empty in sections:  # each after a blank row: its title, then its table or `empty`
+        ws.cell(row=row + 2, column=1, value=title).font = Font(bold=True, size=12)
+        row += 3
         if not lines:
             ws.cell(row=row, column=1, value=empty).font = Font(italic=True)
-            return row + 1
+            continue
         for column, header in enumerate(headers, start=1):
             cell = ws.cell(row=row, column=column, value=header)
             cell.font, cell.alignment = bold, wrap
@@ -111,41 +133,7 @@ def write_feedback_book(item: BodyFeedback, plan_title: str, out: Path) -> Path:
             row += 1
             for column, value in enumerate(line, start=1):
                 ws.cell(row=row, column=column, value=value).alignment = wrap
-            texts = [(str(v), WIDTHS[i]) for i, v in enumerate(line)]
-            ws.row_dimensions[row].height = row_height(texts, FONT_SIZE)
-        return row + 1
-
-    row = table(
-        row,
-        MERGED_TITLE,
-        ("Row ID", "Activity", "Column", "Value"),
-        [  # the activity once, on its row's first value
-            (v.row_id, v.activity if i == 0 or item.merged[i - 1].row_id != v.row_id else "", v.column, v.value)
-            for i, v in enumerate(item.merged)
-        ],
-        "Nothing merged for this period.",
-    )
-    row = table(
-        row,
-        HELD_TITLE,
-        ("Row ID", "Column", "Value", "Problem", "How to fix it"),
-        [(h.row_id, h.column, h.value, f"{h.problem} ({h.code})", h.fix) for h in item.held],
-        "Nothing held back.",
-    )
-    row = table(
-        row,
-        MISSING_TITLE,
-        ("Row ID", "Activity", "Your role"),
-        [(m.row_id, m.activity, m.role) for m in item.missing],
-        "Every row has a report. Thank you.",
-    )
-    table(
-        row,
-        FILES_TITLE,
-        ("Received", "File", "Outcome", "Why refused"),
-        [(r.received, r.file, r.outcome, r.reasons) for r in item.returns],
-        "No file received.",
-    )
+            ws.row_dimensions[row].height = row_height([(str(v), WIDTHS[i]) for i, v in enumerate(line)], FONT_SIZE)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True
