@@ -10,7 +10,7 @@ Nothing here touches a workbook; `xlsx_tools.matrix.report` lays it out.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from xlsx_tools.merge.consolidate import entry_status, latest_returns
@@ -43,8 +43,8 @@ class FundingNeed(NamedTuple):
 class ProgressReport:
     period: str
     columns: tuple[tuple[str, str, float], ...]  # (layout key, header, width) of the text columns, in layout order
-    contributions: dict[str, list[Contribution]] = field(default_factory=dict)  # row id → bodies in report order
-    funding: list[FundingNeed] = field(default_factory=list)
+    contributions: dict[str, list[Contribution]]  # row id → bodies in report order
+    funding: list[FundingNeed]
 
 
 def text_columns(context: PlanContext) -> tuple[tuple[str, str, float], ...]:
