@@ -47,11 +47,6 @@ class ProgressReport:
     funding: list[FundingNeed]
 
 
-def text_columns(context: PlanContext) -> tuple[tuple[str, str, float], ...]:
-    """The reported columns the report prints: every value column of the layout but the status (one per row)."""
-    return tuple((c.key, c.header, c.width) for c in context.sheet.value_columns if c.key != "status")
-
-
 def _order(asb: str, coordinating: Sequence[str], supporting: Sequence[str]) -> tuple[int, int, str]:
     if asb in coordinating:
         return (0, coordinating.index(asb), asb)
@@ -62,7 +57,8 @@ def _order(asb: str, coordinating: Sequence[str], supporting: Sequence[str]) -> 
 
 def progress_report(context: PlanContext, state: MasterState, period: str) -> ProgressReport:
     """Every counting value of `period` in the History, grouped by row and body, with the funding needs list."""
-    columns = text_columns(context)
+    # the report prints every value column of the layout but the status (the matrix's, once per row)
+    columns = tuple((c.key, c.header, c.width) for c in context.sheet.value_columns if c.key != "status")
     wanted = {key for key, _, _ in columns}
     latest = latest_returns(state, period)
     gathered: dict[str, dict[str, dict[str, list[str]]]] = {}  # row → body → column → texts
