@@ -60,11 +60,10 @@ def build_feedback(
     items = feedback(opened.context, opened.state, chosen, today or dt.date.today(), due)
     folder = Path(out) if out else Path(master).parent / f"feedback-{chosen}"
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for item in items:
-        path = folder / f"{chosen}_{item.asb}_feedback.xlsx"
-        write_feedback_book(item, opened.context.plan.title, path)
-        written.append((item, path))
+    title = opened.context.plan.title
+    written = [
+        (item, write_feedback_book(item, title, folder / f"{chosen}_{item.asb}_feedback.xlsx")) for item in items
+    ]
     return FeedbackResult(chosen, folder, written, chase_list(items))
 
 
