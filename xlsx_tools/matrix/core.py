@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -19,7 +19,6 @@ from xlsx_tools.plan.periods import Period, periods_between
 from xlsx_tools.plan.status_words import STATUSES, StatusMap
 from xlsx_tools.plan.status_words import fold as _fold
 from xlsx_tools.plan.status_words import load_status_map as load_status_map  # where matrix.run and tests take it
-from xlsx_tools.plan.status_words import status_map_from as status_map_from
 
 NO_REPORT = "No report"  # nothing came in for the row in that period
 NO_STATUS = "No status"  # something came in, but no status
@@ -42,20 +41,13 @@ def classify(status: str, vocabulary: Sequence[str], status_map: StatusMap) -> t
     text = status.strip()
     if not text:
         return "", NO_STATUS
-    by_fold = {_fold(v): v for v in vocabulary}
-    if _fold(text) in by_fold:
-        return by_fold[_fold(text)], by_fold[_fold(text)]
-    mapped = status_map.map(text)
-    if mapped:
-        return mapped, mapped
-    return text, OTHER
+    known = {_fold(v): v for v in vocabulary}.get(_fold(text)) or status_map.map(text)
+    return (known, known) if known else (text, OTHER)
 
 
 @dataclass
 class MatrixInput:
     plan_title: str
-    plan_id: str
-    kind: str
     periods: list[str]  # every half-year from the first with a report (or the one asked for) to the chosen period
     period: str  # the chosen period
     rows: pd.DataFrame  # one row per plan row, in plan order
@@ -123,18 +115,8 @@ def report_frame(
             text, category = classify(raw, vocabulary, status_map) if reported else ("", NO_REPORT)
             if not reported and (period, row_id) in held:
                 text, category, reported = HELD, HELD, True
-            records.append(
-                {
-                    "row_id": row_id,
-                    "period": period,
-                    "status": text or category,
-                    "category": category,
-                    "raw_status": raw,
-                    "progress": values.get("progress", ""),
-                    "asb": values.get(state.body_field, ""),
-                    "reported": reported,
-                }
-            )
+            asb = values.get(state.body_field, "")
+            records.append((row_id, period, text or category, category, raw, values.get("progress", ""), asb, reported))
     return pd.DataFrame.from_records(
         records, columns=["row_id", "period", "status", "category", "raw_status", "progress", "asb", "reported"]
     )
@@ -197,7 +179,7 @@ def matrix_input(
         [(h.period, h.asb, h.row_id) for h in state.history if h.value],
         columns=["period", "asb", "row_id"],
     ).drop_duplicates()
-    return MatrixInput(plan.title, plan.id, plan.kind, periods, str(chosen), rows, reports, audit, reported)
+    return MatrixInput(plan.title, periods, str(chosen), rows, reports, audit, reported)
 
 
 @dataclass
@@ -214,12 +196,15 @@ class Summary:
     newly_completed: pd.DataFrame
     newly_stopped: pd.DataFrame
     unchanged: pd.DataFrame
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, int]
 
 
-def _counts(frame: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
-    """Status counts and shares per `by` value, in the legend's order; only categories that occur (statuses always)."""
+def _counts(frame: pd.DataFrame, by: str, label: str, in_frame_order: bool = False) -> pd.DataFrame:
+    """Status counts and shares per `by` value (sorted, or in their order in `frame`), in the legend's order; only
+    categories that occur (statuses always)."""
     table = pd.crosstab(frame[by], frame["category"])
+    if in_frame_order:
+        table = table.reindex(list(dict.fromkeys(frame[by])))
     present = [c for c in CATEGORIES if c in STATUSES or c == NO_REPORT or c in table.columns]
     table = table.reindex(columns=present, fill_value=0)
     table["Rows"] = table[present].sum(axis=1)
@@ -228,10 +213,6 @@ def _counts(frame: pd.DataFrame, by: str, label: str) -> pd.DataFrame:
     table.index.name = label
     table.columns.name = None
     return table.reset_index()
-
-
-def _first_order(rows: pd.DataFrame, key: str) -> list[str]:
-    return list(dict.fromkeys(rows[key]))
 
 
 def completeness(data: MatrixInput) -> pd.DataFrame:
@@ -255,16 +236,7 @@ def completeness(data: MatrixInput) -> pd.DataFrame:
             received = arrived.isoformat() if arrived else time
         else:
             outcome, received, due = "missing", "", ""
-        records.append(
-            {
-                "ASB": body,
-                "Return": outcome,
-                "Received": received,
-                "Due": due,
-                "Rows expected": int(per_body[body]),
-                "Rows reported": int(reported.get(body, 0)),
-            }
-        )
+        records.append((body, outcome, received, due, int(per_body[body]), int(reported.get(body, 0))))
     table = pd.DataFrame.from_records(
         records, columns=["ASB", "Return", "Received", "Due", "Rows expected", "Rows reported"]
     )
@@ -273,11 +245,8 @@ def completeness(data: MatrixInput) -> pd.DataFrame:
 
 
 def _day(text: str) -> dt.date | None:
-    text = text.strip()
-    if not text:
-        return None
     try:
-        return dt.date.fromisoformat(text[:10])
+        return dt.date.fromisoformat(text.strip()[:10])
     except ValueError:
         return None
 
@@ -286,20 +255,16 @@ def summarise(data: MatrixInput) -> Summary:
     rows = data.rows
     now = data.reports[data.reports["period"] == data.period].merge(rows, on="row_id")
     now = now.sort_values("order")
-    by_pillar = _counts(now, "pillar_title", "Pillar")
-    by_pillar = by_pillar.set_index("Pillar").reindex(_first_order(rows, "pillar_title")).reset_index()
+    by_pillar = _counts(now, "pillar_title", "Pillar", in_frame_order=True)
     now_outcome = now.assign(outcome=now["group1"] + " " + now["group1_text"])  # whole: the Summary wraps it
-    by_outcome = _counts(now_outcome, "outcome", "Outcome")
-    by_outcome = by_outcome.set_index("Outcome").reindex(_first_order(now_outcome, "outcome")).reset_index()
+    by_outcome = _counts(now_outcome, "outcome", "Outcome", in_frame_order=True)
     coordinated = now.assign(body=now["coordinating"].map(lambda c: c or ("(none in the plan)",))).explode("body")
     by_coordinator = _counts(coordinated, "body", "Coordinating ASB")
-    apa = (
-        _counts(now.explode("apa").dropna(subset=["apa"]), "apa", "APA paragraph")
-        if now["apa"].map(len).any()
-        else None
-    )
-    actip_rows = now.explode("actip").dropna(subset=["actip"])
-    actip = _counts(actip_rows, "actip", "ACTIP article") if len(actip_rows) else pd.DataFrame()
+
+    def coverage(key: str, label: str) -> pd.DataFrame:
+        referenced = now.explode(key).dropna(subset=[key])
+        return _counts(referenced, key, label) if len(referenced) else pd.DataFrame()
+
     no_report = now[now["category"] == NO_REPORT][["row_id", "activity", "coordinating", "pillar"]].copy()
     no_report["coordinating"] = no_report["coordinating"].map(", ".join)
     no_report.columns = ["Row ID", "Activity", "Coordinating ASB", "Pillar"]
@@ -313,32 +278,25 @@ def summarise(data: MatrixInput) -> Summary:
         index=list(rows["row_id"]), columns=data.periods
     )
     labels = rows.set_index("row_id")
-    change_columns = ["Row ID", "Activity", "Coordinating ASB", "Before", "Now"]
 
-    def listing(mask: pd.Series, before: str | None) -> pd.DataFrame:
-        ids = [r for r in grid.index if mask.get(r, False)]
+    def listing(mask: pd.Series) -> pd.DataFrame:
         return pd.DataFrame.from_records(
             [
                 (
                     r,
                     labels.loc[r, "activity"],
                     ", ".join(labels.loc[r, "coordinating"]),
-                    shown.loc[r, before] if before else "",
+                    shown.loc[r, previous] if previous else "",
                     shown.loc[r, data.period],
                 )
-                for r in ids
+                for r in grid.index
+                if mask[r]
             ],
-            columns=change_columns,
+            columns=["Row ID", "Activity", "Coordinating ASB", "Before", "Now"],
         )
 
     current = grid[data.period]
-    if previous:
-        before = grid[previous]
-        newly_completed = listing((current == "Completed") & (before != "Completed"), previous)
-        newly_stopped = listing(current.isin(STOPPED) & (before != current), previous)
-    else:
-        newly_completed = listing(current == "Completed", None)
-        newly_stopped = listing(current.isin(STOPPED), None)
+    before = grid[previous] if previous else pd.Series("", index=grid.index)  # no earlier column: every row changed
     runs = []
     for row_id in grid.index:
         text = shown.loc[row_id, data.period]
@@ -350,17 +308,8 @@ def summarise(data: MatrixInput) -> Summary:
                 break
             run += 1
         if run >= 2:
-            since = data.periods[len(data.periods) - run]
-            runs.append(
-                (
-                    row_id,
-                    labels.loc[row_id, "activity"],
-                    ", ".join(labels.loc[row_id, "coordinating"]),
-                    text,
-                    run,
-                    since,
-                )
-            )
+            coordinating = ", ".join(labels.loc[row_id, "coordinating"])
+            runs.append((row_id, labels.loc[row_id, "activity"], coordinating, text, run, data.periods[-run]))
     unchanged = pd.DataFrame.from_records(
         runs, columns=["Row ID", "Activity", "Coordinating ASB", "Status", "Periods unchanged", "Since"]
     )
@@ -371,12 +320,12 @@ def summarise(data: MatrixInput) -> Summary:
         by_pillar=by_pillar,
         by_outcome=by_outcome,
         by_coordinator=by_coordinator,
-        apa=apa if apa is not None else pd.DataFrame(),
-        actip=actip,
+        apa=coverage("apa", "APA paragraph"),
+        actip=coverage("actip", "ACTIP article"),
         completeness=completeness(data),
         no_report=no_report,
-        newly_completed=newly_completed,
-        newly_stopped=newly_stopped,
+        newly_completed=listing((current == "Completed") & (before != "Completed")),
+        newly_stopped=listing(current.isin(STOPPED) & (before != current)),
         unchanged=unchanged,
         counts=counts,
     )

@@ -10,7 +10,7 @@ Nothing here touches a workbook; `xlsx_tools.matrix.report` lays it out.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from xlsx_tools.merge.consolidate import entry_status, latest_returns
@@ -43,13 +43,8 @@ class FundingNeed(NamedTuple):
 class ProgressReport:
     period: str
     columns: tuple[tuple[str, str, float], ...]  # (layout key, header, width) of the text columns, in layout order
-    contributions: dict[str, list[Contribution]] = field(default_factory=dict)  # row id → bodies in report order
-    funding: list[FundingNeed] = field(default_factory=list)
-
-
-def text_columns(context: PlanContext) -> tuple[tuple[str, str, float], ...]:
-    """The reported columns the report prints: every value column of the layout but the status (one per row)."""
-    return tuple((c.key, c.header, c.width) for c in context.sheet.value_columns if c.key != "status")
+    contributions: dict[str, list[Contribution]]  # row id → bodies in report order
+    funding: list[FundingNeed]
 
 
 def _order(asb: str, coordinating: Sequence[str], supporting: Sequence[str]) -> tuple[int, int, str]:
@@ -62,7 +57,8 @@ def _order(asb: str, coordinating: Sequence[str], supporting: Sequence[str]) -> 
 
 def progress_report(context: PlanContext, state: MasterState, period: str) -> ProgressReport:
     """Every counting value of `period` in the History, grouped by row and body, with the funding needs list."""
-    columns = text_columns(context)
+    # the report prints every value column of the layout but the status (the matrix's, once per row)
+    columns = tuple((c.key, c.header, c.width) for c in context.sheet.value_columns if c.key != "status")
     wanted = {key for key, _, _ in columns}
     latest = latest_returns(state, period)
     gathered: dict[str, dict[str, dict[str, list[str]]]] = {}  # row → body → column → texts

@@ -12,9 +12,6 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from openpyxl.styles import Alignment, PatternFill
-from openpyxl.utils import get_column_letter
-
 from xlsx_tools.layout.measure import (
     LINE_SPACING,
     MAX_ROW_HEIGHT_PT,
@@ -28,12 +25,15 @@ from xlsx_tools.matrix.progress import FUNDING_KEY, Contribution, ProgressReport
 from xlsx_tools.matrix.writer import (
     BOX,
     FONT_SIZE,
-    GROUP_FILLS,
-    WHITE_TEXT,
+    GROUP_STYLE_FILLS,
+    ONE_LINE,
+    TOP_WRAP,
     Font,
-    _print_setup,
     compose_workbook,
-    fill_for,
+    heading_row,
+    print_setup,
+    status_style,
+    with_groups,
 )
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.styles import StyleBook
@@ -43,11 +43,6 @@ FUNDING_SHEET = "Funding needs"
 HEADER_ROW = 3
 # the label columns before the reported text; the text columns' headers and widths are the layout's
 LABELS = (("Code", 11.0), ("Activity", 36.0), ("Status", 13.0), ("Reported by", 13.0))
-TOP = Alignment(vertical="top", wrap_text=True)
-ONE_LINE = Alignment(vertical="top", wrap_text=False)
-HEADING_FILL = PatternFill("solid", start_color="404040", end_color="404040")
-GROUP_STYLE_FILLS = tuple(PatternFill("solid", start_color=c, end_color=c) for c in GROUP_FILLS)
-ROLES = {"coordinating": "coordinating", "supporting": "supporting"}
 # a longer text goes on in the next row: about half a printed page per row (Excel's tallest row, 409 pt, would hold
 # 33 lines but leave most pages with one row and the rest blank)
 MAX_LINES = min(24, int((MAX_ROW_HEIGHT_PT - ROW_PADDING_PT) / (FONT_SIZE * LINE_SPACING)))
@@ -58,14 +53,11 @@ def write_matrix_book(
 ) -> Path:
     """The status matrix workbook with the progress report and the funding needs after its Matrix and Summary."""
     styles = StyleBook()
-    book = compose_workbook(data, summary, generated, styles)
-    progress = book.create_sheet(REPORT_SHEET)
-    write_progress(progress, data, report, styles)
-    funding = book.create_sheet(FUNDING_SHEET)
-    write_funding(funding, data, report, styles)
-    for ws in (progress, funding):
-        _print_setup(ws, data, generated)
-        ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    book = compose_workbook(data, summary, styles)
+    write_progress(book.create_sheet(REPORT_SHEET), data, report, styles)
+    write_funding(book.create_sheet(FUNDING_SHEET), report, styles)
+    for ws in book.worksheets:
+        print_setup(ws, data, generated)
     out.parent.mkdir(parents=True, exist_ok=True)
     save_atomically(book, out)
     return out
@@ -74,14 +66,8 @@ def write_matrix_book(
 def _heading(ws: Any, title: str, note: str, labels: list[tuple[str, float]]) -> None:
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
     ws.cell(row=2, column=1, value=note).font = Font(italic=True, color="595959")
-    for column, (label, width) in enumerate(labels, start=1):
-        ws.column_dimensions[get_column_letter(column)].width = width
-        cell = ws.cell(row=HEADER_ROW, column=column, value=label)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = HEADING_FILL
-        cell.alignment = TOP
-        cell.border = BOX
-    ws.row_dimensions[HEADER_ROW].height = row_height(labels, FONT_SIZE, bold=True)
+    heading_row(ws, HEADER_ROW, labels, TOP_WRAP)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
 
 
@@ -98,33 +84,24 @@ def write_progress(ws: Any, data: MatrixInput, report: ProgressReport, styles: S
     period = data.reports[data.reports["period"] == report.period]
     statuses = dict(zip(period["row_id"], zip(period["status"], period["category"], strict=True), strict=True))
     excel_row = HEADER_ROW
-    last: tuple[str, ...] = ()
-    for record in data.rows.itertuples(index=False):
-        keys = (record.pillar, record.group1, record.group2)
-        groups = ((record.pillar_title, ""), (record.group1, record.group1_text), (record.group2, record.group2_text))
-        for level, (key, text) in enumerate(groups):
-            if keys[: level + 1] == last[: level + 1] or not (key or text):
-                continue
+    for record, groups in with_groups(data.rows):
+        for level, key, text in groups:
             excel_row += 1
             _group(ws, excel_row, level, key, text, widths, styles)
-        last = keys
         status, category = statuses[record.row_id]
         lines: list[Contribution | None] = list(report.contributions.get(record.row_id, ())) or [None]
         for index, contribution in enumerate(lines):
-            excel_row += 1
-            first = index == 0
-            texts: list[str] = [record.row_id, record.activity, str(status)] if first else ["", "", ""]
+            texts: list[str] = [record.row_id, record.activity, str(status)] if index == 0 else ["", "", ""]
             if contribution is None:
                 texts += [""] * (1 + len(report.columns))
             else:
-                role = ROLES.get(contribution.role, "")
-                texts.append(f"{contribution.asb} ({role})" if role else contribution.asb)
+                texts.append(f"{contribution.asb} ({contribution.role})" if contribution.role else contribution.asb)
                 texts += [contribution.values.get(key, "") for key, _, _ in report.columns]
             for part, (part_texts, wrapped) in enumerate(split_tall(texts, widths)):
+                excel_row += 1
                 if part:
-                    excel_row += 1
                     part_texts[3] = f"{texts[3]} (continued)"
-                category_shown = str(category) if first and not part else ""
+                category_shown = str(category) if index == part == 0 else ""
                 _line(ws, excel_row, part_texts, category_shown, styles, text_height(wrapped, FONT_SIZE))
 
 
@@ -148,7 +125,6 @@ def _pieces(text: str, width: float) -> list[tuple[str, int]]:
     rest = text
     budget = max(80, len(text) * MAX_LINES // lines)  # characters that fill the lines on average
     while wrapped_lines(rest, width, FONT_SIZE) > MAX_LINES:
-        piece = ""
         while True:
             cut = max(rest.rfind(" ", 0, budget), rest.rfind("\n", 0, budget))
             piece = rest[: cut if cut > 0 else budget]
@@ -175,7 +151,7 @@ def _group(ws: Any, excel_row: int, level: int, key: str, text: str, widths: lis
             ("report group", level, lines > 1),
             fill=GROUP_STYLE_FILLS[level],
             font=Font(bold=True, color="FFFFFF" if level == 0 else "000000"),
-            alignment=TOP if lines > 1 else ONE_LINE,
+            alignment=TOP_WRAP if lines > 1 else ONE_LINE,
         )
     if lines > 1:
         ws.merge_cells(start_row=excel_row, start_column=first_text, end_row=excel_row, end_column=len(widths))
@@ -187,18 +163,12 @@ def _line(ws: Any, excel_row: int, texts: list[str], category: str, styles: Styl
     for column, text in enumerate(texts, start=1):
         cell = ws.cell(row=excel_row, column=column, value=text or None)
         if column == 3 and category:
-            fill = fill_for(category)
-            parts: dict[str, Any] = {"border": BOX, "alignment": TOP}
-            if fill is not None:
-                parts["fill"] = fill
-            if category in WHITE_TEXT:
-                parts["font"] = Font(color="FFFFFF")
-            styles.apply(cell, ("report status", category), **parts)
+            styles.apply(cell, ("report status", category), border=BOX, alignment=TOP_WRAP, **status_style(category))
         else:
-            styles.apply(cell, "report text", border=BOX, alignment=TOP)
+            styles.apply(cell, "report text", border=BOX, alignment=TOP_WRAP)
 
 
-def write_funding(ws: Any, data: MatrixInput, report: ProgressReport, styles: StyleBook) -> None:
+def write_funding(ws: Any, report: ProgressReport, styles: StyleBook) -> None:
     need_header = next(header for key, header, _ in report.columns if key == FUNDING_KEY)
     labels = [
         ("Pillar", 20.0),
@@ -216,7 +186,7 @@ def write_funding(ws: Any, data: MatrixInput, report: ProgressReport, styles: St
     )
     widths = [w for _, w in labels]
     for excel_row, need in enumerate(report.funding, start=HEADER_ROW + 1):
-        texts = [need.pillar, need.asb, need.row_id, need.activity, need.need, need.coordinating]
+        texts = list(need)  # its fields in the columns' order
         _line(ws, excel_row, texts, "", styles, row_height(zip(texts, widths, strict=True), FONT_SIZE))
     if not report.funding:
         ws.cell(row=HEADER_ROW + 1, column=1, value="(none reported)").font = Font(italic=True)

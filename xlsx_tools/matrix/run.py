@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from xlsx_tools.matrix.core import MatrixInput, Summary, load_status_map, matrix_input, summarise
@@ -25,7 +25,6 @@ class MatrixResult:
     summary: Summary
     progress: ProgressReport
     pdf: Path | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 def build_matrix(

@@ -6,9 +6,8 @@ Only presentation lives here; every figure comes from `xlsx_tools.matrix.core`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,8 +21,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from openpyxl.worksheet.properties import Outline, PageSetupProperties
 
 from xlsx_tools.layout.measure import row_height, text_height
-from xlsx_tools.matrix.core import HELD, NO_REPORT, NO_STATUS, OTHER, STATUSES, MatrixInput, Summary
-from xlsx_tools.workbook.atomic import save_atomically
+from xlsx_tools.matrix.core import HELD, NO_REPORT, NO_STATUS, OTHER, MatrixInput, Summary
 from xlsx_tools.workbook.cell_text import excel_text, excel_value
 from xlsx_tools.workbook.styles import StyleBook, use_default_font
 
@@ -58,10 +56,17 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 BOLD = Font(bold=True)
 GROUP_FILLS = ("1F4E78", "DDEBF7", "F2F2F2")  # pillar, level-1 group, level-2 group
 CENTERED = Alignment(horizontal="center", vertical="center", wrap_text=True)
-TOP_WRAP = Alignment(wrap_text=True, vertical="top")
-LABEL_ALIGNMENTS = {wrap: Alignment(vertical="top", wrap_text=wrap) for wrap in (False, True)}
+TOP_WRAP = Alignment(vertical="top", wrap_text=True)
+ONE_LINE = Alignment(vertical="top", wrap_text=False)
 WHITE_FONT = Font(color="FFFFFF")
-GROUP_STYLE_FILLS = tuple(PatternFill("solid", start_color=c, end_color=c) for c in GROUP_FILLS)
+
+
+def solid(colour: str) -> PatternFill:
+    return PatternFill("solid", start_color=colour, end_color=colour)
+
+
+GROUP_STYLE_FILLS = tuple(solid(c) for c in GROUP_FILLS)
+HEADING_FILL = solid("404040")
 # level → first column or not → font: pillar rows white on dark blue, the group label a size larger
 GROUP_FONTS = tuple(
     {
@@ -82,73 +87,52 @@ def _fit_height(ws: Any, excel_row: int, texts: list[tuple[str, float]]) -> None
         ws.row_dimensions[excel_row].height = height
 
 
-def fill_for(category: str) -> PatternFill | None:
-    colour = LEGEND.get(category)
-    return PatternFill("solid", start_color=colour, end_color=colour) if colour else None
+def heading_row(ws: Any, row: int, labels: list[tuple[str, float]], alignment: Alignment) -> None:
+    """White on dark grey, the columns as wide as given (label, width), as tall as the longest label needs."""
+    for column, (label, width) in enumerate(labels, start=1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+        cell = ws.cell(row=row, column=column, value=label)
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = HEADING_FILL
+        cell.alignment = alignment
+        cell.border = BOX
+    ws.row_dimensions[row].height = row_height(labels, FONT_SIZE, bold=True)
 
 
-def write_workbook(data: MatrixInput, summary: Summary, out: Path, generated: dt.date) -> Path:
-    book = compose_workbook(data, summary, generated, StyleBook())
-    out.parent.mkdir(parents=True, exist_ok=True)
-    save_atomically(book, out)
-    return out
+def status_style(category: str) -> dict[str, Any]:
+    """The fill of a status category (white text on the dark one); nothing for the uncoloured categories."""
+    style: dict[str, Any] = {"fill": solid(LEGEND[category])} if category in LEGEND else {}
+    if category in WHITE_TEXT:
+        style["font"] = WHITE_FONT
+    return style
 
 
-def compose_workbook(data: MatrixInput, summary: Summary, generated: dt.date, styles: StyleBook) -> Any:
+def compose_workbook(data: MatrixInput, summary: Summary, styles: StyleBook) -> Any:
     """The Matrix and Summary sheets in a new openpyxl workbook (not saved); `styles` belongs to it from now on."""
     book = Workbook()
     use_default_font(book, FONT_NAME, FONT_SIZE)
-    matrix = book.active
-    matrix.title = MATRIX_SHEET
-    _write_matrix(matrix, data, styles)
-    sheet = book.create_sheet(SUMMARY_SHEET)
-    _write_summary(sheet, data, summary, styles)
-    for ws in (matrix, sheet):
-        _print_setup(ws, data, generated)
-    matrix.print_title_rows = f"1:{HEADER_ROWS}"
-    matrix.print_title_cols = f"A:{get_column_letter(LABEL_COLUMNS)}"
-    _readable_charts(sheet)
+    book.active.title = MATRIX_SHEET
+    _write_matrix(book.active, data, styles)
+    _write_summary(book.create_sheet(SUMMARY_SHEET), data, summary, styles)
     return book
-
-
-def _readable_charts(ws: Any) -> None:
-    """Charts large enough to read on the printed page (cm): wide bars, a row of labels per category."""
-    for chart in ws._charts:  # openpyxl keeps a sheet's charts there and offers no public list
-        chart.width = max(chart.width, 30)
-        chart.height = max(chart.height * 1.6, 14)
 
 
 def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
     periods = data.periods
     ws.cell(row=1, column=1, value=f"Status matrix — {data.plan_title} — {data.period}").font = Font(bold=True, size=14)
-    headers = ["Code", "Activity", "Coordinating ASB", *periods]
-    for column, label in enumerate(headers, start=1):
-        cell = ws.cell(row=2, column=column, value=label)
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", start_color="404040", end_color="404040")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = BOX
-    widths = (12, 60, 16, *(15 for _ in periods))
-    for column, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(column)].width = width
-    ws.row_dimensions[HEADER_ROWS].height = row_height(zip(headers, widths, strict=True), FONT_SIZE, bold=True)
+    labels = [("Code", 12.0), ("Activity", 60.0), ("Coordinating ASB", 16.0), *((p, 15.0) for p in periods)]
+    heading_row(ws, HEADER_ROWS, labels, CENTERED)
     ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
     ws.freeze_panes = ws.cell(row=HEADER_ROWS + 1, column=LABEL_COLUMNS + 1)
+    ws.print_title_rows = f"1:{HEADER_ROWS}"
+    ws.print_title_cols = f"A:{get_column_letter(LABEL_COLUMNS)}"
 
     reports = {(r["row_id"], r["period"]): r for r in data.reports.to_dict("records")}
     excel_row = HEADER_ROWS
-    last: tuple[str, str, str] = ("", "", "")
-    width = len(headers)
-    for record in data.rows.itertuples(index=False):
-        keys = (record.pillar, record.group1, record.group2)
-        for level, (key, text) in enumerate(
-            ((record.pillar_title, ""), (record.group1, record.group1_text), (record.group2, record.group2_text))
-        ):
-            if keys[: level + 1] == last[: level + 1] or not (key or text):
-                continue
+    for record, groups in with_groups(data.rows):
+        for level, key, text in groups:
             excel_row += 1
-            _group_row(ws, excel_row, level, key, text, width, styles)
-        last = keys
+            _group_row(ws, excel_row, level, key, text, len(labels), styles)
         excel_row += 1
         ws.row_dimensions[excel_row].outlineLevel = 3
         values = (record.row_id, record.activity, ", ".join(record.coordinating))
@@ -156,43 +140,48 @@ def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
         for column, value in enumerate(values, start=1):
             cell = ws.cell(row=excel_row, column=column, value=value)
             wrap = column == 2
-            styles.apply(cell, ("label", wrap), alignment=LABEL_ALIGNMENTS[wrap], border=BOX)
+            styles.apply(cell, ("label", wrap), alignment=TOP_WRAP if wrap else ONE_LINE, border=BOX)
         for i, period in enumerate(periods):
             report = reports[(record.row_id, period)]
             cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=excel_text(str(report["status"])))
             category = str(report["category"])
-            parts: dict[str, Any] = {"alignment": CENTERED, "border": BOX}
-            fill = fill_for(category)
-            if fill is not None:
-                parts["fill"] = fill
-            if category in WHITE_TEXT:
-                parts["font"] = WHITE_FONT
-            styles.apply(cell, ("status", category), **parts)
+            styles.apply(cell, ("status", category), alignment=CENTERED, border=BOX, **status_style(category))
             note = _note(report)
             if note:
-                comment = Comment(excel_text(note), str(report["asb"]) or "tipwp")
-                comment.width, comment.height = 320, 160
-                cell.comment = comment
-    _legend(ws, excel_row + 2, column=2)
+                cell.comment = Comment(excel_text(note), str(report["asb"]) or "tipwp", width=320, height=160)
+    _legend(ws, excel_row + 2, styles)
     # Excel draws the outline's gutter and +/- buttons from this (openpyxl does not derive it from the rows)
     ws.sheet_format.outlineLevelRow = max((d.outlineLevel or 0 for d in ws.row_dimensions.values()), default=0)
+
+
+def with_groups(rows: pd.DataFrame) -> Iterator[tuple[Any, list[tuple[int, str, str]]]]:
+    """Each plan row with the group rows (level, code, text) that open above it: pillar, level-1, level-2 group."""
+    last: tuple[str, ...] = ()
+    for record in rows.itertuples(index=False):
+        keys = (record.pillar, record.group1, record.group2)
+        groups = ((record.pillar_title, ""), (record.group1, record.group1_text), (record.group2, record.group2_text))
+        opened = [
+            (level, key, text)
+            for level, (key, text) in enumerate(groups)
+            if keys[: level + 1] != last[: level + 1] and (key or text)
+        ]
+        last = keys
+        yield record, opened
 
 
 def _group_row(ws: Any, excel_row: int, level: int, key: str, text: str, width: int, styles: StyleBook) -> None:
     ws.row_dimensions[excel_row].outlineLevel = level
     _fit_height(ws, excel_row, [(text, 60)])
-    label = f"{key} {text}".strip() if level else key
-    ws.cell(row=excel_row, column=1, value=key if level else label)
+    ws.cell(row=excel_row, column=1, value=key)
     if level:
         ws.cell(row=excel_row, column=2, value=text)
     for column in range(1, width + 1):
-        target = ws.cell(row=excel_row, column=column)
         styles.apply(
-            target,
+            ws.cell(row=excel_row, column=column),
             ("group", level, column == 1, column == 2),
             fill=GROUP_STYLE_FILLS[level],
             font=GROUP_FONTS[level][column == 1],
-            alignment=LABEL_ALIGNMENTS[column == 2],
+            alignment=TOP_WRAP if column == 2 else ONE_LINE,
         )
 
 
@@ -207,18 +196,13 @@ def _note(report: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def _legend(ws: Any, row: int, column: int) -> int:
-    ws.cell(row=row, column=column, value="Legend").font = BOLD
+def _legend(ws: Any, row: int, styles: StyleBook) -> None:
+    """In columns B (what a category means) and C (its swatch), from `row` down."""
+    ws.cell(row=row, column=2, value="Legend").font = BOLD
     for i, category in enumerate((*LEGEND, NO_STATUS, OTHER), start=1):
-        swatch = ws.cell(row=row + i, column=column + 1, value=category)
-        swatch.border = BOX
-        fill = fill_for(category)
-        if fill is not None:
-            swatch.fill = fill
-        if category in WHITE_TEXT:
-            swatch.font = Font(color="FFFFFF")
-        ws.cell(row=row + i, column=column, value=LEGEND_NOTES.get(category, "status reported"))
-    return row + len(LEGEND) + 3
+        swatch = ws.cell(row=row + i, column=3, value=category)
+        styles.apply(swatch, ("legend", category), border=BOX, **status_style(category))
+        ws.cell(row=row + i, column=2, value=LEGEND_NOTES.get(category, "status reported"))
 
 
 def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, styles: StyleBook, note: str = "") -> tuple[int, int]:
@@ -230,8 +214,8 @@ def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, styles: StyleBook
     header = row + 1
     if {"Row ID", "Activity"} <= set(frame.columns):  # one wide first column: "A.1.1-01 Support ASEAN …"
         joined = frame["Row ID"].astype(str) + " " + frame["Activity"].astype(str)
-        frame = frame.drop(columns=["Row ID", "Activity"]).assign(Activity=joined)
-        frame = frame[["Activity", *[c for c in frame.columns if c != "Activity"]]]
+        frame = frame.drop(columns=["Row ID", "Activity"])
+        frame.insert(0, "Activity", joined)
     if frame.empty:
         ws.cell(row=header, column=1, value="(none)").font = Font(italic=True)
         return header, header + 2
@@ -239,12 +223,11 @@ def _table(ws: Any, row: int, title: str, frame: pd.DataFrame, styles: StyleBook
         cell = ws.cell(row=header, column=column, value=str(label))
         cell.font = BOLD
         cell.border = BOX
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        colour = LEGEND.get(str(label))
-        if colour:
-            cell.fill = PatternFill("solid", start_color=colour, end_color=colour)
-            if str(label) in WHITE_TEXT:
-                cell.font = Font(bold=True, color="FFFFFF")
+        cell.alignment = TOP_WRAP
+        if str(label) in LEGEND:
+            cell.fill = solid(LEGEND[str(label)])
+        if str(label) in WHITE_TEXT:
+            cell.font = Font(bold=True, color="FFFFFF")
     widths = [ws.column_dimensions[get_column_letter(c)].width or 13 for c in range(1, len(frame.columns) + 1)]
     _fit_height(ws, header, [(str(label), w) for label, w in zip(frame.columns, widths, strict=True)])
     for r, values in enumerate(frame.itertuples(index=False), start=header + 1):
@@ -273,12 +256,11 @@ def _write_summary(ws: Any, data: MatrixInput, summary: Summary, styles: StyleBo
     pillar_rows = (first, first + len(summary.by_pillar) - 1)
     _, row = _table(ws, row, "Status by priority outcome / APA provision", summary.by_outcome, styles)
     _, row = _table(ws, row, "Status by coordinating ASB", summary.by_coordinator, styles)
-    completeness_title = "Reporting completeness by ASB"
-    completeness_note = (
+    note = (
         "Expected: every body that coordinates or supports a row. Late: its first merged return arrived after the "
         "template's due date. Missing: nothing merged for the period."
     )
-    first_c, row = _table(ws, row, completeness_title, summary.completeness, styles, completeness_note)
+    first_c, row = _table(ws, row, "Reporting completeness by ASB", summary.completeness, styles, note)
     completeness_rows = (first_c, first_c + len(summary.completeness) - 1)
     _, row = _table(ws, row, f"Rows with no report in {summary.period}", summary.no_report, styles)
     _, row = _table(ws, row, f"Newly completed {since}", summary.newly_completed, styles)
@@ -301,16 +283,16 @@ def _status_chart(ws: Any, summary: Summary, rows: tuple[int, int], anchor: str)
     chart.overlap = 100
     chart.title = f"Status by pillar, {summary.period}"
     chart.y_axis.title = "Activity rows"
-    columns = [c for c in summary.by_pillar.columns if c in LEGEND]
-    for name in columns:
-        index = list(summary.by_pillar.columns).index(name) + 1
+    for index, name in enumerate(summary.by_pillar.columns, start=1):
+        if name not in LEGEND:
+            continue
         ref = Reference(ws, min_col=index, min_row=rows[0] - 1, max_row=rows[1])
         chart.add_data(ref, titles_from_data=True)
         series = chart.series[-1]
         series.graphicalProperties.solidFill = LEGEND[name] if name != NO_REPORT else "F2F2F2"
         series.graphicalProperties.line.solidFill = "808080"
     chart.set_categories(Reference(ws, min_col=1, min_row=rows[0], max_row=rows[1]))
-    chart.height, chart.width = 9, 20
+    chart.height, chart.width = 14.4, 30  # cm: large enough to read on the printed page
     _as_excel_writes(ws, chart)
     ws.add_chart(chart, anchor)
 
@@ -324,7 +306,7 @@ def _completeness_chart(ws: Any, summary: Summary, rows: tuple[int, int], anchor
     chart.set_categories(Reference(ws, min_col=1, min_row=rows[0], max_row=rows[1]))
     chart.series[0].graphicalProperties.solidFill = LEGEND["Completed"]
     chart.legend = None
-    chart.height, chart.width = max(7.5, 0.5 * len(summary.completeness)), 20
+    chart.height, chart.width = max(14, 0.8 * len(summary.completeness)), 30  # a row of labels per body
     _as_excel_writes(ws, chart)
     ws.add_chart(chart, anchor)
 
@@ -353,8 +335,8 @@ def _cached_cells(ws: Any, reference: str) -> list[Any]:
     min_col, min_row, max_col, max_row = range_boundaries(reference.rpartition("!")[2].replace("$", ""))
     return [
         ws.cell(row=row, column=column).value
-        for row in range(min_row, (max_row or min_row) + 1)
-        for column in range(min_col, (max_col or min_col) + 1)
+        for row in range(min_row, max_row + 1)
+        for column in range(min_col, max_col + 1)
     ]
 
 
@@ -364,7 +346,7 @@ def _text_cache(ws: Any, reference: str) -> StrData:
     return StrData(ptCount=len(values), pt=points)
 
 
-def _print_setup(ws: Any, data: MatrixInput, generated: dt.date) -> None:
+def print_setup(ws: Any, data: MatrixInput, generated: dt.date) -> None:
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A3
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -384,6 +366,3 @@ def _print_setup(ws: Any, data: MatrixInput, generated: dt.date) -> None:
         footer.left.size = 8
         footer.right.text = "Page &P of &N"
         footer.right.size = 8
-
-
-__all__ = ["LEGEND", "MATRIX_SHEET", "STATUSES", "SUMMARY_SHEET", "write_workbook"]

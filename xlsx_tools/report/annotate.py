@@ -29,14 +29,13 @@ def annotated_path(path: Path) -> Path:
 def annotate_file(path: Path, findings: list[Finding]) -> Path | None:
     """The annotated copy of `path` (None for a file that could not be read at all). WorkbookLoadError when
     openpyxl cannot load the file, OSError when the copy cannot be written."""
-
-    located = [f for f in findings if f.sheet and f.cell and ":" not in f.cell and f.severity in HIGHLIGHT]
     if any(f.severity is Severity.FATAL for f in findings):
         return None
     book = load_for_writing(path)
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for finding in located:
-        by_cell[(finding.sheet, finding.cell)].append(finding)
+    for f in findings:
+        if f.sheet and f.cell and ":" not in f.cell and f.severity in HIGHLIGHT:
+            by_cell[(f.sheet, f.cell)].append(f)
     for (sheet_name, address), items in by_cell.items():
         if sheet_name not in book.sheetnames:
             continue
@@ -52,6 +51,7 @@ def annotate_file(path: Path, findings: list[Finding]) -> Path | None:
 
 def annotate_files(report: Report, failed: list[str] | None = None) -> list[Path]:
     """The annotated copies written; a file that cannot be annotated is skipped, with one line on `failed`."""
+    failed = [] if failed is None else failed
     written = []
     by_file: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:
@@ -60,14 +60,11 @@ def annotate_files(report: Report, failed: list[str] | None = None) -> list[Path
         try:
             out = annotate_file(Path(name), by_file.get(name, []))
         except WorkbookLoadError as exc:
-            (failed if failed is not None else []).append(f"No annotated copy of {name}: {exc}")
-            continue
+            failed.append(f"No annotated copy of {name}: {exc}")
         except OSError as exc:
             where = exc.filename or annotated_path(Path(name))
-            (failed if failed is not None else []).append(
-                f"No annotated copy of {name}: {where} could not be written ({exc.strerror or exc})"
-            )
-            continue
-        if out:
-            written.append(out)
+            failed.append(f"No annotated copy of {name}: {where} could not be written ({exc.strerror or exc})")
+        else:
+            if out:
+                written.append(out)
     return written

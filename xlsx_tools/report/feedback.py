@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -64,11 +63,6 @@ class BodyFeedback:
     held: list[HeldValue] = field(default_factory=list)
     missing: list[MissingRow] = field(default_factory=list)
 
-    @property
-    def to_chase(self) -> bool:
-        """Nothing merged yet, or rows still without a report."""
-        return not self.received or bool(self.missing)
-
 
 def _day(text: str) -> dt.date | None:
     try:
@@ -102,13 +96,14 @@ def feedback(
     for asb, rows in sorted(expected_rows(context).items()):
         lines = [a for a in audit if a.asb == asb]
         merged_lines = sorted((a for a in lines if a.outcome == MERGED), key=lambda a: a.time)
-        own_due = next((a.due for a in merged_lines if a.due), "")
+        body_due = next((a.due for a in merged_lines if a.due), "") or fallback_due
+        received = (merged_lines[0].received or merged_lines[0].time[:10]) if merged_lines else ""
         item = BodyFeedback(
             asb=asb,
             period=period,
-            due=own_due or fallback_due,
-            received=(merged_lines[0].received or merged_lines[0].time[:10]) if merged_lines else "",
-            days_late=0,
+            due=body_due,
+            received=received,
+            days_late=_days_late(body_due, received, today),
             rows_expected=len(rows),
             returns=[ReturnLine(a.file, a.time[:10], a.outcome, a.reasons) for a in lines],
         )
@@ -125,17 +120,13 @@ def feedback(
                 reported.add(entry.row_id)
                 item.merged.append(MergedValue(entry.row_id, activity.get(entry.row_id, ""), label, entry.value))
         item.missing = [MissingRow(r, activity.get(r, ""), role) for r, role in rows.items() if r not in reported]
-        item.days_late = _days_late(item.due, item.received, today)
         out.append(item)
     return out
 
 
 def _days_late(due: str, received: str, today: dt.date) -> int:
     deadline = _day(due)
-    if deadline is None:
-        return 0
-    arrived = _day(received) if received else today
-    return max(0, ((arrived or today) - deadline).days)
+    return max(0, ((_day(received) or today) - deadline).days) if deadline else 0
 
 
 class ChaseLine(NamedTuple):
@@ -150,10 +141,8 @@ class ChaseLine(NamedTuple):
 def chase_list(items: list[BodyFeedback]) -> list[ChaseLine]:
     """The bodies to chase, longest overdue first: nothing merged, or rows still without a report."""
     lines = [
-        ChaseLine(f.asb, len(f.missing), f.rows_expected, f.due, f.days_late, f.received) for f in items if f.to_chase
+        ChaseLine(f.asb, len(f.missing), f.rows_expected, f.due, f.days_late, f.received)
+        for f in items
+        if not f.received or f.missing
     ]
     return sorted(lines, key=lambda c: (-c.days_late, c.received != "", c.asb))
-
-
-def counts(item: BodyFeedback) -> Mapping[str, int]:
-    return {"merged": len(item.merged), "held back": len(item.held), "rows without report": len(item.missing)}

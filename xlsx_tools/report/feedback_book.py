@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,29 +60,28 @@ def build_feedback(
     items = feedback(opened.context, opened.state, chosen, today or dt.date.today(), due)
     folder = Path(out) if out else Path(master).parent / f"feedback-{chosen}"
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for item in items:
-        path = folder / f"{chosen}_{item.asb}_feedback.xlsx"
-        write_feedback_book(item, opened.context.plan.title, path)
-        written.append((item, path))
+    title = opened.context.plan.title
+    written = [
+        (item, write_feedback_book(item, title, folder / f"{chosen}_{item.asb}_feedback.xlsx")) for item in items
+    ]
     return FeedbackResult(chosen, folder, written, chase_list(items))
 
 
 def write_feedback_book(item: BodyFeedback, plan_title: str, out: Path) -> Path:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Alignment
+    from openpyxl.styles import Font as NamelessFont
 
+    Font = partial(NamelessFont, name=FONT_NAME)
     book = Workbook()
     use_default_font(book, FONT_NAME, FONT_SIZE)
     ws = book.active
     ws.title = SHEET
     for column, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[chr(64 + column)].width = width
-    bold = Font(name=FONT_NAME, bold=True)
+    bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    ws.cell(row=1, column=1, value=f"Feedback to {item.asb} — {item.period}").font = Font(
-        name=FONT_NAME, bold=True, size=14
-    )
+    ws.cell(row=1, column=1, value=f"Feedback to {item.asb} — {item.period}").font = Font(bold=True, size=14)
     ws.cell(row=2, column=1, value=plan_title)
     facts = [
         ("Body", item.asb),
@@ -91,18 +91,40 @@ def write_feedback_book(item: BodyFeedback, plan_title: str, out: Path) -> Path:
         ("Days late", item.days_late),
         ("Rows expected", item.rows_expected),
     ]
-    row = 4
-    for label, value in facts:
+    for row, (label, value) in enumerate(facts, start=4):
         ws.cell(row=row, column=1, value=label).font = bold
         ws.cell(row=row, column=2, value=value).alignment = Alignment(horizontal="left")
-        row += 1
-
-    def table(row: int, title: str, headers: Sequence[str], lines: Sequence[Sequence[Any]], empty: str) -> int:
-        ws.cell(row=row + 1, column=1, value=title).font = Font(name=FONT_NAME, bold=True, size=12)
-        row += 2
+    merged = [  # the activity once, on its row's first value
+        (v.row_id, v.activity if i == 0 or item.merged[i - 1].row_id != v.row_id else "", v.column, v.value)
+        for i, v in enumerate(item.merged)
+    ]
+    sections: list[tuple[str, Sequence[str], Sequence[Sequence[Any]], str]] = [
+        (MERGED_TITLE, ("Row ID", "Activity", "Column", "Value"), merged, "Nothing merged for this period."),
+        (
+            HELD_TITLE,
+            ("Row ID", "Column", "Value", "Problem", "How to fix it"),
+            [(h.row_id, h.column, h.value, f"{h.problem} ({h.code})", h.fix) for h in item.held],
+            "Nothing held back.",
+        ),
+        (
+            MISSING_TITLE,
+            ("Row ID", "Activity", "Your role"),
+            [(m.row_id, m.activity, m.role) for m in item.missing],
+            "Every row has a report. Thank you.",
+        ),
+        (
+            FILES_TITLE,
+            ("Received", "File", "Outcome", "Why refused"),
+            [(r.received, r.file, r.outcome, r.reasons) for r in item.returns],
+            "No file received.",
+        ),
+    ]
+    for title, headers, lines, empty in sections:  # each after a blank row: its title, then its table or `empty`
+        ws.cell(row=row + 2, column=1, value=title).font = Font(bold=True, size=12)
+        row += 3
         if not lines:
-            ws.cell(row=row, column=1, value=empty).font = Font(name=FONT_NAME, italic=True)
-            return row + 1
+            ws.cell(row=row, column=1, value=empty).font = Font(italic=True)
+            continue
         for column, header in enumerate(headers, start=1):
             cell = ws.cell(row=row, column=column, value=header)
             cell.font, cell.alignment = bold, wrap
@@ -110,41 +132,7 @@ def write_feedback_book(item: BodyFeedback, plan_title: str, out: Path) -> Path:
             row += 1
             for column, value in enumerate(line, start=1):
                 ws.cell(row=row, column=column, value=value).alignment = wrap
-            texts = [(str(v), WIDTHS[i]) for i, v in enumerate(line)]
-            ws.row_dimensions[row].height = row_height(texts, FONT_SIZE)
-        return row + 1
-
-    row = table(
-        row,
-        MERGED_TITLE,
-        ("Row ID", "Activity", "Column", "Value"),
-        [  # the activity once, on its row's first value
-            (v.row_id, v.activity if i == 0 or item.merged[i - 1].row_id != v.row_id else "", v.column, v.value)
-            for i, v in enumerate(item.merged)
-        ],
-        "Nothing merged for this period.",
-    )
-    row = table(
-        row,
-        HELD_TITLE,
-        ("Row ID", "Column", "Value", "Problem", "How to fix it"),
-        [(h.row_id, h.column, h.value, f"{h.problem} ({h.code})", h.fix) for h in item.held],
-        "Nothing held back.",
-    )
-    row = table(
-        row,
-        MISSING_TITLE,
-        ("Row ID", "Activity", "Your role"),
-        [(m.row_id, m.activity, m.role) for m in item.missing],
-        "Every row has a report. Thank you.",
-    )
-    table(
-        row,
-        FILES_TITLE,
-        ("Received", "File", "Outcome", "Why refused"),
-        [(r.received, r.file, r.outcome, r.reasons) for r in item.returns],
-        "No file received.",
-    )
+            ws.row_dimensions[row].height = row_height([(str(v), WIDTHS[i]) for i, v in enumerate(line)], FONT_SIZE)
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.sheet_properties.pageSetUpPr.fitToPage = True

@@ -13,18 +13,18 @@ from xlsx_tools.findings import Report, Severity
 from xlsx_tools.workbook.atomic import save_atomically
 from xlsx_tools.workbook.cell_text import excel_text
 
-COLUMNS = (
-    "Code",
-    "Severity",
-    "File",
-    "Sheet",
-    "Cell",
-    "Column",
-    "Value",
-    "What is wrong",
-    "How to fix it",
-    "Row ID",
-)
+COLUMNS = {  # header → width
+    "Code": 10,
+    "Severity": 9,
+    "File": 30,
+    "Sheet": 18,
+    "Cell": 8,
+    "Column": 20,
+    "Value": 30,
+    "What is wrong": 50,
+    "How to fix it": 60,
+    "Row ID": 12,
+}
 FILLS = {
     Severity.FATAL: PatternFill("solid", fgColor="F4B6B6"),
     Severity.ERROR: PatternFill("solid", fgColor="FCE4D6"),
@@ -49,7 +49,7 @@ def write_findings_book(report: Report, out: Path) -> Path:
     book = Workbook()
     sheet = book.active
     sheet.title = "Findings"
-    sheet.append(COLUMNS)
+    sheet.append(list(COLUMNS))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     out = Path(out)
@@ -69,7 +69,7 @@ def write_findings_book(report: Report, out: Path) -> Path:
             finding.entry.fix,
             finding.row_id,
         )
-        sheet.append(["" if v is None else excel_text(str(v)) for v in values])
+        sheet.append([excel_text(v) for v in values])
         row = sheet.max_row
         for cell in sheet[row]:
             cell.data_type = "s"
@@ -82,7 +82,7 @@ def write_findings_book(report: Report, out: Path) -> Path:
             cell.font = Font(color="0563C1", underline="single")
     if report.capped:
         sheet.append([f"{report.capped} further findings were not listed (report capped)."])
-    for letter, width in zip("ABCDEFGHIJ", (10, 9, 30, 18, 8, 20, 30, 50, 60, 12), strict=True):
+    for letter, width in zip("ABCDEFGHIJ", COLUMNS.values(), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:J{max(2, sheet.max_row)}"
