@@ -63,10 +63,7 @@ def parse_refs(value: Any, where: str) -> Refs:
     if value is None:
         return Refs()
     if isinstance(value, list):
-        total = Refs()
-        for i, item in enumerate(value):
-            total = total + parse_refs(item, f"{where}[{i}]")
-        return total
+        return sum((parse_refs(item, f"{where}[{i}]") for i, item in enumerate(value)), Refs())
     if not isinstance(value, Mapping):
         raise PlanDataError(where, "refs must be a mapping or a list of mappings")
     footnote = value.get("footnote")
@@ -95,7 +92,7 @@ def _date(value: Any, where: str) -> dt.date:
         raise PlanDataError(where, f"not a date: {value!r}") from exc
 
 
-def _bwp2_rows(pillar_code: str, outcomes: tuple[Outcome, ...]) -> tuple[PlanRow, ...]:
+def _bwp2_rows(outcomes: tuple[Outcome, ...]) -> tuple[PlanRow, ...]:
     rows: list[PlanRow] = []
     for outcome in outcomes:
         for atype in outcome.types:
@@ -169,7 +166,7 @@ def _bwp2_pillar(node: Mapping[str, Any], where: str, sheet: str) -> Pillar:
         title=_text(node, "title", where, required=True),
         sheet_name=sheet,
         goal=_text(node, "goal", where),
-        rows=_bwp2_rows(code, tuple(outcomes)),
+        rows=_bwp2_rows(tuple(outcomes)),
         outcomes=tuple(outcomes),
         goal_refs=parse_refs(node.get("goal_refs"), f"{where}.goal_refs"),
     )
@@ -237,7 +234,6 @@ def load_plan(plan_id: str = DEFAULT_PLAN) -> Plan:
         start=_date(meta.get("start"), f"{where}.start"),
         end=_date(meta.get("end"), f"{where}.end"),
         pillars=tuple(pillars),
-        source=_text(meta, "source", where),
     )
     _check_unique_ids(plan)
     return _with_registry_codes(plan)
