@@ -58,8 +58,7 @@ def _columns(entries: list[Any], reporting: list[Any], where: str, rule_names: s
         merge = str(entry.get("merge") or "")
         if merge and (role != "reporting" or merge not in MERGE_KINDS):
             raise LayoutError(f"{here}: merge must be one of {MERGE_KINDS}, and only on a reporting column")
-        numbers = range(1, slots + 1) if slots else [0]
-        for n in numbers:
+        for n in range(1, slots + 1) if slots else [0]:
             columns.append(
                 Column(
                     key=f"{entry['key']}_{n}" if n else str(entry["key"]),
@@ -104,9 +103,7 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
     sheets: dict[str, SheetLayout] = {}
     for kind, spec in (node.get("sheets") or {}).items():
         columns = _columns(spec.get("columns") or [], node.get("reporting") or [], f"sheets.{kind}", rule_names)
-        keys = [c.key for c in columns]
-        headers = [c.header for c in columns]
-        for label, items in (("key", keys), ("header", headers)):
+        for label, items in (("key", [c.key for c in columns]), ("header", [c.header for c in columns])):
             repeated = {x for x in items if items.count(x) > 1}
             if repeated:
                 raise LayoutError(f"sheets.{kind}: {label}s used twice: {sorted(repeated)}")
