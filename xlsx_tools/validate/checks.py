@@ -131,39 +131,33 @@ def _run_of(plan_id: str, runs: dict[str, ValidationRun]) -> ValidationRun:
 
 
 def _columns(headers: list[str], run: ValidationRun) -> HeaderRow:
-    """Worked out once per distinct header row in a run: every pillar sheet of every return has the same one."""
+    """Column key → 0-based index, read by header label, and the header row's findings (naming neither file nor
+    sheet yet). Worked out once per distinct header row in a run: every pillar sheet of every return has the same."""
     key = tuple(headers)
-    if key not in run.header_rows:
-        index, findings = _header_map(headers, run)
-        names = column_letters(max(index.values(), default=0) + 1)
-        letters = {k: names[i] for k, i in index.items()}
-        plan_keys = [c.key for c in run.context.sheet.plan_columns if c.key in index]
-        run.header_rows[key] = HeaderRow(index, findings, letters, plan_keys)
-    return run.header_rows[key]
-
-
-def _header_map(headers: list[str], run: ValidationRun) -> tuple[dict[str, int], list[Finding]]:
-    """Column key → 0-based index, read by header label; the findings name neither file nor sheet."""
-    context = run.context
-    findings: list[Finding] = []
+    if key in run.header_rows:
+        return run.header_rows[key]
+    sheet = run.context.sheet
     by_label = {label: i for i, label in enumerate(headers) if label}
-    declared = context.sheet.columns
-    if not any(c.header in by_label for c in declared):
-        return {}, [Finding("BOOK_110", cell="A1")]
-    index: dict[str, int] = {}
-    for column in declared:
-        if column.header in by_label:
-            index[column.key] = by_label[column.header]
-        elif column.role != "check":  # a return issued by an older tipwp has none
-            findings.append(Finding("BOOK_104", column=column.header))
-    known = context.sheet.keys_by_label
-    for label, i in by_label.items():
-        if label not in known:
-            findings.append(Finding("BOOK_105", cell=f"{column_letter(i + 1)}1", value=label))
-    order = [index[c.key] for c in declared if c.key in index]
-    if order != sorted(order):
-        findings.append(Finding("BOOK_106"))
-    return index, findings
+    index = {c.key: by_label[c.header] for c in sheet.columns if c.header in by_label}
+    if not index:
+        findings = [Finding("BOOK_110", cell="A1")]
+    else:
+        # a missing check column is not reported: a return issued by an older tipwp has none
+        findings = [
+            Finding("BOOK_104", column=c.header) for c in sheet.columns if c.key not in index and c.role != "check"
+        ]
+        findings += [
+            Finding("BOOK_105", cell=f"{column_letter(i + 1)}1", value=label)
+            for label, i in by_label.items()
+            if label not in sheet.keys_by_label
+        ]
+        if list(index.values()) != sorted(index.values()):
+            findings.append(Finding("BOOK_106"))
+    names = column_letters(max(index.values(), default=0) + 1)
+    letters = {k: names[i] for k, i in index.items()}
+    plan_keys = [c.key for c in sheet.plan_columns if c.key in index]
+    run.header_rows[key] = HeaderRow(index, findings, letters, plan_keys)
+    return run.header_rows[key]
 
 
 def _document(
@@ -218,9 +212,8 @@ def validate_sheet(
     for merged in sheet.merged:
         findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
     columns = list(index.items())
-    marks = sheet.marks
     for excel_row, values in sheet.values:
-        document, odd = _document(values, columns, marks.get(excel_row))
+        document, odd = _document(values, columns, sheet.marks.get(excel_row))
         row_id = str(document.get("row_id") or "")
 
         def at(key: str, code: str, row_id: str = row_id, excel_row: int = excel_row, **extra: str) -> Finding:
@@ -268,7 +261,7 @@ def validate_sheet(
                     elif plan_checked:
                         del document[key]
         for key, (code, shown, details) in rule_errors(run, document):
-            extra: dict[str, Any] = {"value": shown, **details}
+            extra: dict[str, Any] = {"value": shown, **details}  # a rule's own value wins
             findings.append(at(key, code, **extra))
         findings.extend(at(k, "CELL_342", value=v, detail=d) for k, v, d in _after_period(run, document))
     return findings

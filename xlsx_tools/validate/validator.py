@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cerberus import Validator
@@ -38,7 +38,7 @@ class RuleContext:
     lists: dict[str, tuple[str, ...]]
     start: dt.date
     end: dt.date
-    status_map: StatusMap = field(default_factory=StatusMap)  # known ways to write a status (CELL_322)
+    status_map: StatusMap  # known ways to write a status (CELL_322)
 
 
 def _items(value: str) -> list[str]:
@@ -62,10 +62,6 @@ def text_problems(value: Any) -> list[tuple[str, dict[str, str]]]:
 
 class PlanValidator(Validator):
     """Custom rules; the docstrings are cerberus' schemas for the rules' constraints."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.allow_unknown = True
 
     @property
     def rule_context(self) -> RuleContext:
