@@ -26,17 +26,12 @@ from xlsx_tools.plan.reference import References, load_references
 
 def list_values(layout: Layout, plan: Plan, references: References) -> dict[str, tuple[str, ...]]:
     """The values of every declared dropdown list, for this plan."""
-    values: dict[str, tuple[str, ...]] = {}
-    for name, spec in layout.lists.items():
-        if spec.source == "registry":
-            values[name] = references.registry.codes
-        elif spec.source == "apa":
-            values[name] = references.apa_refs
-        elif spec.source == "periods":
-            values[name] = tuple(str(p) for p in periods_between(plan.start, plan.end))
-        else:
-            values[name] = spec.values
-    return values
+    computed = {
+        "registry": references.registry.codes,
+        "apa": references.apa_refs,
+        "periods": tuple(str(p) for p in periods_between(plan.start, plan.end)),
+    }
+    return {name: computed.get(spec.source, spec.values) for name, spec in layout.lists.items()}
 
 
 # (plan rows by all match_on texts, by the last match_on text alone, each row's match_on texts by id)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from xlsx_tools.layout.bodies import BODY_KEYS, SUPPORT_KEYS
 from xlsx_tools.plan.model import (
     Activity,
     ActivityType,
@@ -34,16 +35,13 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value.strip(),) if value.strip() else ()
-    if isinstance(value, list):
-        out = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str | int | float):
-                raise PlanDataError(f"{where}[{i}]", f"expected text, found {type(item).__name__}")
-            if str(item).strip():
-                out.append(str(item).strip())
-        return tuple(out)
-    raise PlanDataError(where, f"expected a list of text, found {type(value).__name__}")
+        value = [value]
+    if not isinstance(value, list):
+        raise PlanDataError(where, f"expected a list of text, found {type(value).__name__}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str | int | float):
+            raise PlanDataError(f"{where}[{i}]", f"expected text, found {type(item).__name__}")
+    return tuple(text for item in value if (text := str(item).strip()))
 
 
 def _text(node: Mapping[str, Any], key: str, where: str, required: bool = False) -> str:
@@ -239,12 +237,9 @@ def load_plan(plan_id: str = DEFAULT_PLAN) -> Plan:
     return _with_registry_codes(plan)
 
 
-# Row keys that hold sectoral bodies: written with the registry's code (SOMED → SOM-ED) so that the dropdown
-# cells of the master hold list values. The source's own spelling stays in the data files (lead_source, notes).
-ASB_KEYS = ("coordinating_asb", "co_coordinating_asb", "supporting_asb", "lead_asb", "co_lead_asb", "cooperating_asb")
-
-
 def _with_registry_codes(plan: Plan) -> Plan:
+    """Sectoral bodies written with the registry's code (SOMED → SOM-ED), so that the dropdown cells of the master
+    hold list values. The source's own spelling stays in the data files (lead_source, notes)."""
     registry = load_references().registry
 
     def code(name: str) -> str:
@@ -253,7 +248,7 @@ def _with_registry_codes(plan: Plan) -> Plan:
 
     def canonical(row: PlanRow) -> PlanRow:
         values = dict(row.values)
-        for key in ASB_KEYS:
+        for key in (*BODY_KEYS, *SUPPORT_KEYS):
             value = values.get(key)
             if isinstance(value, tuple):
                 values[key] = tuple(code(v) for v in value)

@@ -17,8 +17,6 @@ class PlanDataError(ValueError):
 
     def __init__(self, where: str, problem: str) -> None:
         super().__init__(f"{where}: {problem}")
-        self.where = where
-        self.problem = problem
 
 
 # A row value: text, or several values for a slotted column (supporting ASBs).
