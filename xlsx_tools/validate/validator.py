@@ -41,7 +41,10 @@ class RuleContext:
     status_map: StatusMap  # known ways to write a status (CELL_322)
 
 
-def _items(value: str) -> list[str]:
+def _items(constraint: bool, value: Any) -> list[str]:
+    """The ';'- or line-separated items of a cell a list rule applies to (none when it does not)."""
+    if not constraint or not isinstance(value, str):
+        return []
     return [part.strip() for part in re.split(r"[;\n]+", value) if part.strip()]
 
 
@@ -88,10 +91,8 @@ class PlanValidator(Validator):
 
     def _validate_asb(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
-        if not constraint or not isinstance(value, str) or not value:
-            return
         registry = self.rule_context.references.registry
-        for item in _items(value):
+        for item in _items(constraint, value):
             body = registry.resolve(item)
             if body is None:
                 self._finding(field, "CELL_310", value=item, suggestion=registry.suggest(item) or "")
@@ -107,15 +108,12 @@ class PlanValidator(Validator):
         if variant:
             self._finding(field, "CELL_322", detail=f"{value!r} is read as {variant!r}")
             return
-        folded = {a.casefold(): a for a in allowed}
-        near = folded.get(value.casefold()) or next(
-            iter(difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.5)), ""
-        )
+        near = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.5)  # other case: CELL_322
         self._finding(
             field,
             "CELL_320",
             detail=f"{value!r} is not a status; choose one of: {', '.join(allowed)}",
-            suggestion=near,
+            suggestion=near[0] if near else "",
         )
 
     def _validate_requires_when(self, constraint: dict[str, list[str]], field: str, value: Any) -> None:
@@ -166,10 +164,8 @@ class PlanValidator(Validator):
 
     def _validate_apa_refs(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
-        if not constraint or not isinstance(value, str) or not value:
-            return
         known = self.rule_context.references.apa_refs
-        for item in _items(value):
+        for item in _items(constraint, value):
             ref = item.replace(" ", "").replace("APA,Paragraph", "").replace("IV.A.(", "IV.A(")
             if ref not in known:
                 near = difflib.get_close_matches(ref, list(known), n=1, cutoff=0.7)
@@ -177,9 +173,7 @@ class PlanValidator(Validator):
 
     def _validate_actip_refs(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
-        if not constraint or not isinstance(value, str) or not value:
-            return
-        for item in _items(value):
+        for item in _items(constraint, value):
             match = _ACTIP.match(item)
             if not match or not 1 <= int(match["art"]) <= ACTIP_ARTICLES:
                 self._finding(field, "CELL_351", value=item)
