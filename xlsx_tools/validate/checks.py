@@ -166,20 +166,14 @@ def _document(
     """(the row as cerberus sees it, its cells that are neither text nor empty: (key, kind, value))."""
     document: dict[str, Any] = {}
     odd: list[tuple[str, str, Value]] = []
-    width = len(values)
     for key, i in index:
-        if i >= width:
-            document[key] = ""
-            continue
-        value = values[i]
-        if marked and i in marked:
+        value = values[i] if i < len(values) else ""
+        if marked and i in marked and i < len(values):
             odd.append((key, *marked[i]))
-            document[key] = ""
-        elif type(value) is str:
-            document[key] = value
-        else:
+            value = ""
+        elif type(value) is not str:
             odd.append((key, "date", value))
-            document[key] = value
+        document[key] = value
     return document, odd
 
 
