@@ -203,8 +203,7 @@ def validate_sheet(
     if not index:
         return findings
     labels = context.sheet.labels
-    for merged in sheet.merged:
-        findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
+    findings += [Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged) for merged in sheet.merged]
     columns = list(index.items())
     for excel_row, values in sheet.values:
         document, odd = _document(values, columns, sheet.marks.get(excel_row))
@@ -237,12 +236,7 @@ def validate_sheet(
                 findings.append(at("row_id", "ROW_201"))
             elif row_id in seen_ids:
                 findings.append(
-                    at(
-                        "row_id",
-                        "ROW_202",
-                        value=row_id,
-                        detail=f"{row_id} is also used at {seen_ids[row_id]}",
-                    )
+                    at("row_id", "ROW_202", value=row_id, detail=f"{row_id} is also used at {seen_ids[row_id]}")
                 )
             elif row_id not in context.rows_by_id:
                 findings.append(at("row_id", "ROW_203", value=row_id))
