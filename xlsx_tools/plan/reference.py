@@ -51,9 +51,8 @@ class Registry:
 
     def suggest(self, text: str) -> str | None:
         """The closest known code for a misspelt name ("SOMTCC" → "SOMTC"), or None when nothing is close."""
-        index = self.index
-        match = difflib.get_close_matches(_norm(text), list(index), n=1, cutoff=0.6)
-        return index[match[0]].code if match else None
+        match = difflib.get_close_matches(_norm(text), list(self.index), n=1, cutoff=0.6)
+        return self.index[match[0]].code if match else None
 
 
 @dataclass(frozen=True)

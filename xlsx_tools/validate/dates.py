@@ -8,6 +8,7 @@ Returns (first day, last day) spans, or raises ValueError with the item that was
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
@@ -73,8 +74,7 @@ def _one(item: str) -> Span:
     m = _MONTH_YEAR.match(text)
     if m:
         year, month = int(m["year"]), _month(m["month"])
-        last = (dt.date(year + (month == 12), month % 12 + 1, 1)) - dt.timedelta(days=1)
-        return dt.date(year, month, 1), last
+        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
     if _SERIAL.match(text):
         from openpyxl.utils.datetime import from_excel
 
