@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from xlsx_tools.findings import Finding
+from xlsx_tools.layout.cells import sheet_records
 from xlsx_tools.plan.cells import fingerprint
 from xlsx_tools.plan.context import PlanContext, as_the_master_shows, plan_context
 from xlsx_tools.plan.periods import Period
@@ -100,8 +101,6 @@ def _plan_texts(book: WorkbookData, context: PlanContext) -> dict[str, list[dict
     a master the rows accepted proposals made or changed (its identity lists them: a row added or retyped by hand is
     reported, ROW_203, ROW_204); of a return the rows its manifest lists with the plan text it was issued with (a
     row a body retyped is not the plan: its edit is reported)."""
-    labels = context.sheet.keys_by_label
-    wanted = {c.key for c in context.sheet.plan_text_columns}
     is_return = book.identity.get("kind") == "return"
     manifest = read_manifest(book.sheets.get(MANIFEST_SHEET)) if is_return else None
     out: dict[str, list[dict[str, str]]] = {}
@@ -109,10 +108,8 @@ def _plan_texts(book: WorkbookData, context: PlanContext) -> dict[str, list[dict
         sheet = book.sheets.get(pillar.sheet_name)
         if sheet is None:
             continue
-        index = {labels[h]: i for i, h in enumerate(sheet.headers) if labels.get(h) in wanted}
-        rows = [
-            {key: value_text(values[i]) for key, i in index.items() if i < len(values)} for _, values in sheet.values
-        ]
+        texts = [[value_text(v) for v in values] for _, values in sheet.values]
+        rows = sheet_records(context.sheet, sheet.headers, texts)
         if is_return:
             issued = manifest.rows if manifest else {}
             rows = [r for r in rows if issued.get(r.get("row_id", ""), ("", ""))[1] == fingerprint(context.sheet, r)]
