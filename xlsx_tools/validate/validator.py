@@ -1,8 +1,8 @@
 """The cerberus Validator with the work plan's custom rules.
 
 Each custom rule reports through one cerberus error definition, FINDING, whose info carries our catalogue code and
-details; `to_findings` later turns a cerberus document path into sheet, cell and column label. A validator is made
-per run (cerberus validators keep state between calls).
+details; the rule pass (validate.rule_pass) reads them, and validate.checks places them at their cell. A validator
+is made per run (cerberus validators keep state between calls).
 """
 
 from __future__ import annotations
