@@ -98,7 +98,7 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
         values = tuple(str(v) for v in spec.get("values") or ())
         if not source and not values:
             raise LayoutError(f"lists.{name}: needs values or a source")
-        lists[name] = ListSpec(name=name, title=str(spec.get("title") or name), values=values, source=source)
+        lists[name] = ListSpec(title=str(spec.get("title") or name), values=values, source=source)
     merge = node.get("merge") or {}
     sheets: dict[str, SheetLayout] = {}
     for kind, spec in (node.get("sheets") or {}).items():
@@ -132,7 +132,6 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
                 )
         sheets[kind] = SheetLayout(
             kind=kind,
-            description=str(spec.get("description") or ""),
             columns=columns,
             match_on=match_on,
             period_key=period_key,

@@ -16,7 +16,6 @@ ROLES = ("id", "plan", "previous", "reporting", "check")
 class ListSpec:
     """A dropdown list: fixed values, or a source the values are computed from (registry, apa, periods)."""
 
-    name: str
     title: str
     values: tuple[str, ...] = ()
     source: str = ""
@@ -56,7 +55,6 @@ class Column:
 @dataclass(frozen=True)
 class SheetLayout:
     kind: str
-    description: str
     columns: tuple[Column, ...]
     match_on: tuple[str, ...] = ()  # plan columns that identify a row whose Row ID was lost
     period_key: str = "reporting_period"  # the reporting column saying which period a row reports for
