@@ -103,8 +103,6 @@ def _at(period: Any, days_after_end: int) -> str:
 
 
 def scaled(context: Any, state: Any, factor: int) -> tuple[Any, Any]:
-    from xlsx_tools.plan.context import PlanTables
-
     def ids(row_id: str) -> list[str]:
         return [row_id] + [f"{row_id}~{k}" for k in range(2, factor + 1)]
 
@@ -116,8 +114,7 @@ def scaled(context: Any, state: Any, factor: int) -> tuple[Any, Any]:
     )
     plan = dataclasses.replace(context.plan, pillars=pillars)
     rows_by_id = {r.row_id: r for _, r in plan.rows()}
-    tables = PlanTables(context.sheet, context.references, rows_by_id)  # the bodies etc. of the copied rows too
-    big_context = dataclasses.replace(context, plan=plan, rows_by_id=rows_by_id, tables=tables)
+    big_context = dataclasses.replace(context, plan=plan, rows_by_id=rows_by_id)  # its tables made of the copied rows
     big_state = dataclasses.replace(
         state,
         cells={i: dict(cells) for row_id, cells in state.cells.items() for i in ids(row_id)},

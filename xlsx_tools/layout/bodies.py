@@ -32,7 +32,5 @@ def named_bodies(sheet: SheetLayout, record: Mapping[str, str]) -> tuple[tuple[s
             found = supporting
         else:
             continue
-        value = record.get(column.key, "")
-        if value:
-            found.update((name, None) for v in value.split(";") if (name := v.strip()))
+        found.update((name, None) for v in record.get(column.key, "").split(";") if (name := v.strip()))
     return tuple(coordinating), tuple(supporting)

@@ -58,8 +58,7 @@ def _columns(entries: list[Any], reporting: list[Any], where: str, rule_names: s
         merge = str(entry.get("merge") or "")
         if merge and (role != "reporting" or merge not in MERGE_KINDS):
             raise LayoutError(f"{here}: merge must be one of {MERGE_KINDS}, and only on a reporting column")
-        numbers = range(1, slots + 1) if slots else [0]
-        for n in numbers:
+        for n in range(1, slots + 1) if slots else [0]:
             columns.append(
                 Column(
                     key=f"{entry['key']}_{n}" if n else str(entry["key"]),
@@ -99,14 +98,12 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
         values = tuple(str(v) for v in spec.get("values") or ())
         if not source and not values:
             raise LayoutError(f"lists.{name}: needs values or a source")
-        lists[name] = ListSpec(name=name, title=str(spec.get("title") or name), values=values, source=source)
+        lists[name] = ListSpec(title=str(spec.get("title") or name), values=values, source=source)
     merge = node.get("merge") or {}
     sheets: dict[str, SheetLayout] = {}
     for kind, spec in (node.get("sheets") or {}).items():
         columns = _columns(spec.get("columns") or [], node.get("reporting") or [], f"sheets.{kind}", rule_names)
-        keys = [c.key for c in columns]
-        headers = [c.header for c in columns]
-        for label, items in (("key", keys), ("header", headers)):
+        for label, items in (("key", [c.key for c in columns]), ("header", [c.header for c in columns])):
             repeated = {x for x in items if items.count(x) > 1}
             if repeated:
                 raise LayoutError(f"sheets.{kind}: {label}s used twice: {sorted(repeated)}")
@@ -135,7 +132,6 @@ def parse_layout(node: Mapping[str, Any], rule_names: set[str]) -> Layout:
                 )
         sheets[kind] = SheetLayout(
             kind=kind,
-            description=str(spec.get("description") or ""),
             columns=columns,
             match_on=match_on,
             period_key=period_key,

@@ -29,7 +29,7 @@ MAX_ROW_HEIGHT_PT = 409.0  # Excel's limit
 # Advance widths in thousandths of an em (Helvetica / Arial metrics); letters not listed count as DEFAULT_WIDTH.
 _REGULAR = {
     **dict.fromkeys("ijl'|", 222),
-    **dict.fromkeys(" !,./:;[\\]ft", 278),
+    **dict.fromkeys(" !,./:;[\\]ftI", 278),
     **dict.fromkeys("()-`r", 333),
     "*": 389,
     **dict.fromkeys("Jckszvxy", 500),
@@ -43,7 +43,6 @@ _REGULAR = {
     "%": 889,
     "W": 944,
     "@": 1015,
-    "I": 278,
     "•": 350,
     "–": 556,
     "—": 1000,
@@ -54,8 +53,7 @@ _BOLD = {
     **dict.fromkeys(":;ft()-", 333),
     "r": 389,
     **dict.fromkeys("ckxyv", 556),
-    **dict.fromkeys("bdghnopqu", 611),
-    **dict.fromkeys("JL", 611),
+    **dict.fromkeys("bdghnopquJL", 611),
     **dict.fromkeys("ABKR", 722),
     "w": 778,
     "m": 889,

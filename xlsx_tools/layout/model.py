@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -9,15 +10,12 @@ from functools import cached_property
 # read-only in return templates; reporting: what a body fills in, unlocked; check: the Row ID again, hidden among the
 # reporting columns, so that orange cells sorted apart from their activities are told (layout.yaml says more).
 ROLES = ("id", "plan", "previous", "reporting", "check")
-# The kinds of workbook a sheet is written into; a column may be hidden in one of them only.
-BOOK_KINDS = ("master", "return")
 
 
 @dataclass(frozen=True)
 class ListSpec:
     """A dropdown list: fixed values, or a source the values are computed from (registry, apa, periods)."""
 
-    name: str
     title: str
     values: tuple[str, ...] = ()
     source: str = ""
@@ -35,7 +33,7 @@ class Column:
     strict: bool = True
     prompt: str = ""
     hidden: bool = False  # hidden in every workbook
-    hidden_in: tuple[str, ...] = ()  # workbook kinds (BOOK_KINDS) the column is hidden in
+    hidden_in: tuple[str, ...] = ()  # the kinds of workbook ("master", "return") the column is hidden in
     slot: int = 0  # 1-based slot number for slotted columns, 0 otherwise
     source: str = ""  # previous columns: the reporting column whose last-period value they show
     merge: str = ""  # reported value columns: "combine" (every body's text kept, attributed); else "conflict"
@@ -57,7 +55,6 @@ class Column:
 @dataclass(frozen=True)
 class SheetLayout:
     kind: str
-    description: str
     columns: tuple[Column, ...]
     match_on: tuple[str, ...] = ()  # plan columns that identify a row whose Row ID was lost
     period_key: str = "reporting_period"  # the reporting column saying which period a row reports for
@@ -74,15 +71,6 @@ class SheetLayout:
         is kept and shown, attributed; the others (the status) hold one value, and a disagreement is a conflict."""
         return frozenset(c.key for c in self.value_columns if c.merge == "combine")
 
-    def column(self, key: str) -> Column:
-        for column in self.columns:
-            if column.key == key:
-                return column
-        raise KeyError(key)
-
-    def slots(self, base_key: str) -> tuple[Column, ...]:
-        return tuple(c for c in self.columns if c.base_key == base_key)
-
     @cached_property
     def plan_text_columns(self) -> tuple[Column, ...]:
         """The id and plan columns: what a plan row puts on the sheet (plan.cells.plan_cells)."""
@@ -96,7 +84,7 @@ class SheetLayout:
     @cached_property
     def slot_counts(self) -> dict[str, int]:
         """Base key of a slotted column → how many slots the layout declares for it."""
-        return {c.base_key: len(self.slots(c.base_key)) for c in self.columns if c.slot}
+        return dict(Counter(c.base_key for c in self.columns if c.slot))
 
     @cached_property
     def headers(self) -> tuple[str, ...]:

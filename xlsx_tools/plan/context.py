@@ -9,7 +9,7 @@ process and plan, and is read-only once made.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -26,34 +26,33 @@ from xlsx_tools.plan.reference import References, load_references
 
 def list_values(layout: Layout, plan: Plan, references: References) -> dict[str, tuple[str, ...]]:
     """The values of every declared dropdown list, for this plan."""
-    values: dict[str, tuple[str, ...]] = {}
-    for name, spec in layout.lists.items():
-        if spec.source == "registry":
-            values[name] = references.registry.codes
-        elif spec.source == "apa":
-            values[name] = references.apa_refs
-        elif spec.source == "periods":
-            values[name] = tuple(str(p) for p in periods_between(plan.start, plan.end))
-        else:
-            values[name] = spec.values
-    return values
+    computed = {
+        "registry": references.registry.codes,
+        "apa": references.apa_refs,
+        "periods": tuple(str(p) for p in periods_between(plan.start, plan.end)),
+    }
+    return {name: computed.get(spec.source, spec.values) for name, spec in layout.lists.items()}
 
 
 # (plan rows by all match_on texts, by the last match_on text alone, each row's match_on texts by id)
 TextIndex = tuple[dict[tuple[str, ...], list[str]], dict[str, list[str]], dict[str, tuple[str, ...]]]
 
 
-class PlanTables:
-    """What is worked out from a plan's rows, each table on first use."""
+@dataclass(frozen=True)
+class PlanContext:
+    """One plan with its layout, references, dropdown values and rows by id; the tables worked out from its rows
+    are made on first use (see the module's docstring)."""
 
-    def __init__(self, sheet: SheetLayout, references: References, rows_by_id: dict[str, PlanRow]) -> None:
-        self.sheet = sheet
-        self.references = references
-        self.rows_by_id = rows_by_id
+    plan: Plan
+    layout: Layout
+    sheet: SheetLayout
+    references: References
+    lists: dict[str, tuple[str, ...]]
+    rows_by_id: dict[str, PlanRow]
 
     @cached_property
     def plan_texts(self) -> dict[str, dict[str, str]]:
-        """Row id → the row's plan cells as the sheets show them (layout.cells.plan_cells)."""
+        """Row id → the row's plan cells as the sheets show them (plan.cells.plan_cells)."""
         return {row_id: plan_cells(self.sheet, row) for row_id, row in self.rows_by_id.items()}
 
     @cached_property
@@ -98,82 +97,28 @@ class PlanTables:
         return out
 
 
-@dataclass(frozen=True)
-class PlanContext:
-    """One plan with its layout, references, dropdown values and tables (see the module's docstring)."""
-
-    plan: Plan
-    layout: Layout
-    sheet: SheetLayout
-    references: References
-    lists: dict[str, tuple[str, ...]]
-    rows_by_id: dict[str, PlanRow]
-    tables: PlanTables
-
-    @property
-    def plan_texts(self) -> dict[str, dict[str, str]]:
-        return self.tables.plan_texts
-
-    @property
-    def fingerprints(self) -> dict[str, str]:
-        return self.tables.fingerprints
-
-    @property
-    def match_index(self) -> TextIndex:
-        return self.tables.match_index
-
-    @property
-    def bodies(self) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-        return self.tables.bodies
-
-
 @lru_cache(maxsize=4)
 def plan_context(plan_id: str) -> PlanContext:
     """The context of plan `plan_id` (ValueError for an unknown id): the plan, layout and references (cached by
-    their loaders too), the dropdown lists, the rows by id and the tables worked out from them."""
+    their loaders too), the dropdown lists and the rows by id."""
     plan = load_plan(plan_id)
     layout = load_layout()
-    sheet = layout.sheet(plan.kind)
     references = load_references()
-    rows_by_id = {row.row_id: row for _, row in plan.rows()}
     return PlanContext(
         plan=plan,
         layout=layout,
-        sheet=sheet,
+        sheet=layout.sheet(plan.kind),
         references=references,
         lists=list_values(layout, plan, references),
-        rows_by_id=rows_by_id,
-        tables=PlanTables(sheet, references, rows_by_id),
-    )
-
-
-def with_added_rows(
-    context: PlanContext, added: Mapping[str, Sequence[PlanRow]], amended: Mapping[str, PlanRow] | None = None
-) -> PlanContext:
-    """`context` with plan rows the master holds beyond the shipped plan (new activities accepted from proposals,
-    `tipwp proposals apply`), by pillar sheet, and rows whose plan text the master changed (accepted edits), by id:
-    they are then matched, issued, validated and shown like any other."""
-    amended = amended or {}
-    if not any(added.values()) and not amended:
-        return context
-    pillars = tuple(
-        dataclasses.replace(
-            pillar,
-            rows=(*(amended.get(r.row_id, r) for r in pillar.rows), *added.get(pillar.sheet_name, ())),
-        )
-        for pillar in context.plan.pillars
-    )
-    plan = dataclasses.replace(context.plan, pillars=pillars)
-    rows_by_id = {row.row_id: row for _, row in plan.rows()}
-    return dataclasses.replace(
-        context, plan=plan, rows_by_id=rows_by_id, tables=PlanTables(context.sheet, context.references, rows_by_id)
+        rows_by_id={row.row_id: row for _, row in plan.rows()},
     )
 
 
 def as_the_master_shows(context: PlanContext, sheets: Mapping[str, Iterable[Mapping[str, str]]]) -> PlanContext:
-    """`context` with the plan as a master shows it (`with_added_rows`): `sheets` gives, per pillar sheet, the id
-    and plan texts (by layout key) of each of its rows; a row whose id the shipped plan lacks is an added activity,
-    a row whose plan text differs an accepted edit. The merge and `tipwp validate` of a master both read it so."""
+    """`context` with the plan as a master shows it: `sheets` gives, per pillar sheet, the id and plan texts (by
+    layout key) of each of its rows; a row whose id the shipped plan lacks is an added activity (accepted from a
+    proposal, `tipwp proposals apply`), a row whose plan text differs an accepted edit. They are then matched,
+    issued, validated and shown like any other. The merge and `tipwp validate` of a master both read it so."""
     added: dict[str, list[PlanRow]] = {}
     amended: dict[str, PlanRow] = {}
     for sheet_name, rows in sheets.items():
@@ -185,7 +130,17 @@ def as_the_master_shows(context: PlanContext, sheets: Mapping[str, Iterable[Mapp
                 added.setdefault(sheet_name, []).append(row_from_cells(context.sheet, texts))
             elif any(texts.get(k, "") != v for k, v in context.plan_texts[row_id].items()):
                 amended[row_id] = row_from_cells(context.sheet, texts)
-    return with_added_rows(context, added, amended)
+    if not added and not amended:
+        return context
+    pillars = tuple(
+        dataclasses.replace(
+            pillar,
+            rows=(*(amended.get(r.row_id, r) for r in pillar.rows), *added.get(pillar.sheet_name, ())),
+        )
+        for pillar in context.plan.pillars
+    )
+    plan = dataclasses.replace(context.plan, pillars=pillars)
+    return dataclasses.replace(context, plan=plan, rows_by_id={row.row_id: row for _, row in plan.rows()})
 
 
 def row_from_cells(sheet: SheetLayout, cells: Mapping[str, str]) -> PlanRow:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from xlsx_tools.layout.bodies import BODY_KEYS, SUPPORT_KEYS
 from xlsx_tools.plan.model import (
     Activity,
     ActivityType,
@@ -34,16 +35,13 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
-        return (value.strip(),) if value.strip() else ()
-    if isinstance(value, list):
-        out = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str | int | float):
-                raise PlanDataError(f"{where}[{i}]", f"expected text, found {type(item).__name__}")
-            if str(item).strip():
-                out.append(str(item).strip())
-        return tuple(out)
-    raise PlanDataError(where, f"expected a list of text, found {type(value).__name__}")
+        value = [value]
+    if not isinstance(value, list):
+        raise PlanDataError(where, f"expected a list of text, found {type(value).__name__}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str | int | float):
+            raise PlanDataError(f"{where}[{i}]", f"expected text, found {type(item).__name__}")
+    return tuple(text for item in value if (text := str(item).strip()))
 
 
 def _text(node: Mapping[str, Any], key: str, where: str, required: bool = False) -> str:
@@ -63,10 +61,7 @@ def parse_refs(value: Any, where: str) -> Refs:
     if value is None:
         return Refs()
     if isinstance(value, list):
-        total = Refs()
-        for i, item in enumerate(value):
-            total = total + parse_refs(item, f"{where}[{i}]")
-        return total
+        return sum((parse_refs(item, f"{where}[{i}]") for i, item in enumerate(value)), Refs())
     if not isinstance(value, Mapping):
         raise PlanDataError(where, "refs must be a mapping or a list of mappings")
     footnote = value.get("footnote")
@@ -95,7 +90,7 @@ def _date(value: Any, where: str) -> dt.date:
         raise PlanDataError(where, f"not a date: {value!r}") from exc
 
 
-def _bwp2_rows(pillar_code: str, outcomes: tuple[Outcome, ...]) -> tuple[PlanRow, ...]:
+def _bwp2_rows(outcomes: tuple[Outcome, ...]) -> tuple[PlanRow, ...]:
     rows: list[PlanRow] = []
     for outcome in outcomes:
         for atype in outcome.types:
@@ -169,7 +164,7 @@ def _bwp2_pillar(node: Mapping[str, Any], where: str, sheet: str) -> Pillar:
         title=_text(node, "title", where, required=True),
         sheet_name=sheet,
         goal=_text(node, "goal", where),
-        rows=_bwp2_rows(code, tuple(outcomes)),
+        rows=_bwp2_rows(tuple(outcomes)),
         outcomes=tuple(outcomes),
         goal_refs=parse_refs(node.get("goal_refs"), f"{where}.goal_refs"),
     )
@@ -237,18 +232,14 @@ def load_plan(plan_id: str = DEFAULT_PLAN) -> Plan:
         start=_date(meta.get("start"), f"{where}.start"),
         end=_date(meta.get("end"), f"{where}.end"),
         pillars=tuple(pillars),
-        source=_text(meta, "source", where),
     )
     _check_unique_ids(plan)
     return _with_registry_codes(plan)
 
 
-# Row keys that hold sectoral bodies: written with the registry's code (SOMED → SOM-ED) so that the dropdown
-# cells of the master hold list values. The source's own spelling stays in the data files (lead_source, notes).
-ASB_KEYS = ("coordinating_asb", "co_coordinating_asb", "supporting_asb", "lead_asb", "co_lead_asb", "cooperating_asb")
-
-
 def _with_registry_codes(plan: Plan) -> Plan:
+    """Sectoral bodies written with the registry's code (SOMED → SOM-ED), so that the dropdown cells of the master
+    hold list values. The source's own spelling stays in the data files (lead_source, notes)."""
     registry = load_references().registry
 
     def code(name: str) -> str:
@@ -257,7 +248,7 @@ def _with_registry_codes(plan: Plan) -> Plan:
 
     def canonical(row: PlanRow) -> PlanRow:
         values = dict(row.values)
-        for key in ASB_KEYS:
+        for key in (*BODY_KEYS, *SUPPORT_KEYS):
             value = values.get(key)
             if isinstance(value, tuple):
                 values[key] = tuple(code(v) for v in value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 
 
 class PlanDataError(ValueError):
@@ -17,8 +17,6 @@ class PlanDataError(ValueError):
 
     def __init__(self, where: str, problem: str) -> None:
         super().__init__(f"{where}: {problem}")
-        self.where = where
-        self.problem = problem
 
 
 # A row value: text, or several values for a slotted column (supporting ASBs).
@@ -37,17 +35,8 @@ class Refs:
     sources: tuple[str, ...] = ()
 
     def __add__(self, other: Refs) -> Refs:
-        def union(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
-            return tuple(dict.fromkeys(a + b))
-
-        return Refs(
-            actip=union(self.actip, other.actip),
-            apa=union(self.apa, other.apa),
-            bwp=union(self.bwp, other.bwp),
-            other=union(self.other, other.other),
-            footnotes=tuple(dict.fromkeys(self.footnotes + other.footnotes)),
-            sources=union(self.sources, other.sources),
-        )
+        """Each kind of reference of both, in order, without repeats."""
+        return Refs(*(tuple(dict.fromkeys(getattr(self, f.name) + getattr(other, f.name))) for f in fields(Refs)))
 
 
 @dataclass(frozen=True)
@@ -120,8 +109,6 @@ class Plan:
     start: dt.date
     end: dt.date
     pillars: tuple[Pillar, ...]
-    source: str = ""
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def rows(self) -> Iterator[tuple[Pillar, PlanRow]]:
         for pillar in self.pillars:

@@ -25,7 +25,6 @@ class Body:
     name: str
     aliases: tuple[str, ...]
     kind: str  # "body" (a sectoral body/organ/entity) or "group" (a collective term such as "Relevant ASBs")
-    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -35,9 +34,7 @@ class Registry:
     @property
     def codes(self) -> tuple[str, ...]:
         """The values offered in ASB dropdowns: body codes first, then collective terms."""
-        return tuple(b.code for b in self.bodies if b.kind == "body") + tuple(
-            b.code for b in self.bodies if b.kind == "group"
-        )
+        return tuple(b.code for kind in ("body", "group") for b in self.bodies if b.kind == kind)
 
     @cached_property
     def index(self) -> dict[str, Body]:
@@ -54,16 +51,13 @@ class Registry:
 
     def suggest(self, text: str) -> str | None:
         """The closest known code for a misspelt name ("SOMTCC" → "SOMTC"), or None when nothing is close."""
-        index = self.index
-        match = difflib.get_close_matches(_norm(text), list(index), n=1, cutoff=0.6)
-        return index[match[0]].code if match else None
+        match = difflib.get_close_matches(_norm(text), list(self.index), n=1, cutoff=0.6)
+        return self.index[match[0]].code if match else None
 
 
 @dataclass(frozen=True)
 class ApaProvision:
     ref: str  # "IV.A(a)", "IV.D(k)(1)"
-    pillar: str
-    letter: str
     text: str
 
 
@@ -84,7 +78,7 @@ def _body(node: dict, kind: str, where: str) -> Body:
         raise PlanDataError(where, "a registry entry needs a code")
     aliases = tuple(str(a).strip() for a in node.get("aliases") or [] if str(a).strip())
     name = str(node.get("name") or node.get("meaning") or "").strip() if kind == "body" else code
-    return Body(code=code, name=name, aliases=aliases, kind=kind, flags=tuple(node.get("flags") or ()))
+    return Body(code=code, name=name, aliases=aliases, kind=kind)
 
 
 @lru_cache(maxsize=1)
@@ -100,12 +94,7 @@ def load_references() -> References:
 
     apa_node = load_yaml("workbook_templates", "reference", "apa.yaml")
     apa = tuple(
-        ApaProvision(
-            ref=str(n["ref"]).strip(),
-            pillar=str(n.get("pillar", "")).strip(),
-            letter=str(n.get("letter", "")).strip(),
-            text=" ".join(str(n.get("text", "")).split()),
-        )
+        ApaProvision(ref=str(n["ref"]).strip(), text=" ".join(str(n.get("text", "")).split()))
         for n in apa_node.get("provisions") or []
     )
     actip_node = load_yaml("workbook_templates", "reference", "actip.yaml")

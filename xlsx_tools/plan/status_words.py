@@ -32,10 +32,8 @@ class StatusMap:
     patterns: tuple[tuple[re.Pattern[str], str], ...] = ()
 
     def map(self, text: str) -> str | None:
-        key = fold(text)
-        if key in self.exact:
-            return self.exact[key]
-        return next((status for pattern, status in self.patterns if pattern.search(text.strip())), None)
+        exact = self.exact.get(fold(text))
+        return exact or next((status for pattern, status in self.patterns if pattern.search(text.strip())), None)
 
     def variant_of(self, text: str, allowed: Sequence[str]) -> str | None:
         """The status of `allowed` that `text` is a known way of writing (other case or spacing, or an exact entry

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from xlsx_tools.findings import Finding
+from xlsx_tools.layout.cells import sheet_records
 from xlsx_tools.plan.cells import fingerprint
 from xlsx_tools.plan.context import PlanContext, as_the_master_shows, plan_context
 from xlsx_tools.plan.periods import Period
@@ -100,8 +101,6 @@ def _plan_texts(book: WorkbookData, context: PlanContext) -> dict[str, list[dict
     a master the rows accepted proposals made or changed (its identity lists them: a row added or retyped by hand is
     reported, ROW_203, ROW_204); of a return the rows its manifest lists with the plan text it was issued with (a
     row a body retyped is not the plan: its edit is reported)."""
-    labels = context.sheet.keys_by_label
-    wanted = {c.key for c in context.sheet.plan_text_columns}
     is_return = book.identity.get("kind") == "return"
     manifest = read_manifest(book.sheets.get(MANIFEST_SHEET)) if is_return else None
     out: dict[str, list[dict[str, str]]] = {}
@@ -109,10 +108,8 @@ def _plan_texts(book: WorkbookData, context: PlanContext) -> dict[str, list[dict
         sheet = book.sheets.get(pillar.sheet_name)
         if sheet is None:
             continue
-        index = {labels[h]: i for i, h in enumerate(sheet.headers) if labels.get(h) in wanted}
-        rows = [
-            {key: value_text(values[i]) for key, i in index.items() if i < len(values)} for _, values in sheet.values
-        ]
+        texts = [[value_text(v) for v in values] for _, values in sheet.values]
+        rows = sheet_records(context.sheet, sheet.headers, texts)
         if is_return:
             issued = manifest.rows if manifest else {}
             rows = [r for r in rows if issued.get(r.get("row_id", ""), ("", ""))[1] == fingerprint(context.sheet, r)]
@@ -131,39 +128,33 @@ def _run_of(plan_id: str, runs: dict[str, ValidationRun]) -> ValidationRun:
 
 
 def _columns(headers: list[str], run: ValidationRun) -> HeaderRow:
-    """Worked out once per distinct header row in a run: every pillar sheet of every return has the same one."""
+    """Column key → 0-based index, read by header label, and the header row's findings (naming neither file nor
+    sheet yet). Worked out once per distinct header row in a run: every pillar sheet of every return has the same."""
     key = tuple(headers)
-    if key not in run.header_rows:
-        index, findings = _header_map(headers, run)
-        names = column_letters(max(index.values(), default=0) + 1)
-        letters = {k: names[i] for k, i in index.items()}
-        plan_keys = [c.key for c in run.context.sheet.plan_columns if c.key in index]
-        run.header_rows[key] = HeaderRow(index, findings, letters, plan_keys)
-    return run.header_rows[key]
-
-
-def _header_map(headers: list[str], run: ValidationRun) -> tuple[dict[str, int], list[Finding]]:
-    """Column key → 0-based index, read by header label; the findings name neither file nor sheet."""
-    context = run.context
-    findings: list[Finding] = []
+    if key in run.header_rows:
+        return run.header_rows[key]
+    sheet = run.context.sheet
     by_label = {label: i for i, label in enumerate(headers) if label}
-    declared = context.sheet.columns
-    if not any(c.header in by_label for c in declared):
-        return {}, [Finding("BOOK_110", cell="A1")]
-    index: dict[str, int] = {}
-    for column in declared:
-        if column.header in by_label:
-            index[column.key] = by_label[column.header]
-        elif column.role != "check":  # a return issued by an older tipwp has none
-            findings.append(Finding("BOOK_104", column=column.header))
-    known = context.sheet.keys_by_label
-    for label, i in by_label.items():
-        if label not in known:
-            findings.append(Finding("BOOK_105", cell=f"{column_letter(i + 1)}1", value=label))
-    order = [index[c.key] for c in declared if c.key in index]
-    if order != sorted(order):
-        findings.append(Finding("BOOK_106"))
-    return index, findings
+    index = {c.key: by_label[c.header] for c in sheet.columns if c.header in by_label}
+    if not index:
+        findings = [Finding("BOOK_110", cell="A1")]
+    else:
+        # a missing check column is not reported: a return issued by an older tipwp has none
+        findings = [
+            Finding("BOOK_104", column=c.header) for c in sheet.columns if c.key not in index and c.role != "check"
+        ]
+        findings += [
+            Finding("BOOK_105", cell=f"{column_letter(i + 1)}1", value=label)
+            for label, i in by_label.items()
+            if label not in sheet.keys_by_label
+        ]
+        if list(index.values()) != sorted(index.values()):
+            findings.append(Finding("BOOK_106"))
+    names = column_letters(max(index.values(), default=0) + 1)
+    letters = {k: names[i] for k, i in index.items()}
+    plan_keys = [c.key for c in sheet.plan_columns if c.key in index]
+    run.header_rows[key] = HeaderRow(index, findings, letters, plan_keys)
+    return run.header_rows[key]
 
 
 def _document(
@@ -172,20 +163,14 @@ def _document(
     """(the row as cerberus sees it, its cells that are neither text nor empty: (key, kind, value))."""
     document: dict[str, Any] = {}
     odd: list[tuple[str, str, Value]] = []
-    width = len(values)
     for key, i in index:
-        if i >= width:
-            document[key] = ""
-            continue
-        value = values[i]
-        if marked and i in marked:
+        value = values[i] if i < len(values) else ""
+        if marked and i in marked and i < len(values):
             odd.append((key, *marked[i]))
-            document[key] = ""
-        elif type(value) is str:
-            document[key] = value
-        else:
+            value = ""
+        elif type(value) is not str:
             odd.append((key, "date", value))
-            document[key] = value
+        document[key] = value
     return document, odd
 
 
@@ -215,12 +200,10 @@ def validate_sheet(
     if not index:
         return findings
     labels = context.sheet.labels
-    for merged in sheet.merged:
-        findings.append(Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged))
+    findings += [Finding("BOOK_107", file=name, sheet=sheet.name, cell=merged) for merged in sheet.merged]
     columns = list(index.items())
-    marks = sheet.marks
     for excel_row, values in sheet.values:
-        document, odd = _document(values, columns, marks.get(excel_row))
+        document, odd = _document(values, columns, sheet.marks.get(excel_row))
         row_id = str(document.get("row_id") or "")
 
         def at(key: str, code: str, row_id: str = row_id, excel_row: int = excel_row, **extra: str) -> Finding:
@@ -250,12 +233,7 @@ def validate_sheet(
                 findings.append(at("row_id", "ROW_201"))
             elif row_id in seen_ids:
                 findings.append(
-                    at(
-                        "row_id",
-                        "ROW_202",
-                        value=row_id,
-                        detail=f"{row_id} is also used at {seen_ids[row_id]}",
-                    )
+                    at("row_id", "ROW_202", value=row_id, detail=f"{row_id} is also used at {seen_ids[row_id]}")
                 )
             elif row_id not in context.rows_by_id:
                 findings.append(at("row_id", "ROW_203", value=row_id))
@@ -268,7 +246,7 @@ def validate_sheet(
                     elif plan_checked:
                         del document[key]
         for key, (code, shown, details) in rule_errors(run, document):
-            extra: dict[str, Any] = {"value": shown, **details}
+            extra: dict[str, Any] = {"value": shown, **details}  # a rule's own value wins
             findings.append(at(key, code, **extra))
         findings.extend(at(k, "CELL_342", value=v, detail=d) for k, v, d in _after_period(run, document))
     return findings

@@ -8,32 +8,28 @@ Returns (first day, last day) spans, or raises ValueError with the item that was
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 
 Span = tuple[dt.date, dt.date]
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+_MONTH_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+# a month by its name, its first three letters, or "sept"
+_MONTHS = {name: n for n, full in enumerate(_MONTH_NAMES, start=1) for name in (full, full[:3])} | {"sept": 9}
 _M = r"(?P<month>[A-Za-z]{3,9})\.?"
 _RANGE_PATTERNS = (
     re.compile(rf"^{_M}\s+(?P<d1>\d{{1,2}})\s*-\s*(?P<d2>\d{{1,2}}),?\s+(?P<year>\d{{4}})$"),
@@ -42,12 +38,12 @@ _RANGE_PATTERNS = (
         rf"^(?P<d1>\d{{1,2}})\s+{_M}\s*-\s*(?P<d2>\d{{1,2}})\s+(?P<month2>[A-Za-z]{{3,9}})\.?,?\s+(?P<year>\d{{4}})$"
     ),
 )
-_DAY_PATTERNS = (
+_DAY_PATTERNS = (  # a month by its name (`month`) or its number (`m`)
     re.compile(rf"^(?P<d1>\d{{1,2}})\s+{_M},?\s+(?P<year>\d{{4}})$"),
     re.compile(rf"^{_M}\s+(?P<d1>\d{{1,2}}),?\s+(?P<year>\d{{4}})$"),
+    re.compile(r"^(?P<year>\d{4})-(?P<m>\d{1,2})-(?P<d1>\d{1,2})$"),
+    re.compile(r"^(?P<d1>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<year>\d{4})$"),  # ASEAN usage is day first: 06/07/2017
 )
-_ISO = re.compile(r"^(?P<year>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
-_NUMERIC = re.compile(r"^(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<year>\d{4})$")
 _MONTH_YEAR = re.compile(rf"^{_M},?\s+(?P<year>\d{{4}})$")
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
 
@@ -60,33 +56,25 @@ def _month(name: str) -> int:
 
 
 def _one(item: str) -> Span:
-    text = re.sub(r"\s*(?:–|—|\bto\b|\buntil\b)\s*", "-", item.strip(), flags=re.IGNORECASE) if item else item
+    text = re.sub(r"\s*(?:–|—|\bto\b|\buntil\b)\s*", "-", item.strip(), flags=re.IGNORECASE)
     text = re.sub(r"\s+", " ", text)
     for pattern in _RANGE_PATTERNS:
         m = pattern.match(text)
         if m:
             year = int(m["year"])
             first_month = _month(m["month"])
-            last_month = _month(m["month2"]) if "month2" in m.groupdict() and m["month2"] else first_month
+            last_month = _month(m["month2"]) if m.groupdict().get("month2") else first_month
             return dt.date(year, first_month, int(m["d1"])), dt.date(year, last_month, int(m["d2"]))
     for pattern in _DAY_PATTERNS:
         m = pattern.match(text)
         if m:
-            day = dt.date(int(m["year"]), _month(m["month"]), int(m["d1"]))
+            month = int(m["m"]) if "m" in m.groupdict() else _month(m["month"])
+            day = dt.date(int(m["year"]), month, int(m["d1"]))
             return day, day
-    m = _ISO.match(text)
-    if m:
-        day = dt.date(int(m["year"]), int(m["m"]), int(m["d"]))
-        return day, day
-    m = _NUMERIC.match(text)
-    if m:  # ASEAN usage is day first: 06/07/2017 is 6 July 2017
-        day = dt.date(int(m["year"]), int(m["b"]), int(m["a"]))
-        return day, day
     m = _MONTH_YEAR.match(text)
     if m:
         year, month = int(m["year"]), _month(m["month"])
-        last = (dt.date(year + (month == 12), month % 12 + 1, 1)) - dt.timedelta(days=1)
-        return dt.date(year, month, 1), last
+        return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
     if _SERIAL.match(text):
         from openpyxl.utils.datetime import from_excel
 

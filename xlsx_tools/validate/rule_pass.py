@@ -29,8 +29,7 @@ def rule_errors(run: ValidationRun, document: dict[str, Any]) -> list[tuple[str,
     for field, value in document.items():
         if field not in rules.ruled or ((value is None or value == "") and field not in rules.blank_matters):
             continue
-        others = rules.depends.get(field)
-        keys[field] = (field, value) if not others else (field, value, *(document.get(o) in (None, "") for o in others))
+        keys[field] = (field, value, *(document.get(o) in (None, "") for o in rules.depends.get(field, ())))
     missing = [field for field, key in keys.items() if key not in memo]
     if missing:
         _ask_cerberus(run, document, missing, keys)

@@ -11,10 +11,4 @@ from xlsx_tools.layout.model import SheetLayout
 def schema_for(sheet: SheetLayout) -> dict[str, dict[str, Any]]:
     """One cerberus field per layout column: the merge of the rule sets the column names."""
     rule_sets = load_rule_sets()
-    schema: dict[str, dict[str, Any]] = {}
-    for column in sheet.columns:
-        rules: dict[str, Any] = {}
-        for name in column.rules:
-            rules.update(rule_sets[name])
-        schema[column.key] = rules
-    return schema
+    return {c.key: {k: v for name in c.rules for k, v in rule_sets[name].items()} for c in sheet.columns}

@@ -31,15 +31,7 @@ class FlatErrors(BaseErrorHandler):
     a group, such as a rule over a list, opened up), so nothing reads cerberus' private error list."""
 
     def __call__(self, errors: Any) -> list[ValidationError]:
-        out: list[ValidationError] = []
-        pending = list(errors)
-        while pending:
-            error = pending.pop(0)
-            if error.is_group_error:
-                pending[:0] = list(error.child_errors)
-            else:
-                out.append(error)
-        return out
+        return [e for error in errors for e in (self(error.child_errors) if error.is_group_error else [error])]
 
 
 @dataclass(frozen=True)
@@ -95,6 +87,10 @@ class ValidationRun:
             context.references, context.lists, context.plan.start, context.plan.end, load_status_map()
         )
         self.validator = PlanValidator(
-            self.schema, rule_context=rule_context, labels=context.sheet.labels, error_handler=FlatErrors
+            self.schema,
+            rule_context=rule_context,
+            labels=context.sheet.labels,
+            error_handler=FlatErrors,
+            allow_unknown=True,
         )
         self.rules = RuleSummary.of(self.schema)

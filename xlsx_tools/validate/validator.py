@@ -1,8 +1,8 @@
 """The cerberus Validator with the work plan's custom rules.
 
 Each custom rule reports through one cerberus error definition, FINDING, whose info carries our catalogue code and
-details; `to_findings` later turns a cerberus document path into sheet, cell and column label. A validator is made
-per run (cerberus validators keep state between calls).
+details; the rule pass (validate.rule_pass) reads them, and validate.checks places them at their cell. A validator
+is made per run (cerberus validators keep state between calls).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from cerberus import Validator
@@ -38,10 +38,13 @@ class RuleContext:
     lists: dict[str, tuple[str, ...]]
     start: dt.date
     end: dt.date
-    status_map: StatusMap = field(default_factory=StatusMap)  # known ways to write a status (CELL_322)
+    status_map: StatusMap  # known ways to write a status (CELL_322)
 
 
-def _items(value: str) -> list[str]:
+def _items(constraint: bool, value: Any) -> list[str]:
+    """The ';'- or line-separated items of a cell a list rule applies to (none when it does not)."""
+    if not constraint or not isinstance(value, str):
+        return []
     return [part.strip() for part in re.split(r"[;\n]+", value) if part.strip()]
 
 
@@ -62,10 +65,6 @@ def text_problems(value: Any) -> list[tuple[str, dict[str, str]]]:
 
 class PlanValidator(Validator):
     """Custom rules; the docstrings are cerberus' schemas for the rules' constraints."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.allow_unknown = True
 
     @property
     def rule_context(self) -> RuleContext:
@@ -92,10 +91,8 @@ class PlanValidator(Validator):
 
     def _validate_asb(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
-        if not constraint or not isinstance(value, str) or not value:
-            return
         registry = self.rule_context.references.registry
-        for item in _items(value):
+        for item in _items(constraint, value):
             body = registry.resolve(item)
             if body is None:
                 self._finding(field, "CELL_310", value=item, suggestion=registry.suggest(item) or "")
@@ -111,15 +108,12 @@ class PlanValidator(Validator):
         if variant:
             self._finding(field, "CELL_322", detail=f"{value!r} is read as {variant!r}")
             return
-        folded = {a.casefold(): a for a in allowed}
-        near = folded.get(value.casefold()) or next(
-            iter(difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.5)), ""
-        )
+        near = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.5)  # other case: CELL_322
         self._finding(
             field,
             "CELL_320",
             detail=f"{value!r} is not a status; choose one of: {', '.join(allowed)}",
-            suggestion=near,
+            suggestion=near[0] if near else "",
         )
 
     def _validate_requires_when(self, constraint: dict[str, list[str]], field: str, value: Any) -> None:
@@ -170,10 +164,8 @@ class PlanValidator(Validator):
 
     def _validate_apa_refs(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
-        if not constraint or not isinstance(value, str) or not value:
-            return
         known = self.rule_context.references.apa_refs
-        for item in _items(value):
+        for item in _items(constraint, value):
             ref = item.replace(" ", "").replace("APA,Paragraph", "").replace("IV.A.(", "IV.A(")
             if ref not in known:
                 near = difflib.get_close_matches(ref, list(known), n=1, cutoff=0.7)
@@ -181,9 +173,7 @@ class PlanValidator(Validator):
 
     def _validate_actip_refs(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
-        if not constraint or not isinstance(value, str) or not value:
-            return
-        for item in _items(value):
+        for item in _items(constraint, value):
             match = _ACTIP.match(item)
             if not match or not 1 <= int(match["art"]) <= ACTIP_ARTICLES:
                 self._finding(field, "CELL_351", value=item)
