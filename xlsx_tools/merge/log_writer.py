@@ -35,7 +35,7 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
             fill=PatternFill("solid", fgColor="404040"),
             alignment=Alignment(wrap_text=True, vertical="center"),
         )
-    editable = {log.keys().index(k) + 1 for k in log.editable}
+    editable = {log.keys.index(k) + 1 for k in log.editable}
     count = 1
     for count, row in enumerate(rows, start=2):
         for column, value in enumerate(row, start=1):
