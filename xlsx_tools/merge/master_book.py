@@ -231,11 +231,8 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
     book = master.book
     touched: set[tuple[str, int]] = set()
     for sheet_name, excel_row, column, new in changed_cells(master, consolidation):
-        cell = book[sheet_name].cell(row=excel_row, column=column)
-        new = excel_text(new)  # a value typed into the master (LibreOffice keeps control characters) may hold one
-        cell.value = new or None
-        if new:
-            cell.data_type = "s"  # reported text reaches the master as text, never as a formula
+        # a value typed into the master (LibreOffice keeps control characters) may hold one a cell cannot
+        _put_text(book[sheet_name].cell(row=excel_row, column=column), new)
         touched.add((sheet_name, excel_row))
     fit_rows(book, master, touched)
     if consolidation.state.period != master.identity.get("period", ""):
@@ -267,21 +264,23 @@ def apply_plan_changes(master: OpenMaster, changes: PlanChanges) -> None:
         for key, column in columns.items():
             cell = sheet.cell(row=excel_row, column=column)
             cell._style = copy.copy(sheet.cell(row=last, column=column)._style)
-            text = excel_text(cells.get(key, ""))
-            cell.value = text or None
-            if text:
-                cell.data_type = "s"
+            _put_text(cell, cells.get(key, ""))
         master.places[cells["row_id"]] = (sheet_name, excel_row)
         fit_rows(book, master, {(sheet_name, excel_row)})
     for row_id, key, text in changes.edits:
         sheet_name, excel_row = master.places[row_id]
         at = master.columns[sheet_name].get(key)
         if at is not None:
-            cell = book[sheet_name].cell(row=excel_row, column=at)
-            cell.value = excel_text(text) or None
-            if cell.value:
-                cell.data_type = "s"
+            _put_text(book[sheet_name].cell(row=excel_row, column=at), text)
             fit_rows(book, master, {(sheet_name, excel_row)})
+
+
+def _put_text(cell: Any, text: str) -> None:
+    """`text` into `cell` as text, never as a formula, without the characters a cell cannot hold ("": emptied)."""
+    text = excel_text(text)
+    cell.value = text or None
+    if text:
+        cell.data_type = "s"
 
 
 def fit_rows(book: Any, master: OpenMaster, rows: set[tuple[str, int]]) -> None:
