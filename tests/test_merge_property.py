@@ -33,8 +33,6 @@ TEXTS = ("Ongoing", "Completed", "Not started", "=1+1", "two workshops", "")
 
 def empty_state() -> MasterState:
     return MasterState(
-        plan_id="bwp2",
-        plan_version="2.0",
         period="2026-H2",
         cells={row: {"status": "", "progress": "", "reporting_period": "", "reporting_asb": ""} for row in ROWS},
         coordinators={"R1": ("SOMTC",), "R2": ("SOM-ED",), "R3": ()},

@@ -193,8 +193,6 @@ def _read_state(
             }
     context = as_the_master_shows(context, shown)  # accepted new activities and edits of plan text
     state = MasterState(
-        plan_id=context.plan.id,
-        plan_version=context.plan.version,
         period=identity.get("period", ""),
         cells=cells,
         coordinators={row_id: leads for row_id, (leads, _) in context.bodies.items()},
@@ -234,7 +232,7 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
         # a value typed into the master (LibreOffice keeps control characters) may hold one a cell cannot
         _put_text(book[sheet_name].cell(row=excel_row, column=column), new)
         touched.add((sheet_name, excel_row))
-    fit_rows(book, master, touched)
+    fit_rows(master, touched)
     if consolidation.state.period != master.identity.get("period", ""):
         _set_identity(book[IDENTITY_SHEET], "period", consolidation.state.period)
         name_period(book, master.identity.get("period", ""), consolidation.state.period)
@@ -266,13 +264,13 @@ def apply_plan_changes(master: OpenMaster, changes: PlanChanges) -> None:
             cell._style = copy.copy(sheet.cell(row=last, column=column)._style)
             _put_text(cell, cells.get(key, ""))
         master.places[cells["row_id"]] = (sheet_name, excel_row)
-        fit_rows(book, master, {(sheet_name, excel_row)})
+        fit_rows(master, {(sheet_name, excel_row)})
     for row_id, key, text in changes.edits:
         sheet_name, excel_row = master.places[row_id]
         at = master.columns[sheet_name].get(key)
         if at is not None:
             _put_text(book[sheet_name].cell(row=excel_row, column=at), text)
-            fit_rows(book, master, {(sheet_name, excel_row)})
+            fit_rows(master, {(sheet_name, excel_row)})
 
 
 def _put_text(cell: Any, text: str) -> None:
@@ -283,12 +281,12 @@ def _put_text(cell: Any, text: str) -> None:
         cell.data_type = "s"
 
 
-def fit_rows(book: Any, master: OpenMaster, rows: set[tuple[str, int]]) -> None:
+def fit_rows(master: OpenMaster, rows: set[tuple[str, int]]) -> None:
     """Make every row in `rows` as tall as its shown text (xlsx_tools.layout.measure), so a merged narrative prints
     whole instead of clipped to the height the plan text needed. Rows only grow or shrink to fit what they show."""
     shown = [c for c in master.context.sheet.columns if not c.hidden_for("master")]
     for sheet_name, excel_row in rows:
-        sheet = book[sheet_name]
+        sheet = master.book[sheet_name]
         places = master.columns[sheet_name]
         texts = []
         for column in shown:
@@ -382,13 +380,13 @@ def _unwritable(path: Path, why: str) -> MasterError:
     return MasterError(Finding("MERGE_520", file=path.name, detail=detail))
 
 
-def describe_changes(master: OpenMaster, consolidation: Consolidation, limit: int = 0) -> list[str]:
+def describe_changes(master: OpenMaster, consolidation: Consolidation) -> list[str]:
     """Human lines for --dry-run: sheet!cell: old → new."""
     lines = []
     labels: Mapping[str, str] = master.context.sheet.labels
     widest = max((n for columns in master.columns.values() for n in columns.values()), default=0)
     letters = ["", *column_letters(widest)]  # 1-based
-    for change in consolidation.changes[: limit or None]:
+    for change in consolidation.changes:
         place = master.places.get(change.row_id)
         if place is None:
             continue

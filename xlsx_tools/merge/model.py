@@ -138,8 +138,6 @@ class Conflict(NamedTuple):
 class MasterState:
     """What a merge needs from the master, as plain data."""
 
-    plan_id: str
-    plan_version: str
     period: str
     cells: dict[str, dict[str, str]]  # row id → reporting column key → current text
     coordinators: dict[str, tuple[str, ...]]  # row id → coordinating bodies, preferred when reports conflict
@@ -177,7 +175,6 @@ class FileOutcome:
 
     @property
     def reasons(self) -> str:
-
         serious = [f for f in self.findings if f.severity in (Severity.FATAL, Severity.ERROR)]
         return "; ".join(dict.fromkeys(f.entry.title for f in serious))
 

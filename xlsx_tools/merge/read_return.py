@@ -26,8 +26,6 @@ from xlsx_tools.workbook.safety import NotRegularFile, inspect_file, read_regula
 from xlsx_tools.workbook.sheet_xml import SheetTooLarge
 from xlsx_tools.workbook.values import UnreadableWorkbook
 
-__all__ = ["MergeTarget", "file_sha256", "read_return", "submission_from_book", "validate_return"]
-
 
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
@@ -42,7 +40,7 @@ def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
     name = path.name
     fatal, package = inspect_file(path)
     if fatal:
-        return Refusal(name, _sha_or_blank(path), [_rename(fatal, name)])
+        return Refusal(name, _sha_or_blank(path), [fatal._replace(file=name)])
     assert package is not None  # no fatal finding: the file was read, and hashed, by the safety check
     sha = package.sha256
     try:
@@ -107,7 +105,8 @@ def submission_from_book(
     name = book.path.name
     context = target.context
     # gaps of the source plan (PLAN_4xx) are the plan's, not the return's: `tipwp validate master.xlsx` lists them
-    findings = [_rename(f, name) for f in validation if not f.code.startswith("PLAN_")]
+    # findings name the file as received (its base name), not the temporary or full path
+    findings = [f._replace(file=name) for f in validation if not f.code.startswith("PLAN_")]
     manifest = read_manifest(book.sheets.get(MANIFEST_SHEET))
     identity = book.identity
     if identity.get("kind") and identity.get("kind") != "return":
@@ -137,8 +136,3 @@ def submission_from_book(
     collect_rows(submission, records, manifest, context)
     hold_other_bodies_rows(submission, manifest.rows if manifest is not None else (), context)
     return submission
-
-
-def _rename(finding: Finding, name: str) -> Finding:
-    """Findings name the file as received (its base name), not the temporary or full path."""
-    return finding._replace(file=name)
