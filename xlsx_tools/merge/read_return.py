@@ -27,14 +27,6 @@ from xlsx_tools.workbook.sheet_xml import SheetTooLarge
 from xlsx_tools.workbook.values import UnreadableWorkbook
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
     """Check, read and validate one file. Never raises for bad input."""
     name = path.name
@@ -62,11 +54,9 @@ def saved_time(core: bytes) -> str:
     """When the file was last saved, from its core properties (dcterms:modified, which Excel, LibreOffice and
     openpyxl write on every save), as ISO 8601 UTC; "" when missing or not a time. (DOCTYPE and ENTITY declarations
     were refused by the safety check before any parser ran.)"""
-    if not core:
-        return ""
     try:
-        element = next((e for e in ET.fromstring(core).iter() if e.tag == _MODIFIED), None)
-    except ET.ParseError:
+        element = next(ET.fromstring(core).iter(_MODIFIED), None)
+    except ET.ParseError:  # no core properties (b""), or damaged ones
         return ""
     text = (element.text or "").strip() if element is not None else ""
     try:
