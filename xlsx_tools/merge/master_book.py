@@ -80,15 +80,9 @@ class OpenMaster:
             try:
                 self._book = openpyxl.load_workbook(_without_cells(self.path, self.record_parts))
             # what openpyxl raises on a file it cannot model: a bad package, a missing part, an attribute of the
-            # wrong type or value (its descriptors raise TypeError and ValueError), XML it cannot parse
-            except (
-                InvalidFileException,
-                zipfile.BadZipFile,
-                KeyError,
-                TypeError,
-                ValueError,
-                ParseError,
-            ) as exc:  # changed under us, or damaged in a way calamine did not mind
+            # wrong type or value (its descriptors raise TypeError and ValueError), XML it cannot parse; the file
+            # changed under us, or is damaged in a way calamine did not mind
+            except (InvalidFileException, zipfile.BadZipFile, KeyError, TypeError, ValueError, ParseError) as exc:
                 detail = f"it could not be loaded for writing ({exc})"
                 raise MasterError(Finding("MERGE_511", file=self.path.name, detail=detail)) from None
         return self._book
@@ -136,9 +130,7 @@ def open_master(path: Path) -> OpenMaster:
 def _latest_backup(path: Path) -> str:
     """The newest backup of `path` in backups/ beside it, or where backups would be."""
     folder = path.parent / BACKUP_FOLDER
-    copies = (
-        sorted(folder.glob(f"{path.stem}.*{path.suffix}"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
-    )
+    copies = sorted(folder.glob(f"{path.stem}.*{path.suffix}"), key=lambda p: p.stat().st_mtime)  # none: no folder
     return str(copies[-1]) if copies else f"a backup in {folder}"
 
 
