@@ -205,14 +205,15 @@ def combined_text(parts: Sequence[tuple[str, str]]) -> str:
     return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - len(CUT_NOTE)] + CUT_NOTE
 
 
-def _ranked(bodies: Iterable[str], leading: Iterable[str], latest: dict[str, str], order: Order) -> list[str]:
-    """`bodies` in the order shown: those in `leading` (the row's coordinating bodies, for a combine cell then its
-    supporting bodies) in the plan's order, then any other, the most recent return first."""
-    present = list(bodies)
-    first = [a for a in dict.fromkeys(leading) if a in present]
-    others = [a for a in present if a not in first]
+def _ranked(
+    candidates: dict[str, str], leading: Iterable[str], latest: dict[str, str], order: Order
+) -> tuple[tuple[str, str], ...]:
+    """(body, value) of `candidates` in the order shown: the bodies in `leading` (the row's coordinating bodies, for
+    a combine cell then its supporting bodies) in the plan's order, then any other, the most recent return first."""
+    first = [a for a in dict.fromkeys(leading) if a in candidates]
+    others = [a for a in candidates if a not in first]
     others.sort(key=lambda a: order.get(latest.get(a, ""), ("", "", -1)), reverse=True)
-    return first + others
+    return tuple((a, candidates[a]) for a in first + others)
 
 
 def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str], Resolved], list[Conflict]]:
@@ -239,11 +240,10 @@ def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str
             continue
         coordinators = state.coordinators.get(row_id, ())
         if field_key in state.combine_fields:  # every body's text counts: shown together, never a conflict
-            shown = _ranked(candidates, (*coordinators, *state.supporters.get(row_id, ())), latest, order)
-            parts = tuple((a, candidates[a]) for a in shown)
-            resolved[(row_id, field_key)] = Resolved(combined_text(parts), shown[0], parts)
+            parts = _ranked(candidates, (*coordinators, *state.supporters.get(row_id, ())), latest, order)
+            resolved[(row_id, field_key)] = Resolved(combined_text(parts), parts[0][0], parts)
             continue
-        parts = tuple((a, candidates[a]) for a in _ranked(candidates, coordinators, latest, order))
+        parts = _ranked(candidates, coordinators, latest, order)
         shown_asb, value = parts[0]
         if len(set(candidates.values())) > 1:  # the bodies disagree
             decision = state.decisions.get((period, row_id, field_key), "").strip()

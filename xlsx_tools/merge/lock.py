@@ -68,11 +68,9 @@ def _try_system_lock(handle: int) -> bool:
 def _same_file(handle: int, path: Path) -> bool:
     """Whether the open file is still the one at `path` (the owner may have removed it, another created anew)."""
     try:
-        here = os.stat(path)
+        return os.path.samestat(os.stat(path), os.fstat(handle))
     except FileNotFoundError:
         return False
-    there = os.fstat(handle)
-    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _read_owner(handle: int) -> dict:

@@ -59,16 +59,12 @@ class PlanChanges:
         return bool(self.new_rows or self.edits)
 
 
-def accepted(entry: ProposalEntry) -> bool:
-    return bool(ACCEPTED.match(entry.decision)) and APPLIED not in entry.decision
-
-
 def apply_decisions(context: PlanContext, proposals: Sequence[ProposalEntry], day: str) -> PlanChanges:
     """The changes the accepted, not yet applied proposals make (see the module's docstring)."""
     changes = PlanChanges()
     taken = set(context.rows_by_id)
     for entry in proposals:
-        if not accepted(entry):
+        if not ACCEPTED.match(entry.decision) or APPLIED in entry.decision:
             changes.proposals.append(entry)
             continue
         proposal = entry.proposal
