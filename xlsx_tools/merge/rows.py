@@ -59,7 +59,6 @@ class Record:
 
 def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
     """Rows of every sheet whose header row is the layout's, whatever the sheet is called."""
-
     out: list[Record] = []
     headers = context.sheet.keys_by_label
     for sheet in row_sheets(book, context):
@@ -68,6 +67,8 @@ def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
         reach = max(positions.values(), default=-1)  # the last layout column
         letters = column_letters(max([reach + 1, *(len(v) for _, v in sheet.values)]))
         columns = {key: letters[i] for key, i in positions.items()}
+        named = dict(enumerate(sheet.headers))
+        labels = [excel_text(named.get(i) or f"column {letter}") for i, letter in enumerate(letters)]  # extra columns
         others: list[int] = []  # the positions of other columns, up to the widest row so far (`scanned`)
         scanned = 0
         for excel_row, values in sheet.values:
@@ -77,21 +78,13 @@ def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
             if width > scanned:
                 others, scanned = [i for i in range(width) if i not in known], width
             extra = {
-                excel_text(_extra_label(sheet.headers, i, letters[i])): (
-                    f"{letters[i]}{excel_row}",
-                    excel_text(value_text(values[i])),
-                )
+                labels[i]: (f"{letters[i]}{excel_row}", excel_text(value_text(values[i])))
                 for i in others
                 if i < width and values[i] != ""
             }
             row_columns = columns if located is positions else {k: columns[k] for k in located}
             out.append(Record(sheet.name, excel_row, row_columns, texts, extra))
     return out
-
-
-def _extra_label(headers: list[str], index: int, letter: str) -> str:
-    label = headers[index] if index < len(headers) else ""
-    return label or f"column {letter}"
 
 
 def body_and_period(name: str, records: list[Record], context: PlanContext) -> tuple[str, str, Finding | None]:
