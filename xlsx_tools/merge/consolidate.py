@@ -123,7 +123,7 @@ def consolidate(
 
 
 def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal, received: str) -> AuditEntry:
-    source = item.source if isinstance(item, Submission) else Source("", "", item.sha256, item.template_id)
+    source = item.source if isinstance(item, Submission) else Source(item.asb, item.file, item.sha256, item.template_id)
     return AuditEntry(
         time=time,
         file=outcome.file,

@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from xlsx_tools.merge.model import ProposalEntry, Submission
+from xlsx_tools.merge.model import Proposal, ProposalEntry, Submission
 from xlsx_tools.plan.context import PlanContext
 
 NEW_ACTIVITY = "new activity"
@@ -36,13 +36,11 @@ def receive(proposals: Sequence[ProposalEntry], submission: Submission, period: 
         for p in proposals
         if p.decision.strip() or p.source.asb != source.asb or p.period != period or p.source.sha256 == source.sha256
     ]
-    decided = {_key(p) for p in kept if p.source.asb == source.asb and p.decision.strip()}
-    fresh = [ProposalEntry(p, source, period, at) for p in submission.proposals]
-    return kept + [p for p in fresh if _key(p) not in decided]
+    decided = {_key(p.proposal) for p in kept if p.source.asb == source.asb and p.decision.strip()}
+    return kept + [ProposalEntry(p, source, period, at) for p in submission.proposals if _key(p) not in decided]
 
 
-def _key(entry: ProposalEntry) -> tuple[str, str, str, str]:
-    proposal = entry.proposal
+def _key(proposal: Proposal) -> tuple[str, str, str, str]:
     return proposal.kind, proposal.row_id, proposal.field, proposal.proposed
 
 
