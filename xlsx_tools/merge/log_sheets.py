@@ -33,6 +33,9 @@ class LogSheet:
     editable: tuple[str, ...] = ()
     prompt: str = ""
     former: tuple[str, ...] = ()  # titles older versions gave the sheet: read as they are, renamed on the next write
+    # the columns without which the sheet cannot be read back as it was written: a sheet that has lost one (a
+    # header renamed, a column deleted) is damaged, and the merge will not rewrite it (RecordSheetDamaged)
+    required: tuple[str, ...] = ()
 
     @property
     def headers(self) -> list[str]:
@@ -59,6 +62,7 @@ HISTORY = LogSheet(
         ("note", "Note", 28),
     ),
     former=(FORMER_HISTORY_SHEET,),
+    required=("merged_at", "period", "row_id", "field", "value", "asb", "sha256", "note"),
 )
 CONFLICTS = LogSheet(
     CONFLICTS_SHEET,
@@ -74,6 +78,7 @@ CONFLICTS = LogSheet(
     editable=("decision",),
     prompt="Type the code of the body whose value should count (e.g. SOMTC), or the value itself. The next merge "
     "applies it.",
+    required=("period", "row_id", "field", "decision"),
 )
 PROPOSALS = LogSheet(
     PROPOSALS_SHEET,
@@ -94,6 +99,7 @@ PROPOSALS = LogSheet(
     editable=("decision",),
     prompt="Type 'accepted' to put it in the plan (the next merge, or tipwp proposals apply, adds the activity "
     "or changes the text), or 'rejected: reason'. Rejected ones stay listed.",
+    required=("period", "asb", "kind", "row_id", "field", "proposed", "decision"),
 )
 AUDIT = LogSheet(
     AUDIT_SHEET,
@@ -114,16 +120,9 @@ AUDIT = LogSheet(
         ("saved", "Saved by sender (UTC)", 20),
         ("received", "Received", 11),
     ),
+    required=("time", "file", "asb", "period", "outcome", "sha256"),
 )
 LOG_SHEETS = (HISTORY, CONFLICTS, PROPOSALS, AUDIT)
-# the columns without which a record sheet cannot be read back as it was written: a sheet that has lost one (a
-# header renamed, a column deleted) is damaged, and the merge will not rewrite it (RecordSheetDamaged)
-REQUIRED = {
-    HISTORY.title: ("merged_at", "period", "row_id", "field", "value", "asb", "sha256", "note"),
-    CONFLICTS.title: ("period", "row_id", "field", "decision"),
-    PROPOSALS.title: ("period", "asb", "kind", "row_id", "field", "proposed", "decision"),
-    AUDIT.title: ("time", "file", "asb", "period", "outcome", "sha256"),
-}
 
 
 class RecordSheetDamaged(ValueError):
@@ -145,7 +144,7 @@ def read_table(book: Any, log: LogSheet) -> list[dict[str, str]]:
     header = next(rows, ())
     by_label = {str(label): i for i, label in enumerate(header) if label is not None and label != ""}
     positions = {key: by_label[label] for key, label, _ in log.columns if label in by_label}
-    missing = [label for key, label, _ in log.columns if key in REQUIRED.get(log.title, ()) and key not in positions]
+    missing = [label for key, label, _ in log.columns if key in log.required and key not in positions]
     if missing:
         raise RecordSheetDamaged(log.title, f"the sheet {log.title} has lost its column(s) {', '.join(missing)}")
     out = []
