@@ -62,7 +62,6 @@ class Submission:
     values: list[SubmittedValue] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    rows: int = 0  # rows of the return matched to plan rows
     period: str = ""  # the period its values are filed under: "" for the master's open period, else the earlier
     # period the return was made for (a late return, merged into its own period's history)
 

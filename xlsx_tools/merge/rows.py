@@ -153,7 +153,6 @@ def collect_rows(
             _flag(submission, record, "MERGE_507", cell, row_id, detail)
         if how != "duplicate":
             seen.add(row_id)
-            submission.rows += 1
             _propose_edits(submission, record, row_id, context)
         _propose_extra(submission, record, row_id)
         claims = "" if how == "duplicate" else _sorted_apart(submission, record, row_id, context)
