@@ -18,6 +18,7 @@ import shutil
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -66,26 +67,23 @@ class OpenMaster:
     columns: dict[str, dict[str, int]]  # sheet title → layout key → 1-based column
     former: list[tuple[str, str]] = field(default_factory=list)  # (title, new title): record sheets to rename
     record_parts: frozenset[str] = frozenset()  # the record sheets' worksheet parts: rewritten whole when written
-    _book: Any = None
 
-    @property
+    @cached_property
     def book(self) -> Any:
         """The openpyxl workbook of the master, loaded (fully, to keep its formatting) on first use, but for the
         record sheets' cells: a merge that writes rewrites those sheets whole (apply_consolidation), and loading
         thousands of History lines into openpyxl only to drop them took most of a late-cycle merge."""
-        if self._book is None:
-            import openpyxl
-            from openpyxl.utils.exceptions import InvalidFileException
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
 
-            try:
-                self._book = openpyxl.load_workbook(_without_cells(self.path, self.record_parts))
-            # what openpyxl raises on a file it cannot model: a bad package, a missing part, an attribute of the
-            # wrong type or value (its descriptors raise TypeError and ValueError), XML it cannot parse; the file
-            # changed under us, or is damaged in a way calamine did not mind
-            except (InvalidFileException, zipfile.BadZipFile, KeyError, TypeError, ValueError, ParseError) as exc:
-                detail = f"it could not be loaded for writing ({exc})"
-                raise MasterError(Finding("MERGE_511", file=self.path.name, detail=detail)) from None
-        return self._book
+        try:
+            return openpyxl.load_workbook(_without_cells(self.path, self.record_parts))
+        # what openpyxl raises on a file it cannot model: a bad package, a missing part, an attribute of the wrong
+        # type or value (its descriptors raise TypeError and ValueError), XML it cannot parse; the file changed
+        # under us, or is damaged in a way calamine did not mind
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, TypeError, ValueError, ParseError) as exc:
+            detail = f"it could not be loaded for writing ({exc})"
+            raise MasterError(Finding("MERGE_511", file=self.path.name, detail=detail)) from None
 
 
 def _without_cells(path: Path, parts: frozenset[str]) -> io.BytesIO:
