@@ -185,7 +185,6 @@ def entry_status(entry: HistoryEntry, latest: dict[str, str], period: str | None
 
 class Resolved(NamedTuple):
     """The value a period shows for one reported cell, and which body it came from ("" for a typed decision).
-
     `parts`: every body's value that counts, (body, value), in the order shown: what a report that prints each
     body's own text (rather than the combined cell) reads."""
 
@@ -217,10 +216,8 @@ def _ranked(
 
 
 def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str], Resolved], list[Conflict]]:
-    """Every reported cell of `period` as the history and the decisions settle it; conflicts on the way.
-
-    Used for the open period by the merge, and for any period by the status matrix.
-    """
+    """Every reported cell of `period` as the history and the decisions settle it, and the conflicts on the way:
+    for the open period by the merge, for any period by the status matrix."""
     latest = latest_returns(state, period)
     order = merge_order(state)
     touched: dict[tuple[str, str], dict[str, str]] = {}
@@ -318,11 +315,9 @@ def _typed(state: MasterState, at: str, row_id: str, field_key: str, value: str)
 
 
 def open_period(state: MasterState, period: str, at: str) -> Consolidation:
-    """Start a new reporting period: the reported cells are emptied for it; nothing is lost on the way.
-
-    Values of the closing period that came through merges are already in the history; any value typed straight
-    into the master is copied there first (as "kept from the master"), so the status matrix still sees it.
-    """
+    """Start a new reporting period: the reported cells are emptied for it; nothing is lost on the way. Values of
+    the closing period that came through merges are already in the history; any value typed straight into the
+    master is copied there first (as "kept from the master"), so the status matrix still sees it."""
     state = dataclasses.replace(
         state, cells={row: dict(values) for row, values in state.cells.items()}, history=list(state.history)
     )
