@@ -176,7 +176,7 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> dict[
     tables = {log.title: read_table(book, log) for log in LOG_SHEETS}
 
     state.history = [
-        HistoryEntry(**{k: r.get(k, "") for k in HistoryEntry._fields} | {"field": key_of(r.get("field", ""))})
+        HistoryEntry._make([key_of(r.get(k, "")) if k == "field" else r.get(k, "") for k in HistoryEntry._fields])
         for r in tables[HISTORY.title]
     ]
     state.decisions = {
