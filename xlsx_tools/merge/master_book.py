@@ -226,8 +226,7 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
     if consolidation.state.period != master.identity.get("period", ""):
         _set_identity(book[IDENTITY_SHEET], "period", consolidation.state.period)
         name_period(book, master.identity.get("period", ""), consolidation.state.period)
-    headers = master.context.sheet.labels
-    rows = log_rows(consolidation.state, consolidation.conflicts, headers)
+    rows = log_rows(consolidation.state, consolidation.conflicts, master.context.sheet.labels)
     _set_identity(book[IDENTITY_SHEET], RECORDS_FIELD, written_records(rows))
     for title, _ in master.former:  # its rows are in the state, written below under the sheet's new title
         book.remove(book[title])
@@ -240,9 +239,9 @@ def apply_plan_changes(master: OpenMaster, changes: PlanChanges) -> None:
     """Write accepted proposals into the loaded workbook (not saved): each new activity in the first empty row
     below its pillar sheet's plan rows, styled and locked like the row above it; each edit in its plan cell."""
     book = master.book
-    applied = applied_rows(master.identity) | {cells["row_id"] for _, cells in changes.new_rows}
-    applied |= {row_id for row_id, _, _ in changes.edits}
-    if applied != applied_rows(master.identity):
+    before = applied_rows(master.identity)
+    applied = before | {cells["row_id"] for _, cells in changes.new_rows} | {row_id for row_id, _, _ in changes.edits}
+    if applied != before:
         _set_identity(book[IDENTITY_SHEET], PLAN_ROWS_FIELD, "; ".join(sorted(applied)))
     for sheet_name, cells in changes.new_rows:
         sheet = book[sheet_name]
