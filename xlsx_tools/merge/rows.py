@@ -204,7 +204,7 @@ def _sorted_apart(submission: Submission, record: Record, row_id: str, context: 
     is no longer certain. Returns the held-back note; "" for a row whose check is its own or empty (a spare row,
     or a return issued by an older tipwp, which has no check column)."""
     key = context.sheet.check_key
-    check = record.text(key).strip() if key and key in record.columns else ""
+    check = record.text(key).strip()  # "" where the layout or the row has no check column
     if not check or check == row_id:
         return ""
     activity = context.plan_texts.get(check, {}).get(context.sheet.match_on[-1], "") if context.sheet.match_on else ""
