@@ -61,7 +61,7 @@ def _submissions(context: Any, period: str, rng: random.Random, index: int) -> l
             for row_id, cells in realistic_values(rows_of[body], rng, index).items()
             for key, value in cells.items()
         ]
-        out.append(Submission(source=source, values=values, rows=len(rows_of[body])))
+        out.append(Submission(source=source, values=values))
     return out
 
 

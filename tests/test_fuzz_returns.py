@@ -36,7 +36,7 @@ def setting(tmp_path_factory: pytest.TempPathFactory, master_bwp2: Path) -> tupl
     opened = open_master(master_bwp2)
     target = MergeTarget(
         context=opened.context,
-        plan_version=opened.state.plan_version,
+        plan_version=opened.context.plan.version,
         period=opened.state.period,
         issue_key=master_key(opened.identity),
         tokens_required=tokens_required(opened.identity),

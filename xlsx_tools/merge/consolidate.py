@@ -20,8 +20,9 @@ nothing is ever lost.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from xlsx_tools.findings import Finding
@@ -35,6 +36,7 @@ from xlsx_tools.merge.model import (
     HistoryEntry,
     MasterState,
     Refusal,
+    Source,
     Submission,
 )
 from xlsx_tools.merge.proposals import receive
@@ -120,27 +122,23 @@ def consolidate(
     return Consolidation(state=state, changes=changes, conflicts=conflicts, outcomes=outcomes)
 
 
-def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal, received: str = "") -> AuditEntry:
-    due = saved = ""
-    if isinstance(item, Submission):
-        sha, template_id, due, saved = item.source.sha256, item.source.template_id, item.source.due, item.source.saved
-    else:
-        sha, template_id = item.sha256, item.template_id
+def _audit(time: str, outcome: FileOutcome, item: Submission | Refusal, received: str) -> AuditEntry:
+    source = item.source if isinstance(item, Submission) else Source(item.asb, item.file, item.sha256, item.template_id)
     return AuditEntry(
         time=time,
         file=outcome.file,
-        sha256=sha,
+        sha256=source.sha256,
         asb=outcome.asb,
         period=outcome.period,
-        template_id=template_id,
+        template_id=source.template_id,
         outcome=outcome.outcome,
         accepted=outcome.accepted,
         conflicts=outcome.conflicts,
         proposals=outcome.proposals,
         findings=len(outcome.findings),
         reasons=outcome.reasons,
-        due=due,
-        saved=saved,
+        due=source.due,
+        saved=source.saved,
         received=received,
     )
 
@@ -187,7 +185,6 @@ def entry_status(entry: HistoryEntry, latest: dict[str, str], period: str | None
 
 class Resolved(NamedTuple):
     """The value a period shows for one reported cell, and which body it came from ("" for a typed decision).
-
     `parts`: every body's value that counts, (body, value), in the order shown: what a report that prints each
     body's own text (rather than the combined cell) reads."""
 
@@ -207,23 +204,20 @@ def combined_text(parts: Sequence[tuple[str, str]]) -> str:
     return text if len(text) <= CELL_LIMIT else text[: CELL_LIMIT - len(CUT_NOTE)] + CUT_NOTE
 
 
-def contributors(
-    state: MasterState, row_id: str, bodies: Iterable[str], latest: dict[str, str], order: Order
-) -> list[str]:
-    """The bodies of a combine cell in the order shown: coordinating bodies, then supporting bodies, each in the
-    row's order, then any other body (one the plan does not name for the row), the most recent return first."""
-    present = set(bodies)
-    named = [a for a in (*state.coordinators.get(row_id, ()), *state.supporters.get(row_id, ())) if a in present]
-    named = list(dict.fromkeys(named))
-    others = sorted(present - set(named), key=lambda a: order.get(latest.get(a, ""), ("", "", -1)), reverse=True)
-    return named + others
+def _ranked(
+    candidates: dict[str, str], leading: Iterable[str], latest: dict[str, str], order: Order
+) -> tuple[tuple[str, str], ...]:
+    """(body, value) of `candidates` in the order shown: the bodies in `leading` (the row's coordinating bodies, for
+    a combine cell then its supporting bodies) in the plan's order, then any other, the most recent return first."""
+    first = [a for a in dict.fromkeys(leading) if a in candidates]
+    others = [a for a in candidates if a not in first]
+    others.sort(key=lambda a: order.get(latest.get(a, ""), ("", "", -1)), reverse=True)
+    return tuple((a, candidates[a]) for a in first + others)
 
 
 def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str], Resolved], list[Conflict]]:
-    """Every reported cell of `period` as the history and the decisions settle it; conflicts on the way.
-
-    Used for the open period by the merge, and for any period by the status matrix.
-    """
+    """Every reported cell of `period` as the history and the decisions settle it, and the conflicts on the way:
+    for the open period by the merge, for any period by the status matrix."""
     latest = latest_returns(state, period)
     order = merge_order(state)
     touched: dict[tuple[str, str], dict[str, str]] = {}
@@ -231,9 +225,7 @@ def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str
     for _, entry_period, row_id, field_key, value, asb, _, sha256, _, note in state.history:
         if entry_period != period or asb == MASTER_SOURCE or note.startswith(HELD_PREFIX):
             continue
-        candidates = touched.get((row_id, field_key))
-        if candidates is None:
-            candidates = touched[(row_id, field_key)] = {}
+        candidates = touched.setdefault((row_id, field_key), {})
         if value and latest.get(asb) == sha256:
             candidates[asb] = value
     resolved: dict[tuple[str, str], Resolved] = {}
@@ -243,27 +235,22 @@ def resolve_period(state: MasterState, period: str) -> tuple[dict[tuple[str, str
             asb, value = next(iter(candidates.items()), ("", ""))
             resolved[(row_id, field_key)] = Resolved(value, asb, ((asb, value),) if value else ())
             continue
+        coordinators = state.coordinators.get(row_id, ())
         if field_key in state.combine_fields:  # every body's text counts: shown together, never a conflict
-            shown = contributors(state, row_id, candidates, latest, order)
-            parts = tuple((a, candidates[a]) for a in shown)
-            resolved[(row_id, field_key)] = Resolved(combined_text(parts), shown[0], parts)
+            parts = _ranked(candidates, (*coordinators, *state.supporters.get(row_id, ())), latest, order)
+            resolved[(row_id, field_key)] = Resolved(combined_text(parts), parts[0][0], parts)
             continue
-        ranked = _rank(candidates, state.coordinators.get(row_id, ()), latest, order)
-        shown_asb, value = ranked[0], candidates[ranked[0]]
+        parts = _ranked(candidates, coordinators, latest, order)
+        shown_asb, value = parts[0]
         if len(set(candidates.values())) > 1:  # the bodies disagree
             decision = state.decisions.get((period, row_id, field_key), "").strip()
-            chosen = next((a for a in ranked if a.casefold() == decision.casefold()), None) if decision else None
+            chosen = next((a for a, _ in parts if a.casefold() == decision.casefold()), None) if decision else None
             if chosen:
                 shown_asb, value = chosen, candidates[chosen]
             elif decision:
                 shown_asb, value = "", decision
-            # (period, row id, column, (body, value) best first, shown body, shown value, decision)
-            conflicts.append(
-                Conflict(
-                    period, row_id, field_key, tuple([(a, candidates[a]) for a in ranked]), shown_asb, value, decision
-                )
-            )
-        resolved[(row_id, field_key)] = Resolved(value, shown_asb, tuple((a, candidates[a]) for a in ranked))
+            conflicts.append(Conflict(period, row_id, field_key, parts, shown_asb, value, decision))
+        resolved[(row_id, field_key)] = Resolved(value, shown_asb, parts)
     return resolved, conflicts
 
 
@@ -296,47 +283,51 @@ def values_in_history(state: MasterState, period: str, known: int | None = None)
 def _consolidate(state: MasterState, merged_at: str, known: int) -> list[CellChange]:
     """Recompute every reported cell of the open period from the history; update `state.cells` in place."""
     resolved, _ = resolve_period(state, state.period)
-    seen: list[dict[tuple[str, str], set[str]]] = []  # values_in_history, worked out when a cell first needs it
-
-    def seen_values() -> dict[tuple[str, str], set[str]]:
-        if not seen:
-            seen.append(values_in_history(state, state.period, known))
-        return seen[0]
-
+    seen_values = functools.cache(lambda: values_in_history(state, state.period, known))  # when a cell needs it
     changes: list[CellChange] = []
+
+    def put(row_id: str, field_key: str, new: str) -> None:
+        row = state.cells[row_id]
+        old = row.get(field_key, "")
+        if old == new:
+            return
+        if old and field_key in state.value_fields and old not in seen_values().get((row_id, field_key), set()):
+            state.history.append(_typed(state, merged_at, row_id, field_key, old))
+        row[field_key] = new
+        changes.append(CellChange(row_id, field_key, old, new))
+
     shown_by_row: dict[str, dict[str, str]] = {}
     for (row_id, field_key), shown in resolved.items():
         if row_id not in state.cells:
             continue  # the row is no longer in the master; its values stay in the history
         if shown.asb:
             shown_by_row.setdefault(row_id, {})[field_key] = shown.asb
-        _set(state, changes, seen_values, merged_at, row_id, field_key, shown.value)
+        put(row_id, field_key, shown.value)
     for row_id, bodies in shown_by_row.items():
-        _set(state, changes, seen_values, merged_at, row_id, state.period_field, state.period)
-        body = bodies.get("status") or next(iter(bodies.values()))
-        _set(state, changes, seen_values, merged_at, row_id, state.body_field, body)
+        put(row_id, state.period_field, state.period)
+        put(row_id, state.body_field, bodies.get("status") or next(iter(bodies.values())))
     return changes
 
 
-def open_period(state: MasterState, period: str, at: str) -> Consolidation:
-    """Start a new reporting period: the reported cells are emptied for it; nothing is lost on the way.
+def _typed(state: MasterState, at: str, row_id: str, field_key: str, value: str) -> HistoryEntry:
+    """The history line that keeps a value typed straight into the master, before it is replaced."""
+    return HistoryEntry(at, state.period, row_id, field_key, value, MASTER_SOURCE, state.name, "", "", TYPED_NOTE)
 
-    Values of the closing period that came through merges are already in the history; any value typed straight
-    into the master is copied there first (as "kept from the master"), so the status matrix still sees it.
-    """
+
+def open_period(state: MasterState, period: str, at: str) -> Consolidation:
+    """Start a new reporting period: the reported cells are emptied for it; nothing is lost on the way. Values of
+    the closing period that came through merges are already in the history; any value typed straight into the
+    master is copied there first (as "kept from the master"), so the status matrix still sees it."""
     state = dataclasses.replace(
         state, cells={row: dict(values) for row, values in state.cells.items()}, history=list(state.history)
     )
-    closing = state.period
-    seen = values_in_history(state, closing)
+    seen = values_in_history(state, state.period)
     changes: list[CellChange] = []
     for row_id, cells in state.cells.items():
         for field_key in state.value_fields:
             old = cells.get(field_key, "")
             if old and old not in seen.get((row_id, field_key), set()):
-                state.history.append(
-                    HistoryEntry(at, closing, row_id, field_key, old, MASTER_SOURCE, state.name, "", "", TYPED_NOTE)
-                )
+                state.history.append(_typed(state, at, row_id, field_key, old))
         for field_key in (*state.value_fields, state.body_field, state.period_field):
             new = period if field_key == state.period_field else ""
             if cells.get(field_key, "") != new:
@@ -344,46 +335,3 @@ def open_period(state: MasterState, period: str, at: str) -> Consolidation:
                 cells[field_key] = new
     state.period = period
     return Consolidation(state=state, changes=changes, conflicts=all_conflicts(state), outcomes=[])
-
-
-def _rank(candidates: dict[str, str], coordinators: Iterable[str], latest: dict[str, str], order: Order) -> list[str]:
-    """Bodies with a value, best first: coordinating bodies in plan order, then the most recent return."""
-    if len(candidates) < 2:
-        return list(candidates)
-    coordinating = [a for a in coordinators if a in candidates]
-    others = [a for a in candidates if a not in coordinating]
-    if len(others) > 1:
-        others.sort(key=lambda a: order.get(latest.get(a, ""), ("", "", -1)), reverse=True)
-    return coordinating + others
-
-
-def _set(
-    state: MasterState,
-    changes: list[CellChange],
-    seen_values: Callable[[], dict[tuple[str, str], set[str]]],
-    merged_at: str,
-    row_id: str,
-    field_key: str,
-    new: str,
-) -> None:
-    row = state.cells.setdefault(row_id, {})
-    old = row.get(field_key, "")
-    if old == new:
-        return
-    if old and field_key in state.value_fields and old not in seen_values().get((row_id, field_key), set()):
-        state.history.append(
-            HistoryEntry(
-                merged_at=merged_at,
-                period=state.period,
-                row_id=row_id,
-                field=field_key,
-                value=old,
-                asb=MASTER_SOURCE,
-                file=state.name,
-                sha256="",
-                template_id="",
-                note=TYPED_NOTE,
-            )
-        )
-    row[field_key] = new
-    changes.append(CellChange(row_id, field_key, old, new))

@@ -38,13 +38,8 @@ class LockUnavailable(LockedError):
     """The lock file cannot be made or opened at all (a folder read-only for this user, a full disk)."""
 
 
-def real_master(master: Path) -> Path:
-    """The file a master path really names (through symbolic links), so a link and its target share one lock."""
-    return Path(os.path.realpath(master))
-
-
 def lock_path(master: Path) -> Path:
-    master = real_master(master)
+    master = Path(os.path.realpath(master))  # through symbolic links: a link and its target share one lock
     return master.with_name(master.name + ".lock")
 
 
@@ -73,23 +68,21 @@ def _try_system_lock(handle: int) -> bool:
 def _same_file(handle: int, path: Path) -> bool:
     """Whether the open file is still the one at `path` (the owner may have removed it, another created anew)."""
     try:
-        here = os.stat(path)
+        return os.path.samestat(os.stat(path), os.fstat(handle))
     except FileNotFoundError:
         return False
-    there = os.fstat(handle)
-    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
 def _read_owner(handle: int) -> dict:
     os.lseek(handle, 0, os.SEEK_SET)
-    data = b""
-    while chunk := os.read(handle, 4096):
-        data += chunk
-        if len(data) > 65536:
-            break
+    return _owner(os.read(handle, 1 << 16))
+
+
+def _owner(data: bytes) -> dict:
+    """Who a lock file names; {} for one that is empty, cut short or not ours."""
     try:
         owner = json.loads(data.decode("utf-8") or "{}")
-    except (UnicodeDecodeError, ValueError):
+    except ValueError:  # UnicodeDecodeError included
         return {}
     return owner if isinstance(owner, dict) else {}
 
@@ -121,8 +114,8 @@ def _named_alive(holder: dict) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # alive, and another user's
+        pass
     return True
 
 
@@ -174,14 +167,9 @@ def _acquire(path: Path, owner: dict) -> int:
 
 def _owner_at(path: Path) -> dict:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return _owner(path.read_bytes())
+    except OSError:
         return {}
-    try:
-        owner = json.loads(text or "{}")
-    except ValueError:
-        return {}
-    return owner if isinstance(owner, dict) else {}
 
 
 def _locked(path: Path, holder: dict) -> LockedError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from xlsx_tools.merge.consolidate import entry_status, latest_returns
@@ -32,11 +33,15 @@ class LogSheet:
     editable: tuple[str, ...] = ()
     prompt: str = ""
     former: tuple[str, ...] = ()  # titles older versions gave the sheet: read as they are, renamed on the next write
+    # the columns without which the sheet cannot be read back as it was written: a sheet that has lost one (a
+    # header renamed, a column deleted) is damaged, and the merge will not rewrite it (RecordSheetDamaged)
+    required: tuple[str, ...] = ()
 
     @property
     def headers(self) -> list[str]:
         return [header for _, header, _ in self.columns]
 
+    @property
     def keys(self) -> list[str]:
         return [key for key, _, _ in self.columns]
 
@@ -57,6 +62,7 @@ HISTORY = LogSheet(
         ("note", "Note", 28),
     ),
     former=(FORMER_HISTORY_SHEET,),
+    required=("merged_at", "period", "row_id", "field", "value", "asb", "sha256", "note"),
 )
 CONFLICTS = LogSheet(
     CONFLICTS_SHEET,
@@ -72,6 +78,7 @@ CONFLICTS = LogSheet(
     editable=("decision",),
     prompt="Type the code of the body whose value should count (e.g. SOMTC), or the value itself. The next merge "
     "applies it.",
+    required=("period", "row_id", "field", "decision"),
 )
 PROPOSALS = LogSheet(
     PROPOSALS_SHEET,
@@ -92,6 +99,7 @@ PROPOSALS = LogSheet(
     editable=("decision",),
     prompt="Type 'accepted' to put it in the plan (the next merge, or tipwp proposals apply, adds the activity "
     "or changes the text), or 'rejected: reason'. Rejected ones stay listed.",
+    required=("period", "asb", "kind", "row_id", "field", "proposed", "decision"),
 )
 AUDIT = LogSheet(
     AUDIT_SHEET,
@@ -112,16 +120,9 @@ AUDIT = LogSheet(
         ("saved", "Saved by sender (UTC)", 20),
         ("received", "Received", 11),
     ),
+    required=("time", "file", "asb", "period", "outcome", "sha256"),
 )
 LOG_SHEETS = (HISTORY, CONFLICTS, PROPOSALS, AUDIT)
-# the columns without which a record sheet cannot be read back as it was written: a sheet that has lost one (a
-# header renamed, a column deleted) is damaged, and the merge will not rewrite it (RecordSheetDamaged)
-REQUIRED = {
-    HISTORY.title: ("merged_at", "period", "row_id", "field", "value", "asb", "sha256", "note"),
-    CONFLICTS.title: ("period", "row_id", "field", "decision"),
-    PROPOSALS.title: ("period", "asb", "kind", "row_id", "field", "proposed", "decision"),
-    AUDIT.title: ("time", "file", "asb", "period", "outcome", "sha256"),
-}
 
 
 class RecordSheetDamaged(ValueError):
@@ -143,7 +144,7 @@ def read_table(book: Any, log: LogSheet) -> list[dict[str, str]]:
     header = next(rows, ())
     by_label = {str(label): i for i, label in enumerate(header) if label is not None and label != ""}
     positions = {key: by_label[label] for key, label, _ in log.columns if label in by_label}
-    missing = [label for key, label, _ in log.columns if key in REQUIRED.get(log.title, ()) and key not in positions]
+    missing = [label for key, label, _ in log.columns if key in log.required and key not in positions]
     if missing:
         raise RecordSheetDamaged(log.title, f"the sheet {log.title} has lost its column(s) {', '.join(missing)}")
     out = []
@@ -175,18 +176,7 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> dict[
     tables = {log.title: read_table(book, log) for log in LOG_SHEETS}
 
     state.history = [
-        HistoryEntry(
-            merged_at=r.get("merged_at", ""),
-            period=r.get("period", ""),
-            row_id=r.get("row_id", ""),
-            field=key_of(r.get("field", "")),
-            value=r.get("value", ""),
-            asb=r.get("asb", ""),
-            file=r.get("file", ""),
-            sha256=r.get("sha256", ""),
-            template_id=r.get("template_id", ""),
-            note=r.get("note", ""),
-        )
+        HistoryEntry._make([key_of(r.get(k, "")) if k == "field" else r.get(k, "") for k in HistoryEntry._fields])
         for r in tables[HISTORY.title]
     ]
     state.decisions = {
@@ -212,34 +202,18 @@ def read_logs(book: Any, state: MasterState, labels: Mapping[str, str]) -> dict[
         )
         for r in tables[PROPOSALS.title]
     ]
-    state.audit = [
-        AuditEntry(
-            time=r.get("time", ""),
-            file=r.get("file", ""),
-            sha256=r.get("sha256", ""),
-            asb=r.get("asb", ""),
-            period=r.get("period", ""),
-            template_id=r.get("template_id", ""),
-            outcome=r.get("outcome", ""),
-            accepted=_int(r.get("accepted")),
-            conflicts=_int(r.get("conflicts")),
-            proposals=_int(r.get("proposals")),
-            findings=_int(r.get("findings")),
-            reasons=r.get("reasons", ""),
-            due=r.get("due", ""),
-            saved=r.get("saved", ""),
-            received=r.get("received", ""),
-        )
-        for r in tables[AUDIT.title]
-    ]
+    state.audit = [_audit_entry(r) for r in tables[AUDIT.title]]
     return tables
 
 
-def _int(text: str | None) -> int:
-    try:
-        return int(text or 0)
-    except ValueError:
-        return 0
+def _audit_entry(row: Mapping[str, str]) -> AuditEntry:
+    fields: dict[str, Any] = {key: row.get(key, "") for key in AUDIT.keys}
+    for key in ("accepted", "conflicts", "proposals", "findings"):
+        try:
+            fields[key] = int(fields[key] or 0)
+        except ValueError:  # typed over by a person
+            fields[key] = 0
+    return AuditEntry(**fields)
 
 
 def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping[str, str]) -> dict[str, list[list]]:
@@ -248,13 +222,7 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
     def label(key: str) -> str:
         return headers.get(key, key)
 
-    latest: dict[str, dict[str, str]] = {}  # period → latest_returns of it, worked out once per period
-
-    def latest_of(period: str) -> dict[str, str]:
-        if period not in latest:
-            latest[period] = latest_returns(state, period)
-        return latest[period]
-
+    latest = {period: latest_returns(state, period) for period in {e.period for e in state.history}}
     history = [
         [
             e.merged_at,
@@ -263,7 +231,7 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
             label(e.field),
             e.value,
             e.asb,
-            entry_status(e, latest_of(e.period)),
+            entry_status(e, latest[e.period]),
             e.file,
             e.sha256,
             e.template_id,
@@ -307,24 +275,6 @@ def log_rows(state: MasterState, conflicts: Sequence[Conflict], headers: Mapping
         ]
         for p in state.proposals
     ]
-    audit = [
-        [
-            a.time,
-            a.file,
-            a.asb,
-            a.period,
-            a.outcome,
-            a.accepted,
-            a.conflicts,
-            a.proposals,
-            a.findings,
-            a.reasons,
-            a.due,
-            a.sha256,
-            a.template_id,
-            a.saved,
-            a.received,
-        ]
-        for a in state.audit
-    ]
+    audit_row = attrgetter(*AUDIT.keys)  # an Audit line is its entry's fields, in column order
+    audit = [list(audit_row(a)) for a in state.audit]
     return {HISTORY.title: history, CONFLICTS.title: open_rows + kept, PROPOSALS.title: proposals, AUDIT.title: audit}

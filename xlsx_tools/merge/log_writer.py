@@ -18,8 +18,10 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.protection import SheetProtection
 
     decision_fill = PatternFill("solid", fgColor="FFF2CC")
+    unlocked = Protection(locked=False)
     wrap = Alignment(wrap_text=True, vertical="top")
     index = book.sheetnames.index(log.title) if log.title in book.sheetnames else position
     if log.title in book.sheetnames:
@@ -35,7 +37,7 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
             fill=PatternFill("solid", fgColor="404040"),
             alignment=Alignment(wrap_text=True, vertical="center"),
         )
-    editable = {log.keys().index(k) + 1 for k in log.editable}
+    editable = {log.keys.index(k) + 1 for k in log.editable}
     count = 1
     for count, row in enumerate(rows, start=2):
         for column, value in enumerate(row, start=1):
@@ -44,18 +46,13 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
             if isinstance(value, str) and value:
                 cell.data_type = "s"  # text stays text, even when it starts with '='
             if column in editable:
-                styles.apply(cell, "decision", alignment=wrap, protection=Protection(locked=False), fill=decision_fill)
+                styles.apply(cell, "decision", alignment=wrap, protection=unlocked, fill=decision_fill)
             else:
                 styles.apply(cell, "text", alignment=wrap)
     for column in sorted(editable):
         letter = get_column_letter(column)
         for excel_row in range(count + 1, max(count, 2) + 201):  # room for decisions typed below the last row
-            styles.apply(
-                sheet.cell(row=excel_row, column=column),
-                "blank",
-                protection=Protection(locked=False),
-                fill=decision_fill,
-            )
+            styles.apply(sheet.cell(row=excel_row, column=column), "blank", protection=unlocked, fill=decision_fill)
         if log.prompt:
             validation = DataValidation(type="textLength", operator="lessThanOrEqual", formula1="32767")
             validation.showInputMessage = True
@@ -67,8 +64,4 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
         sheet.column_dimensions[get_column_letter(position)].width = width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(log.columns))}{max(count, 2)}"
-    protection = sheet.protection
-    protection.sheet = True
-    protection.autoFilter = False
-    protection.sort = False
-    protection.formatColumns = False
+    sheet.protection = SheetProtection(sheet=True, autoFilter=False, sort=False, formatColumns=False)

@@ -18,6 +18,7 @@ import shutil
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -66,32 +67,23 @@ class OpenMaster:
     columns: dict[str, dict[str, int]]  # sheet title → layout key → 1-based column
     former: list[tuple[str, str]] = field(default_factory=list)  # (title, new title): record sheets to rename
     record_parts: frozenset[str] = frozenset()  # the record sheets' worksheet parts: rewritten whole when written
-    _book: Any = None
 
-    @property
+    @cached_property
     def book(self) -> Any:
         """The openpyxl workbook of the master, loaded (fully, to keep its formatting) on first use, but for the
         record sheets' cells: a merge that writes rewrites those sheets whole (apply_consolidation), and loading
         thousands of History lines into openpyxl only to drop them took most of a late-cycle merge."""
-        if self._book is None:
-            import openpyxl
-            from openpyxl.utils.exceptions import InvalidFileException
+        import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
 
-            try:
-                self._book = openpyxl.load_workbook(_without_cells(self.path, self.record_parts))
-            # what openpyxl raises on a file it cannot model: a bad package, a missing part, an attribute of the
-            # wrong type or value (its descriptors raise TypeError and ValueError), XML it cannot parse
-            except (
-                InvalidFileException,
-                zipfile.BadZipFile,
-                KeyError,
-                TypeError,
-                ValueError,
-                ParseError,
-            ) as exc:  # changed under us, or damaged in a way calamine did not mind
-                detail = f"it could not be loaded for writing ({exc})"
-                raise MasterError(Finding("MERGE_511", file=self.path.name, detail=detail)) from None
-        return self._book
+        try:
+            return openpyxl.load_workbook(_without_cells(self.path, self.record_parts))
+        # what openpyxl raises on a file it cannot model: a bad package, a missing part, an attribute of the wrong
+        # type or value (its descriptors raise TypeError and ValueError), XML it cannot parse; the file changed
+        # under us, or is damaged in a way calamine did not mind
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, TypeError, ValueError, ParseError) as exc:
+            detail = f"it could not be loaded for writing ({exc})"
+            raise MasterError(Finding("MERGE_511", file=self.path.name, detail=detail)) from None
 
 
 def _without_cells(path: Path, parts: frozenset[str]) -> io.BytesIO:
@@ -136,9 +128,7 @@ def open_master(path: Path) -> OpenMaster:
 def _latest_backup(path: Path) -> str:
     """The newest backup of `path` in backups/ beside it, or where backups would be."""
     folder = path.parent / BACKUP_FOLDER
-    copies = (
-        sorted(folder.glob(f"{path.stem}.*{path.suffix}"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
-    )
+    copies = sorted(folder.glob(f"{path.stem}.*{path.suffix}"), key=lambda p: p.stat().st_mtime)  # none: no folder
     return str(copies[-1]) if copies else f"a backup in {folder}"
 
 
@@ -193,8 +183,6 @@ def _read_state(
             }
     context = as_the_master_shows(context, shown)  # accepted new activities and edits of plan text
     state = MasterState(
-        plan_id=context.plan.id,
-        plan_version=context.plan.version,
         period=identity.get("period", ""),
         cells=cells,
         coordinators={row_id: leads for row_id, (leads, _) in context.bodies.items()},
@@ -231,18 +219,14 @@ def apply_consolidation(master: OpenMaster, consolidation: Consolidation) -> Non
     book = master.book
     touched: set[tuple[str, int]] = set()
     for sheet_name, excel_row, column, new in changed_cells(master, consolidation):
-        cell = book[sheet_name].cell(row=excel_row, column=column)
-        new = excel_text(new)  # a value typed into the master (LibreOffice keeps control characters) may hold one
-        cell.value = new or None
-        if new:
-            cell.data_type = "s"  # reported text reaches the master as text, never as a formula
+        # a value typed into the master (LibreOffice keeps control characters) may hold one a cell cannot
+        _put_text(book[sheet_name].cell(row=excel_row, column=column), new)
         touched.add((sheet_name, excel_row))
-    fit_rows(book, master, touched)
+    fit_rows(master, touched)
     if consolidation.state.period != master.identity.get("period", ""):
         _set_identity(book[IDENTITY_SHEET], "period", consolidation.state.period)
         name_period(book, master.identity.get("period", ""), consolidation.state.period)
-    headers = master.context.sheet.labels
-    rows = log_rows(consolidation.state, consolidation.conflicts, headers)
+    rows = log_rows(consolidation.state, consolidation.conflicts, master.context.sheet.labels)
     _set_identity(book[IDENTITY_SHEET], RECORDS_FIELD, written_records(rows))
     for title, _ in master.former:  # its rows are in the state, written below under the sheet's new title
         book.remove(book[title])
@@ -255,9 +239,9 @@ def apply_plan_changes(master: OpenMaster, changes: PlanChanges) -> None:
     """Write accepted proposals into the loaded workbook (not saved): each new activity in the first empty row
     below its pillar sheet's plan rows, styled and locked like the row above it; each edit in its plan cell."""
     book = master.book
-    applied = applied_rows(master.identity) | {cells["row_id"] for _, cells in changes.new_rows}
-    applied |= {row_id for row_id, _, _ in changes.edits}
-    if applied != applied_rows(master.identity):
+    before = applied_rows(master.identity)
+    applied = before | {cells["row_id"] for _, cells in changes.new_rows} | {row_id for row_id, _, _ in changes.edits}
+    if applied != before:
         _set_identity(book[IDENTITY_SHEET], PLAN_ROWS_FIELD, "; ".join(sorted(applied)))
     for sheet_name, cells in changes.new_rows:
         sheet = book[sheet_name]
@@ -267,29 +251,31 @@ def apply_plan_changes(master: OpenMaster, changes: PlanChanges) -> None:
         for key, column in columns.items():
             cell = sheet.cell(row=excel_row, column=column)
             cell._style = copy.copy(sheet.cell(row=last, column=column)._style)
-            text = excel_text(cells.get(key, ""))
-            cell.value = text or None
-            if text:
-                cell.data_type = "s"
+            _put_text(cell, cells.get(key, ""))
         master.places[cells["row_id"]] = (sheet_name, excel_row)
-        fit_rows(book, master, {(sheet_name, excel_row)})
+        fit_rows(master, {(sheet_name, excel_row)})
     for row_id, key, text in changes.edits:
         sheet_name, excel_row = master.places[row_id]
         at = master.columns[sheet_name].get(key)
         if at is not None:
-            cell = book[sheet_name].cell(row=excel_row, column=at)
-            cell.value = excel_text(text) or None
-            if cell.value:
-                cell.data_type = "s"
-            fit_rows(book, master, {(sheet_name, excel_row)})
+            _put_text(book[sheet_name].cell(row=excel_row, column=at), text)
+            fit_rows(master, {(sheet_name, excel_row)})
 
 
-def fit_rows(book: Any, master: OpenMaster, rows: set[tuple[str, int]]) -> None:
+def _put_text(cell: Any, text: str) -> None:
+    """`text` into `cell` as text, never as a formula, without the characters a cell cannot hold ("": emptied)."""
+    text = excel_text(text)
+    cell.value = text or None
+    if text:
+        cell.data_type = "s"
+
+
+def fit_rows(master: OpenMaster, rows: set[tuple[str, int]]) -> None:
     """Make every row in `rows` as tall as its shown text (xlsx_tools.layout.measure), so a merged narrative prints
     whole instead of clipped to the height the plan text needed. Rows only grow or shrink to fit what they show."""
     shown = [c for c in master.context.sheet.columns if not c.hidden_for("master")]
     for sheet_name, excel_row in rows:
-        sheet = book[sheet_name]
+        sheet = master.book[sheet_name]
         places = master.columns[sheet_name]
         texts = []
         for column in shown:
@@ -383,13 +369,13 @@ def _unwritable(path: Path, why: str) -> MasterError:
     return MasterError(Finding("MERGE_520", file=path.name, detail=detail))
 
 
-def describe_changes(master: OpenMaster, consolidation: Consolidation, limit: int = 0) -> list[str]:
+def describe_changes(master: OpenMaster, consolidation: Consolidation) -> list[str]:
     """Human lines for --dry-run: sheet!cell: old → new."""
     lines = []
     labels: Mapping[str, str] = master.context.sheet.labels
     widest = max((n for columns in master.columns.values() for n in columns.values()), default=0)
     letters = ["", *column_letters(widest)]  # 1-based
-    for change in consolidation.changes[: limit or None]:
+    for change in consolidation.changes:
         place = master.places.get(change.row_id)
         if place is None:
             continue

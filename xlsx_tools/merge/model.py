@@ -62,7 +62,6 @@ class Submission:
     values: list[SubmittedValue] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    rows: int = 0  # rows of the return matched to plan rows
     period: str = ""  # the period its values are filed under: "" for the master's open period, else the earlier
     # period the return was made for (a late return, merged into its own period's history)
 
@@ -138,8 +137,6 @@ class Conflict(NamedTuple):
 class MasterState:
     """What a merge needs from the master, as plain data."""
 
-    plan_id: str
-    plan_version: str
     period: str
     cells: dict[str, dict[str, str]]  # row id → reporting column key → current text
     coordinators: dict[str, tuple[str, ...]]  # row id → coordinating bodies, preferred when reports conflict
@@ -177,7 +174,6 @@ class FileOutcome:
 
     @property
     def reasons(self) -> str:
-
         serious = [f for f in self.findings if f.severity in (Severity.FATAL, Severity.ERROR)]
         return "; ".join(dict.fromkeys(f.entry.title for f in serious))
 

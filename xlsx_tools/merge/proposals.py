@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from xlsx_tools.merge.model import ProposalEntry, Submission
+from xlsx_tools.merge.model import Proposal, ProposalEntry, Submission
 from xlsx_tools.plan.context import PlanContext
 
 NEW_ACTIVITY = "new activity"
@@ -36,13 +36,11 @@ def receive(proposals: Sequence[ProposalEntry], submission: Submission, period: 
         for p in proposals
         if p.decision.strip() or p.source.asb != source.asb or p.period != period or p.source.sha256 == source.sha256
     ]
-    decided = {_key(p) for p in kept if p.source.asb == source.asb and p.decision.strip()}
-    fresh = [ProposalEntry(p, source, period, at) for p in submission.proposals]
-    return kept + [p for p in fresh if _key(p) not in decided]
+    decided = {_key(p.proposal) for p in kept if p.source.asb == source.asb and p.decision.strip()}
+    return kept + [ProposalEntry(p, source, period, at) for p in submission.proposals if _key(p) not in decided]
 
 
-def _key(entry: ProposalEntry) -> tuple[str, str, str, str]:
-    proposal = entry.proposal
+def _key(proposal: Proposal) -> tuple[str, str, str, str]:
     return proposal.kind, proposal.row_id, proposal.field, proposal.proposed
 
 
@@ -59,16 +57,12 @@ class PlanChanges:
         return bool(self.new_rows or self.edits)
 
 
-def accepted(entry: ProposalEntry) -> bool:
-    return bool(ACCEPTED.match(entry.decision)) and APPLIED not in entry.decision
-
-
 def apply_decisions(context: PlanContext, proposals: Sequence[ProposalEntry], day: str) -> PlanChanges:
     """The changes the accepted, not yet applied proposals make (see the module's docstring)."""
     changes = PlanChanges()
     taken = set(context.rows_by_id)
     for entry in proposals:
-        if not accepted(entry):
+        if not ACCEPTED.match(entry.decision) or APPLIED in entry.decision:
             changes.proposals.append(entry)
             continue
         proposal = entry.proposal

@@ -26,23 +26,13 @@ from xlsx_tools.workbook.safety import NotRegularFile, inspect_file, read_regula
 from xlsx_tools.workbook.sheet_xml import SheetTooLarge
 from xlsx_tools.workbook.values import UnreadableWorkbook
 
-__all__ = ["MergeTarget", "file_sha256", "read_return", "submission_from_book", "validate_return"]
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def read_return(path: Path, target: MergeTarget) -> Submission | Refusal:
     """Check, read and validate one file. Never raises for bad input."""
     name = path.name
     fatal, package = inspect_file(path)
     if fatal:
-        return Refusal(name, _sha_or_blank(path), [_rename(fatal, name)])
+        return Refusal(name, _sha_or_blank(path), [fatal._replace(file=name)])
     assert package is not None  # no fatal finding: the file was read, and hashed, by the safety check
     sha = package.sha256
     try:
@@ -64,11 +54,9 @@ def saved_time(core: bytes) -> str:
     """When the file was last saved, from its core properties (dcterms:modified, which Excel, LibreOffice and
     openpyxl write on every save), as ISO 8601 UTC; "" when missing or not a time. (DOCTYPE and ENTITY declarations
     were refused by the safety check before any parser ran.)"""
-    if not core:
-        return ""
     try:
-        element = next((e for e in ET.fromstring(core).iter() if e.tag == _MODIFIED), None)
-    except ET.ParseError:
+        element = next(ET.fromstring(core).iter(_MODIFIED), None)
+    except ET.ParseError:  # no core properties (b""), or damaged ones
         return ""
     text = (element.text or "").strip() if element is not None else ""
     try:
@@ -107,7 +95,8 @@ def submission_from_book(
     name = book.path.name
     context = target.context
     # gaps of the source plan (PLAN_4xx) are the plan's, not the return's: `tipwp validate master.xlsx` lists them
-    findings = [_rename(f, name) for f in validation if not f.code.startswith("PLAN_")]
+    # findings name the file as received (its base name), not the temporary or full path
+    findings = [f._replace(file=name) for f in validation if not f.code.startswith("PLAN_")]
     manifest = read_manifest(book.sheets.get(MANIFEST_SHEET))
     identity = book.identity
     if identity.get("kind") and identity.get("kind") != "return":
@@ -137,8 +126,3 @@ def submission_from_book(
     collect_rows(submission, records, manifest, context)
     hold_other_bodies_rows(submission, manifest.rows if manifest is not None else (), context)
     return submission
-
-
-def _rename(finding: Finding, name: str) -> Finding:
-    """Findings name the file as received (its base name), not the temporary or full path."""
-    return finding._replace(file=name)

@@ -38,7 +38,7 @@ def written_records(rows: Mapping[str, Sequence[Sequence[object]]]) -> str:
     in order; the texts worked out as the writer stores them and the reader gives them back)."""
     parts = []
     for log in LOG_SHEETS:
-        positions = [log.keys().index(key) for key in _digested(log)]
+        positions = [log.keys.index(key) for key in _digested(log)]
         lines, digest = _digest([_stored(row[i]) for i in positions] for row in rows.get(log.title, ()))
         parts.append(f"{log.title}|{lines}|{digest}")
     return ";".join(parts)

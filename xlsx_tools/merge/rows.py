@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from xlsx_tools.findings import Finding, Severity
 from xlsx_tools.layout.cells import normal_text
 from xlsx_tools.merge.model import Proposal, Submission, SubmittedValue
-from xlsx_tools.merge.proposals import NEW_ACTIVITY
+from xlsx_tools.merge.proposals import NEW_ACTIVITY, PLAN_TEXT
 from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.plan.status_words import load_status_map
 from xlsx_tools.returns.manifest import Manifest
@@ -59,7 +59,6 @@ class Record:
 
 def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
     """Rows of every sheet whose header row is the layout's, whatever the sheet is called."""
-
     out: list[Record] = []
     headers = context.sheet.keys_by_label
     for sheet in row_sheets(book, context):
@@ -68,6 +67,8 @@ def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
         reach = max(positions.values(), default=-1)  # the last layout column
         letters = column_letters(max([reach + 1, *(len(v) for _, v in sheet.values)]))
         columns = {key: letters[i] for key, i in positions.items()}
+        named = dict(enumerate(sheet.headers))
+        labels = [excel_text(named.get(i) or f"column {letter}") for i, letter in enumerate(letters)]  # extra columns
         others: list[int] = []  # the positions of other columns, up to the widest row so far (`scanned`)
         scanned = 0
         for excel_row, values in sheet.values:
@@ -77,21 +78,13 @@ def records_of(book: WorkbookData, context: PlanContext) -> list[Record]:
             if width > scanned:
                 others, scanned = [i for i in range(width) if i not in known], width
             extra = {
-                excel_text(_extra_label(sheet.headers, i, letters[i])): (
-                    f"{letters[i]}{excel_row}",
-                    excel_text(value_text(values[i])),
-                )
+                labels[i]: (f"{letters[i]}{excel_row}", excel_text(value_text(values[i])))
                 for i in others
                 if i < width and values[i] != ""
             }
             row_columns = columns if located is positions else {k: columns[k] for k in located}
             out.append(Record(sheet.name, excel_row, row_columns, texts, extra))
     return out
-
-
-def _extra_label(headers: list[str], index: int, letter: str) -> str:
-    label = headers[index] if index < len(headers) else ""
-    return label or f"column {letter}"
 
 
 def body_and_period(name: str, records: list[Record], context: PlanContext) -> tuple[str, str, Finding | None]:
@@ -128,8 +121,7 @@ def _moved_row(record: Record, row_id: str, seen: set[str], context: PlanContext
 def collect_rows(
     submission: Submission, records: list[Record], manifest: Manifest | None, context: PlanContext
 ) -> None:
-    source = submission.source
-    name = source.file
+    name = submission.source.file
     sheet_layout = context.sheet
     errors = {(f.sheet, f.cell): f.code for f in submission.findings if f.severity is Severity.ERROR and f.cell}
     keys = sheet_layout.match_on
@@ -142,43 +134,31 @@ def collect_rows(
         if other:
             moved.add((record.sheet, record.excel_row))
             row_id, how = other, "text"
-        elif not row_id or row_id not in context.rows_by_id or row_id in seen:
-            held_duplicate = bool(row_id) and row_id in seen
+        elif row_id in seen:
+            how = "duplicate"
+        elif row_id not in context.rows_by_id:  # no Row ID, or one the plan does not know
             by_all, by_last, _ = context.match_index  # worked out once, on the first row that needs it
             matched = by_all.get(tuple(normal_text(record.text(k)) for k in keys), [])
             if len(matched) != 1 and keys:
                 matched = by_last.get(normal_text(record.text(keys[-1])), []) if record.text(keys[-1]) else []
-            if held_duplicate:
-                row_id, how = row_id, "duplicate"
-            elif len(matched) == 1 and matched[0] not in seen:
-                row_id, how = matched[0], "text"
-            elif not _sorted_apart(submission, record, record.text("row_id"), context):  # sorted into a spare row
-                _propose_new(submission, record, context)
+            if len(matched) != 1 or matched[0] in seen:
+                if not _sorted_apart(submission, record, row_id, context):  # sorted into a spare row
+                    _propose_new(submission, record, context)
                 continue
-            else:
-                continue
+            row_id, how = matched[0], "text"
         if how == "text":
             left = f" (its Row ID {record.text('row_id')} belongs to another activity)" if other else ""
-            submission.findings.append(
-                Finding(
-                    "MERGE_507",
-                    file=name,
-                    sheet=record.sheet,
-                    cell=record.address("row_id") if "row_id" in record.columns else f"A{record.excel_row}",
-                    row_id=row_id,
-                    detail=f"row {record.excel_row} matched to plan row {row_id} by its activity code and text{left}",
-                )
-            )
+            cell = record.address("row_id") if "row_id" in record.columns else f"A{record.excel_row}"
+            detail = f"row {record.excel_row} matched to plan row {row_id} by its activity code and text{left}"
+            _flag(submission, record, "MERGE_507", cell, row_id, detail)
         if how != "duplicate":
             seen.add(row_id)
-            submission.rows += 1
             _propose_edits(submission, record, row_id, context)
         _propose_extra(submission, record, row_id)
-        texts = record.texts
         claims = "" if how == "duplicate" else _sorted_apart(submission, record, row_id, context)
         claims = claims or _other_period(submission, record, row_id, context)
         for column in sheet_layout.value_columns:
-            text = texts.get(column.key)
+            text = record.texts.get(column.key)
             if text is None:
                 continue  # an empty cell, or no such column
             if column.list_name == STATUS_LIST:  # "On-going" is Ongoing: validation warned (CELL_322)
@@ -209,24 +189,12 @@ def collect_rows(
     for value in submission.values:
         if value.held and (value.sheet, value.cell) not in reported:
             reported.add((value.sheet, value.cell))
+            at = {"file": name, "sheet": value.sheet, "cell": value.cell, "row_id": value.row_id}
             if value.held == "ROW_202":  # a row given twice (a duplicated sheet): an error, not a quiet warning
                 detail = f"{value.row_id} is given again here; only its first row counts"
-                submission.findings.append(
-                    Finding(
-                        "ROW_202", file=name, sheet=value.sheet, cell=value.cell, row_id=value.row_id, detail=detail
-                    )
-                )
-            submission.findings.append(
-                Finding(
-                    "MERGE_513",
-                    file=name,
-                    sheet=value.sheet,
-                    cell=value.cell,
-                    row_id=value.row_id,
-                    value=value.value,
-                    detail=f"{value.value[:60]!r} held back ({value.held.split(',')[0]})",
-                )
-            )
+                submission.findings.append(Finding("ROW_202", **at, detail=detail))
+            detail = f"{value.value[:60]!r} held back ({value.held.split(',')[0]})"
+            submission.findings.append(Finding("MERGE_513", **at, value=value.value, detail=detail))
 
 
 def _sorted_apart(submission: Submission, record: Record, row_id: str, context: PlanContext) -> str:
@@ -236,7 +204,7 @@ def _sorted_apart(submission: Submission, record: Record, row_id: str, context: 
     is no longer certain. Returns the held-back note; "" for a row whose check is its own or empty (a spare row,
     or a return issued by an older tipwp, which has no check column)."""
     key = context.sheet.check_key
-    check = record.text(key).strip() if key and key in record.columns else ""
+    check = record.text(key).strip()  # "" where the layout or the row has no check column
     if not check or check == row_id:
         return ""
     activity = context.plan_texts.get(check, {}).get(context.sheet.match_on[-1], "") if context.sheet.match_on else ""
@@ -245,9 +213,7 @@ def _sorted_apart(submission: Submission, record: Record, row_id: str, context: 
     detail = f"{where} holds the orange cells issued beside {typed_for}: the columns to fill were sorted on their own"
     status = context.sheet.value_columns[0].key if context.sheet.value_columns else key
     cell = record.address(status) if status in record.columns else f"A{record.excel_row}"
-    submission.findings.append(
-        Finding("ROW_211", file=submission.source.file, sheet=record.sheet, cell=cell, row_id=row_id, detail=detail)
-    )
+    _flag(submission, record, "ROW_211", cell, row_id, detail)
     return "ROW_211"
 
 
@@ -264,36 +230,20 @@ def _other_period(submission: Submission, record: Record, row_id: str, context: 
         f"row {record.excel_row} ({row_id}) says it reports for {claimed}, but {submission.source.file} is the "
         f"return for {period}: its values are kept out of {period}"
     )
-    submission.findings.append(
-        Finding(
-            "ROW_210",
-            file=submission.source.file,
-            sheet=record.sheet,
-            cell=record.address(key),
-            column=context.sheet.labels.get(key, key),
-            value=claimed,
-            row_id=row_id,
-            detail=detail,
-        )
-    )
+    column = context.sheet.labels.get(key, key)
+    _flag(submission, record, "ROW_210", record.address(key), row_id, detail, column=column, value=claimed)
     return f"ROW_210, claims {claimed}"
 
 
 def _propose_edits(submission: Submission, record: Record, row_id: str, context: PlanContext) -> None:
     expected = context.plan_texts[row_id]
-    columns = record.columns
-    texts = record.texts
     for column in context.sheet.plan_columns:
-        if column.key not in columns:
+        if column.key not in record.columns:
             continue
-        given = texts.get(column.key, "")
-        if given != expected.get(column.key, ""):
-            address = record.address(column.key)
-            _propose(
-                submission,
-                Proposal("plan text", row_id, column.key, expected.get(column.key, ""), given, record.sheet, address),
-            )
-            _note_proposal(submission, record, address, row_id, column.header)
+        given, planned = record.text(column.key), expected.get(column.key, "")
+        if given != planned:
+            proposal = Proposal(PLAN_TEXT, row_id, column.key, planned, given, record.sheet, record.address(column.key))
+            _propose(submission, record, proposal, f"'{column.header}' differs from the plan")
 
 
 def _propose_new(submission: Submission, record: Record, context: PlanContext) -> None:
@@ -307,33 +257,25 @@ def _propose_new(submission: Submission, record: Record, context: PlanContext) -
     # reads them back when the secretariat accepts it)
     labels = context.sheet.labels
     text = "\n".join(f"{labels.get(key, key)}: {value}" for key, (_, value) in said.items())
-    _propose(submission, Proposal(NEW_ACTIVITY, "", "", "", text, record.sheet, f"A{record.excel_row}"))
-    _note_proposal(submission, record, f"A{record.excel_row}", "", "")
+    proposal = Proposal(NEW_ACTIVITY, "", "", "", text, record.sheet, f"A{record.excel_row}")
+    _propose(submission, record, proposal, "a new activity")
 
 
 def _propose_extra(submission: Submission, record: Record, row_id: str) -> None:
     """Cells of columns the layout does not know (an inserted column): kept for review, never dropped."""
     for label, (address, text) in record.extra.items():
-        _propose(submission, Proposal("extra column", row_id, label, "", text, record.sheet, address))
-        detail = f"row {record.excel_row}: a value in the extra column '{label}'"
-        submission.findings.append(
-            Finding(
-                "MERGE_508",
-                file=submission.source.file,
-                sheet=record.sheet,
-                cell=address,
-                row_id=row_id,
-                detail=detail,
-            )
-        )
+        proposal = Proposal("extra column", row_id, label, "", text, record.sheet, address)
+        _propose(submission, record, proposal, f"a value in the extra column '{label}'")
 
 
-def _propose(submission: Submission, proposal: Proposal) -> None:
-    """Add a proposal; text longer than a cell holds goes in as several parts, so none of it is cut off."""
+def _propose(submission: Submission, record: Record, proposal: Proposal, what: str) -> None:
+    """Add a proposal and its finding (MERGE_508); text longer than a cell holds goes in as several parts, so none
+    of it is cut off."""
     pieces = _pieces(proposal.proposed)
     for part, piece in enumerate(pieces, start=1):
         kind = f"{proposal.kind} (part {part} of {len(pieces)})" if len(pieces) > 1 else proposal.kind
         submission.proposals.append(replace(proposal, kind=kind, proposed=piece))
+    _flag(submission, record, "MERGE_508", proposal.cell, proposal.row_id, f"row {record.excel_row}: {what}")
 
 
 def _pieces(text: str) -> list[str]:
@@ -341,8 +283,8 @@ def _pieces(text: str) -> list[str]:
     return [text[i : i + EXCEL_CELL_LIMIT] for i in range(0, len(text), EXCEL_CELL_LIMIT)] or [text]
 
 
-def _note_proposal(submission: Submission, record: Record, cell: str, row_id: str, column: str) -> None:
-    detail = f"row {record.excel_row}: " + (f"'{column}' differs from the plan" if column else "a new activity")
+def _flag(submission: Submission, record: Record, code: str, cell: str, row_id: str, detail: str, **more: str) -> None:
+    """Add a finding on a cell of `record`'s row."""
     submission.findings.append(
-        Finding("MERGE_508", file=submission.source.file, sheet=record.sheet, cell=cell, row_id=row_id, detail=detail)
+        Finding(code, file=submission.source.file, sheet=record.sheet, cell=cell, row_id=row_id, detail=detail, **more)
     )

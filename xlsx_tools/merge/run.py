@@ -16,7 +16,7 @@ from xlsx_tools.faults import tool_fault
 from xlsx_tools.findings import Finding, Report
 from xlsx_tools.issue_token import master_key, tokens_required
 from xlsx_tools.merge.consolidate import MERGED, consolidate, open_period, resolve_period
-from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock, real_master
+from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock
 from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
 from xlsx_tools.merge.master_book import (
     MasterError,
@@ -32,7 +32,7 @@ from xlsx_tools.merge.model import Consolidation, FileOutcome, MasterState, Refu
 from xlsx_tools.merge.proposals import PlanChanges, apply_decisions
 from xlsx_tools.merge.read_return import MergeTarget, read_return
 from xlsx_tools.plan.periods import is_before
-from xlsx_tools.workbook.atomic import read_only
+from xlsx_tools.workbook.atomic import read_only, real_path
 from xlsx_tools.workbook.sheet_xml import readable_extent
 
 Progress = Callable[[int, int, Path], None]
@@ -66,7 +66,7 @@ def merge_returns(
 ) -> MergeResult:
     """Merge `files` into `master`. Never raises for bad input: problems come back as findings."""
     report = Report(files=[str(f) for f in files])
-    master = real_master(master)  # through a symbolic link: the real file is locked, read and written
+    master = real_path(master)  # through a symbolic link: the real file is locked, read and written
     excel_owner = master.with_name(f"~${master.name}")
     if excel_owner.exists() and not options.dry_run:
         detail = f"{master.name} is open in Excel ({excel_owner.name} exists); close it there first"
@@ -78,12 +78,50 @@ def merge_returns(
     try:
         with nullcontext() if options.dry_run else master_lock(master):
             return _merge_locked(master, files, options, report, progress, now)
-    except LockUnavailable as exc:
-        report.add(Finding("MERGE_520", file=master.name, detail=str(exc)))
-        return MergeResult(report)
     except LockedError as exc:
-        report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))
-        return MergeResult(report)
+        report.add(_refused_by(master, exc))
+    return MergeResult(report)
+
+
+def _merge_locked(
+    master: Path,
+    files: Sequence[Path],
+    options: MergeOptions,
+    report: Report,
+    progress: Progress | None,
+    now: dt.datetime | None,
+) -> MergeResult:
+    prepared = prepare_merge(master, files, options, report, progress, now)
+    if isinstance(prepared, MergeResult):
+        return prepared
+    result = prepared.result
+    if options.dry_run or not (prepared.consolidation.writes_anything or prepared.plan_changes):
+        return result
+    try:
+        apply_plan_changes(prepared.opened, prepared.plan_changes)
+        apply_consolidation(prepared.opened, prepared.consolidation)
+        result.backup = save_master(prepared.opened, prepared.moment)
+    except MasterError as exc:  # loading it for writing, or writing it, failed: the master is as it was
+        report.add(exc.finding)
+        return result
+    result.written = True
+    return result
+
+
+def _refused_by(master: Path, exc: LockedError | MasterError) -> Finding:
+    """The finding of a master that cannot be used, a lock held by another merge (MERGE_510) or a lock file that
+    cannot be made (MERGE_520)."""
+    if isinstance(exc, MasterError):
+        return exc.finding
+    return Finding("MERGE_520" if isinstance(exc, LockUnavailable) else "MERGE_510", file=master.name, detail=str(exc))
+
+
+def _moment(now: dt.datetime | None) -> dt.datetime:
+    return (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
 
 
 @dataclass
@@ -134,8 +172,8 @@ def prepare_merge(
     state = opened.state
     if not state.period:
         items = _one_period(items, options.accept_period)
-    moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-    merged_at = moment.isoformat().replace("+00:00", "Z")
+    moment = _moment(now)
+    merged_at = _stamp(moment)
     items = _older_copies([_within_budget(item) for item in items], state)
     received = options.received or (now.date() if now else dt.date.today()).isoformat()
     consolidation = consolidate(state, items, merged_at, received)
@@ -210,43 +248,17 @@ def _record_overflow(consolidation: Consolidation) -> tuple[str, str] | None:
     """(sheet, why) when a record sheet of the consolidated master would reach further than the reader accepts
     (xlsx_tools.workbook.sheet_xml.check_extent): such a master is never written. None when all fit."""
     state = consolidation.state
-    lines = {
-        HISTORY.title: len(state.history),
-        CONFLICTS.title: len(consolidation.conflicts) + len(state.decisions),
-        PROPOSALS.title: len(state.proposals),
-        AUDIT.title: len(state.audit),
-    }
-    for log in (HISTORY, CONFLICTS, PROPOSALS, AUDIT):
+    for log, lines in (
+        (HISTORY, len(state.history)),
+        (CONFLICTS, len(consolidation.conflicts) + len(state.decisions)),
+        (PROPOSALS, len(state.proposals)),
+        (AUDIT, len(state.audit)),
+    ):
         # the header row, the lines, and the formatted rows left for decisions below them (log_writer)
-        rows = 1 + lines[log.title] + (200 if log.editable else 0)
+        rows = 1 + lines + (200 if log.editable else 0)
         if not readable_extent(rows, len(log.columns)):
             return log.title, f"the sheet {log.title} would reach row {rows:,}, more than the master can hold"
     return None
-
-
-def _merge_locked(
-    master: Path,
-    files: Sequence[Path],
-    options: MergeOptions,
-    report: Report,
-    progress: Progress | None,
-    now: dt.datetime | None,
-) -> MergeResult:
-    prepared = prepare_merge(master, files, options, report, progress, now)
-    if isinstance(prepared, MergeResult):
-        return prepared
-    result = prepared.result
-    if options.dry_run or not (prepared.consolidation.writes_anything or prepared.plan_changes):
-        return result
-    try:
-        apply_plan_changes(prepared.opened, prepared.plan_changes)
-        apply_consolidation(prepared.opened, prepared.consolidation)
-        result.backup = save_master(prepared.opened, prepared.moment)
-    except MasterError as exc:  # loading it for writing, or writing it, failed: the master is as it was
-        report.add(exc.finding)
-        return result
-    result.written = True
-    return result
 
 
 def _one_period(items: list[Submission | Refusal], accept: bool) -> list[Submission | Refusal]:
@@ -293,75 +305,46 @@ def _result(report: Report, consolidation: Consolidation, changes: list[str]) ->
 def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -> MergeResult:
     """`tipwp period`: open `period` in the master (see xlsx_tools.merge.consolidate.open_period), safely as a merge."""
     report = Report(files=[str(master)])
-    master = real_master(master)
+    master = real_path(master)
     try:
         with master_lock(master):
-            try:
-                opened = open_master(master)
-                if opened.state.period == period:
-                    return MergeResult(report, period=period)
-                if is_before(period, opened.state.period):
-                    detail = (
-                        f"{master.name} is open for {opened.state.period}; {period} comes before it and cannot be "
-                        "opened again"
-                    )
-                    report.add(Finding("MERGE_531", file=master.name, value=period, detail=detail))
-                    return MergeResult(report, period=opened.state.period)
-                moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-                opening = open_period(opened.state, period, moment.isoformat().replace("+00:00", "Z"))
-                apply_consolidation(opened, opening)
-                report.extend(migration_findings(opened))
-                result = MergeResult(report, period=period, written=True)
-                result.backup = save_master(opened, moment)
-            except MasterError as exc:
-                report.add(exc.finding)
-                return MergeResult(report)
-            return result
-    except LockUnavailable as exc:
-        report.add(Finding("MERGE_520", file=master.name, detail=str(exc)))
-        return MergeResult(report)
-    except LockedError as exc:
-        report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))
-        return MergeResult(report)
+            opened = open_master(master)
+            if opened.state.period == period:
+                return MergeResult(report, period=period)
+            if is_before(period, opened.state.period):
+                detail = (
+                    f"{master.name} is open for {opened.state.period}; {period} comes before it and cannot be "
+                    "opened again"
+                )
+                report.add(Finding("MERGE_531", file=master.name, value=period, detail=detail))
+                return MergeResult(report, period=opened.state.period)
+            moment = _moment(now)
+            apply_consolidation(opened, open_period(opened.state, period, _stamp(moment)))
+            report.extend(migration_findings(opened))
+            return MergeResult(report, period=period, written=True, backup=save_master(opened, moment))
+    except (LockedError, MasterError) as exc:
+        report.add(_refused_by(master, exc))
+    return MergeResult(report)
 
 
 def apply_proposals(master: Path, now: dt.datetime | None = None) -> tuple[MergeResult, PlanChanges]:
     """`tipwp proposals apply`: put the accepted proposals of the master's Proposals sheet into its plan rows now,
     rather than at the next merge; safely as a merge (lock, backup, atomic save)."""
     report = Report(files=[str(master)])
-    master = real_master(master)
+    master = real_path(master)
     try:
         with master_lock(master):
-            try:
-                opened = open_master(master)
-                moment = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
-                state = opened.state
-                changes = apply_decisions(opened.context, state.proposals, moment.date().isoformat())
-                if not changes:
-                    return MergeResult(report, period=state.period), changes
-                state.proposals = changes.proposals
-                _, conflicts = resolve_period(state, state.period)
-                apply_plan_changes(opened, changes)
-                apply_consolidation(opened, Consolidation(state, [], conflicts, []))
-                result = MergeResult(report, period=state.period, written=True)
-                result.backup = save_master(opened, moment)
-            except MasterError as exc:
-                report.add(exc.finding)
-                return MergeResult(report), PlanChanges()
-            return result, changes
-    except LockUnavailable as exc:
-        report.add(Finding("MERGE_520", file=master.name, detail=str(exc)))
-    except LockedError as exc:
-        report.add(Finding("MERGE_510", file=master.name, detail=str(exc)))
+            opened = open_master(master)
+            moment = _moment(now)
+            state = opened.state
+            changes = apply_decisions(opened.context, state.proposals, moment.date().isoformat())
+            if not changes:
+                return MergeResult(report, period=state.period), changes
+            state.proposals = changes.proposals
+            _, conflicts = resolve_period(state, state.period)
+            apply_plan_changes(opened, changes)
+            apply_consolidation(opened, Consolidation(state, [], conflicts, []))
+            return MergeResult(report, period=state.period, written=True, backup=save_master(opened, moment)), changes
+    except (LockedError, MasterError) as exc:
+        report.add(_refused_by(master, exc))
     return MergeResult(report), PlanChanges()
-
-
-__all__ = [
-    "MergeOptions",
-    "MergeResult",
-    "PreparedMerge",
-    "apply_proposals",
-    "merge_returns",
-    "open_new_period",
-    "prepare_merge",
-]

@@ -96,12 +96,7 @@ def check_target(name: str, source: Source, plan_id: str, target: MergeTarget) -
         made = f"plan {plan_id} version {source.plan_version or '?'}"
         detail = f"{name} was made for {made}; the master holds {context.plan.id} version {target.plan_version}"
         problems.append(Finding("MERGE_502", file=name, detail=detail))
-    if (
-        target.period
-        and source.period != target.period
-        and not target.accept_period
-        and not late_period(source, target)
-    ):
+    if target.period and source.period != target.period and not (target.accept_period or late_period(source, target)):
         detail = f"{name} is the return for {source.period}; the master is open for {target.period}"
         problems.append(Finding("MERGE_501", file=name, value=source.period, detail=detail))
     return problems
@@ -109,9 +104,7 @@ def check_target(name: str, source: Source, plan_id: str, target: MergeTarget) -
 
 def late_period(source: Source, target: MergeTarget) -> str:
     """The earlier period a late return is filed under (its own), or "" when it goes into the open period."""
-    if target.accept_period or not is_before(source.period, target.period):
-        return ""
-    return source.period
+    return "" if target.accept_period or not is_before(source.period, target.period) else source.period
 
 
 def late_notice(name: str, source: Source, target: MergeTarget) -> Finding:
