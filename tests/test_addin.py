@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from xml.etree import ElementTree
 
+import openpyxl
 import pytest
 from oletools.olevba import VBA_Parser
 from typer.testing import CliRunner
@@ -329,6 +330,34 @@ def test_merge_in_excel_equals_tipwp_merge(tmp_path: Path, first_period: str) ->
             calls = book.sheets[HISTORY_SHEET].api.calls
             assert calls == ["Unprotect", "Protect"]
             assert book.impl[HISTORY_SHEET].protection.sheet
+
+
+def test_merge_in_excel_applies_accepted_proposals_as_tipwp_merge(tmp_path: Path) -> None:
+    """An accepted proposal is put into the plan by a merge from the ribbon as by `tipwp merge`. Excel cannot add
+    plan rows through the bridge, so the master is saved, closed, changed on disk like `tipwp proposals apply` and
+    opened again; its decision is never marked applied without its change."""
+    base = _master(tmp_path)
+    templates = issue(base, tmp_path / "issued", period="2026-H2", asbs=("SOMTC", "ACWC"))
+    edit = fill(templates["SOMTC"], {"A.1.1-01": {"indicators": "Number of regional studies"}})
+    assert merge_returns(base, [edit]).written
+    book = openpyxl.load_workbook(base)
+    sheet = book["Proposals"]
+    header = [c.value for c in sheet[1]]
+    listed = [row for row in range(2, sheet.max_row + 1) if sheet.cell(row, header.index("Kind") + 1).value]
+    assert len(listed) == 1
+    sheet.cell(row=listed[0], column=header.index("Decision") + 1).value = "Accepted"
+    book.save(base)
+    acwc = fill(templates["ACWC"], realistic_values(template_rows(templates["ACWC"])[:10], random.Random(3), 1))
+    excel_master, cli_master = (Path(shutil.copy(base, tmp_path / f"{name}.xlsx")) for name in ("excel", "cli"))
+
+    excel = open_book(excel_master)
+    message = bridge.run_action(excel, __version__, partial(bridge.merge_in_book, files=[acwc]))
+    assert merge_returns(cli_master, [acwc]).written
+    assert _comparable(excel_master) == _comparable(cli_master)
+    assert master_values(excel_master)["A.1.1-01"]["indicators"] == "Number of regional studies"
+    assert "applied" in logs(excel_master)["Proposals"][0]["decision"]
+    assert "A.1.1-01 changed" in message and "opened again" in message, message
+    assert [b.fullname for b in excel.app.books.items] == [str(excel_master)]  # the master is open again
 
 
 def test_merge_refuses_a_master_that_is_not_saved_on_disk(tmp_path: Path) -> None:

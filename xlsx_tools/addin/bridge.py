@@ -21,11 +21,12 @@ import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from xlsx_tools import __version__
 
 TITLE = "TIP Work Plan"
+T = TypeVar("T")
 
 
 class BridgeError(Exception):
@@ -176,7 +177,8 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
     from xlsx_tools.findings import Finding, Report
     from xlsx_tools.merge.lock import LockedError, master_lock
     from xlsx_tools.merge.master_book import backup
-    from xlsx_tools.merge.run import MergeOptions, MergeResult, prepare_merge
+    from xlsx_tools.merge.proposals import apply_decisions
+    from xlsx_tools.merge.run import MergeOptions, MergeResult, apply_proposals, prepare_merge
 
     if not files:
         raise BridgeError("No files were chosen.")
@@ -188,10 +190,11 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
 
     try:
         with master_lock(path):
-            prepared = prepare_merge(path, files, MergeOptions(), report, progress, now)
+            prepared = prepare_merge(path, files, MergeOptions(apply_proposals=False), report, progress, now)
             if isinstance(prepared, MergeResult):  # the master itself cannot be used
                 raise BridgeError(report.findings[-1].message)
             result, consolidation = prepared.result, prepared.consolidation
+            pending = apply_decisions(prepared.opened.context, consolidation.state.proposals, "")
             if consolidation.writes_anything:
                 book.app.status_bar = f"Writing {len(consolidation.changes)} changed cell(s) into {path.name}…"
                 result.backup = backup(path, prepared.moment)
@@ -201,7 +204,20 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
     except LockedError as exc:
         report.add(Finding("MERGE_510", file=path.name, detail=str(exc)))
         raise BridgeError(report.findings[-1].message) from None
-    return _merge_message(result, path)
+    message = _merge_message(result, path)
+    if pending:  # accepted proposals: plan rows Excel cannot add through the bridge, so the file is changed on disk
+        book.app.status_bar = "Adding the accepted proposals to the plan…"
+        applied, changes = _closed_while(book, path, lambda: apply_proposals(path, now))
+        if not applied.written:
+            why = applied.report.findings[-1].message if applied.report.findings else "they were applied meanwhile"
+            return f"{message}\nThe accepted proposals were not added here: {why}"
+        added = [f"new activity {cells['row_id']}" for _, cells in changes.new_rows]
+        added += [f"{row_id} changed" for row_id in dict.fromkeys(row_id for row_id, _, _ in changes.edits)]
+        message += (
+            f"\nAccepted proposals put into the plan: {', '.join(added)}. The master was saved, closed, changed and "
+            f"opened again; that version was backed up as {applied.backup}."
+        )
+    return message
 
 
 def _merge_message(result: Any, path: Path) -> str:
@@ -289,13 +305,18 @@ def refresh_lists_in_book(book: Any) -> str:
     from xlsx_tools.workbook.lists import refresh_lists as refresh
 
     path = _master_path(book)
+    sizes = _closed_while(book, path, lambda: refresh(path))
+    return "Dropdown lists refreshed: " + ", ".join(f"{name} {size}" for name, size in sizes.items()) + "."
+
+
+def _closed_while(book: Any, path: Path, change: Callable[[], T]) -> T:
+    """Run `change` on the master's file with the (saved) master closed in Excel, then open it again."""
     app = book.app
     book.close()
     try:
-        sizes = refresh(path)
+        return change()
     finally:
         app.books.open(str(path))
-    return "Dropdown lists refreshed: " + ", ".join(f"{name} {size}" for name, size in sizes.items()) + "."
 
 
 def about_in_book(book: Any) -> str:

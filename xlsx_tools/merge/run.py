@@ -44,6 +44,7 @@ class MergeOptions:
     accept_period: bool = False  # merge returns made for another period into the master's open period
     map_version: bool = False  # merge returns made on another plan version, mapping rows by id, then code and text
     received: str = ""  # the day the returns were received, ISO date (on time or late is judged on it); "" = today
+    apply_proposals: bool = True  # put accepted proposals into the plan (Excel cannot: the ribbon leaves them pending)
 
 
 @dataclass
@@ -185,10 +186,12 @@ def prepare_merge(
         items = [_refused(item, "MERGE_521", overflow[1]) if item is largest else item for item in items]
         consolidation = consolidate(state, items, merged_at, received)
     changes = describe_changes(opened, consolidation)
-    plan_changes = apply_decisions(opened.context, consolidation.state.proposals, moment.date().isoformat())
-    consolidation.state.proposals = plan_changes.proposals
-    changes.extend(f"{sheet}: new plan row {cells['row_id']}" for sheet, cells in plan_changes.new_rows)
-    changes.extend(f"{row_id} ({key}): plan text -> {text[:60]}" for row_id, key, text in plan_changes.edits)
+    plan_changes = PlanChanges()
+    if options.apply_proposals:
+        plan_changes = apply_decisions(opened.context, consolidation.state.proposals, moment.date().isoformat())
+        consolidation.state.proposals = plan_changes.proposals
+        changes.extend(f"{sheet}: new plan row {cells['row_id']}" for sheet, cells in plan_changes.new_rows)
+        changes.extend(f"{row_id} ({key}): plan text -> {text[:60]}" for row_id, key, text in plan_changes.edits)
     return PreparedMerge(opened, consolidation, _result(report, consolidation, changes), moment, plan_changes)
 
 
