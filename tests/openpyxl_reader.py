@@ -16,7 +16,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from xlsx_tools.workbook.identity import IDENTITY_SHEET, read_identity
+from xlsx_tools.sheet_names import IDENTITY_SHEET
+from xlsx_tools.workbook.identity import read_identity
 from xlsx_tools.workbook.reader import Cell, SheetData, WorkbookData, normalise
 
 

@@ -39,7 +39,7 @@ from xlsx_tools.addin.excel_merge import blocks
 from xlsx_tools.addin.install import config_text, install, install_plan
 from xlsx_tools.addin.paths import PathError, local_path
 from xlsx_tools.merge.run import merge_returns
-from xlsx_tools.workbook.identity import HISTORY_SHEET
+from xlsx_tools.sheet_names import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop

@@ -55,7 +55,7 @@ from xlsx_tools.merge.run import MergeResult, merge_returns
 from xlsx_tools.office import convert
 from xlsx_tools.plan.status_words import STATUSES as STATUS_NAMES
 from xlsx_tools.plan.status_words import load_status_map
-from xlsx_tools.workbook.identity import HISTORY_SHEET, IDENTITY_SHEET
+from xlsx_tools.sheet_names import HISTORY_SHEET, IDENTITY_SHEET
 from xlsx_tools.workbook.master import build_master
 from xlsx_tools.workbook.safety import check_file
 

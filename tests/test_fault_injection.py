@@ -36,7 +36,7 @@ import pytest
 from tests.returns_kit import fill_every_row, issue, logs, master_values
 from xlsx_tools.merge.lock import lock_path
 from xlsx_tools.merge.run import merge_returns
-from xlsx_tools.workbook.identity import HISTORY_SHEET
+from xlsx_tools.sheet_names import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 pytestmark = pytest.mark.slow  # long: kept out of the fast loop (tests/conftest.py)

@@ -19,7 +19,7 @@ from tests.fidelity.excel_rules import rule_findings
 from tests.fidelity.gnumeric import KNOWN_LIMITS, LIBREOFFICE_TRAITS, gnumeric_findings, gnumeric_xml
 from tests.fidelity.package import open_package
 from tests.fidelity.schemas import SCHEMA_FILES, SCHEMAS, part_findings, require_schemas, schema_findings
-from xlsx_tools.workbook.identity import HISTORY_SHEET
+from xlsx_tools.sheet_names import HISTORY_SHEET
 
 RIBBON_PART = "customUI/customUI14.xml"
 RIBBON_NS = "http://schemas.microsoft.com/office/2009/07/customui"

@@ -19,7 +19,7 @@ from tests.returns_kit import issue, logs, master_values, row_places
 from xlsx_tools.merge.run import merge_returns
 from xlsx_tools.office import convert
 from xlsx_tools.plan.context import plan_context
-from xlsx_tools.workbook.identity import HISTORY_SHEET
+from xlsx_tools.sheet_names import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 FILL = Path(__file__).resolve().parent / "lo_fill.py"

@@ -29,8 +29,8 @@ from tests.returns_kit import logs, master_values, row_places
 from xlsx_tools.matrix.run import build_matrix
 from xlsx_tools.merge.last_period import issue_returns
 from xlsx_tools.merge.run import MergeOptions, MergeResult, apply_proposals, merge_returns, open_new_period
+from xlsx_tools.sheet_names import HISTORY_SHEET
 from xlsx_tools.validate.run import validate_files
-from xlsx_tools.workbook.identity import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 pytestmark = pytest.mark.slow  # three LibreOffice sessions: about a minute

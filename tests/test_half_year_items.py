@@ -23,7 +23,7 @@ from xlsx_tools.matrix.core import completeness, matrix_input
 from xlsx_tools.merge.master_book import open_master
 from xlsx_tools.merge.run import MergeOptions, merge_returns, open_new_period
 from xlsx_tools.returns.issue import issue_templates
-from xlsx_tools.workbook.identity import HISTORY_SHEET
+from xlsx_tools.sheet_names import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 ROW = "A.1.1-01"  # coordinated by SOMTC, supported by ACWC and SOM-ED (in that order in the plan)

@@ -20,9 +20,9 @@ from xlsx_tools.plan.context import plan_context
 from xlsx_tools.plan.loader import load_plan
 from xlsx_tools.returns.issue import IssueError, issue_templates, previous_values
 from xlsx_tools.returns.manifest import MANIFEST_SHEET
+from xlsx_tools.sheet_names import HISTORY_SHEET, IDENTITY_SHEET
 from xlsx_tools.validate.checks import validate_file
 from xlsx_tools.validate.rules import schema_for
-from xlsx_tools.workbook.identity import HISTORY_SHEET, IDENTITY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop

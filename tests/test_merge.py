@@ -20,7 +20,7 @@ from tests.helpers import letter
 from tests.returns_kit import fill, issue, logs, master_values
 from xlsx_tools.merge.lock import lock_path
 from xlsx_tools.merge.run import MergeOptions, merge_returns, open_new_period
-from xlsx_tools.workbook.identity import HISTORY_SHEET
+from xlsx_tools.sheet_names import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop

@@ -22,7 +22,7 @@ from xlsx_tools.layout.loader import load_layout
 from xlsx_tools.merge.consolidate import consolidate, latest_returns
 from xlsx_tools.merge.model import MasterState, Refusal, Source, Submission, SubmittedValue
 from xlsx_tools.merge.run import merge_returns
-from xlsx_tools.workbook.identity import HISTORY_SHEET
+from xlsx_tools.sheet_names import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 ROWS = ("R1", "R2", "R3")

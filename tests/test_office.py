@@ -23,8 +23,8 @@ from xlsx_tools.office import OfficeError, convert, render_first_page_png
 from xlsx_tools.plan.context import plan_context
 from xlsx_tools.returns.issue import issue_templates
 from xlsx_tools.returns.manifest import MANIFEST_SHEET
+from xlsx_tools.sheet_names import IDENTITY_SHEET
 from xlsx_tools.validate.checks import validate_file
-from xlsx_tools.workbook.identity import IDENTITY_SHEET
 
 FILL = Path(__file__).resolve().parent / "lo_fill.py"
 SYSTEM_PYTHON = "/usr/bin/python3"

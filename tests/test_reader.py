@@ -20,7 +20,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from tests.openpyxl_reader import read_workbook as read_with_openpyxl
 from tests.returns_kit import fill, issue
 from xlsx_tools.office import convert
-from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
+from xlsx_tools.sheet_names import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import WorkbookData, read_workbook
 from xlsx_tools.workbook.safety import inspect_file
 

@@ -29,7 +29,7 @@ from xlsx_tools.office import convert
 from xlsx_tools.plan.context import plan_context
 from xlsx_tools.returns.issue import issue_templates
 from xlsx_tools.returns.manifest import MANIFEST_SHEET
-from xlsx_tools.workbook.identity import IDENTITY_SHEET
+from xlsx_tools.sheet_names import IDENTITY_SHEET
 from xlsx_tools.workbook.master import build_master
 
 SHARED_ROW = "A.1.1-01"  # coordinated by SOMTC, supported by SOM-ED and ACWC

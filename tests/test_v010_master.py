@@ -29,7 +29,7 @@ from xlsx_tools.matrix.core import NO_REPORT
 from xlsx_tools.matrix.run import build_matrix
 from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
 from xlsx_tools.merge.run import MergeResult, merge_returns, open_new_period
-from xlsx_tools.workbook.identity import FORMER_HISTORY_SHEET, HISTORY_SHEET
+from xlsx_tools.sheet_names import FORMER_HISTORY_SHEET, HISTORY_SHEET
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "v0.1.0"
 TEMPLATE = "2026-H2_SOM-MLAT_return.xlsx"  # issued by that master, never returned in the demo

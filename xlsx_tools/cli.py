@@ -320,7 +320,7 @@ def open_period(
     period = _period(period)
     from xlsx_tools.merge.run import open_new_period
     from xlsx_tools.report.console import render_console
-    from xlsx_tools.workbook.identity import HISTORY_SHEET
+    from xlsx_tools.sheet_names import HISTORY_SHEET
 
     result = open_new_period(master, period)
     if result.report.findings:

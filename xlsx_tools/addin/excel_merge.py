@@ -18,7 +18,7 @@ from xlsx_tools.merge.log_sheets import LOG_SHEETS, log_rows
 from xlsx_tools.merge.master_book import OpenMaster, changed_cells
 from xlsx_tools.merge.model import Consolidation
 from xlsx_tools.merge.record_digest import RECORDS_FIELD
-from xlsx_tools.workbook.identity import IDENTITY_SHEET
+from xlsx_tools.sheet_names import IDENTITY_SHEET
 
 Cells = Mapping[tuple[int, int], Any]
 

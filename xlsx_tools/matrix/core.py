@@ -6,7 +6,6 @@ figures of the Summary sheet for one period. The workbook writer (`xlsx_tools.ma
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -15,7 +14,7 @@ import pandas as pd
 from xlsx_tools.merge.consolidate import HELD_PREFIX, MERGED, latest_returns, resolve_period
 from xlsx_tools.merge.model import MasterState
 from xlsx_tools.plan.context import PlanContext
-from xlsx_tools.plan.periods import Period, periods_between
+from xlsx_tools.plan.periods import Period, iso_day, periods_between
 from xlsx_tools.plan.status_words import STATUSES, StatusMap
 from xlsx_tools.plan.status_words import fold as _fold
 from xlsx_tools.plan.status_words import load_status_map as load_status_map  # where matrix.run and tests take it
@@ -231,7 +230,7 @@ def completeness(data: MatrixInput) -> pd.DataFrame:
             # the day the secretariat received it (merge --received, default the day merged), else the merge time
             time = str(first.loc[body, "received"] or "") or str(first.loc[body, "time"])
             due = str(first.loc[body, "due"] or "")
-            arrived, deadline = _day(time), _day(due)
+            arrived, deadline = iso_day(time), iso_day(due)
             outcome = "late" if arrived and deadline and arrived > deadline else "on time"
             received = arrived.isoformat() if arrived else time
         else:
@@ -242,13 +241,6 @@ def completeness(data: MatrixInput) -> pd.DataFrame:
     )
     table["Reported %"] = (100 * table["Rows reported"] / table["Rows expected"].clip(lower=1)).round(0).astype(int)
     return table
-
-
-def _day(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return None
 
 
 def summarise(data: MatrixInput) -> Summary:

@@ -31,9 +31,10 @@ from xlsx_tools.merge.model import Consolidation, MasterState
 from xlsx_tools.merge.proposals import PlanChanges
 from xlsx_tools.merge.record_digest import RECORDS_FIELD, check_records, written_records
 from xlsx_tools.plan.context import PlanContext, as_the_master_shows, plan_context
+from xlsx_tools.sheet_names import IDENTITY_SHEET
 from xlsx_tools.workbook.atomic import new_temp, read_only, real_path, save_atomically, stale_temps
 from xlsx_tools.workbook.cell_text import excel_text
-from xlsx_tools.workbook.identity import IDENTITY_SHEET, PLAN_ROWS_FIELD, applied_rows, identity_from_rows
+from xlsx_tools.workbook.identity import PLAN_ROWS_FIELD, applied_rows, identity_from_rows
 from xlsx_tools.workbook.period_names import name_period
 from xlsx_tools.workbook.reader import normalise
 from xlsx_tools.workbook.safety import inspect_file

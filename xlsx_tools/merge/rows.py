@@ -18,9 +18,9 @@ from xlsx_tools.merge.proposals import NEW_ACTIVITY, PLAN_TEXT
 from xlsx_tools.plan.context import PlanContext
 from xlsx_tools.plan.status_words import load_status_map
 from xlsx_tools.returns.manifest import Manifest
+from xlsx_tools.sheet_names import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.validate.validator import EXCEL_CELL_LIMIT
 from xlsx_tools.workbook.cell_text import excel_text
-from xlsx_tools.workbook.identity import INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.reader import SheetData, WorkbookData
 from xlsx_tools.workbook.sheet_xml import column_letters
 from xlsx_tools.workbook.values import value_text

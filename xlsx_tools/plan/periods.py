@@ -60,3 +60,11 @@ def periods_between(start: dt.date, end: dt.date) -> tuple[Period, ...]:
         out.append(current)
         current = current.next()
     return tuple(out)
+
+
+def iso_day(text: str) -> dt.date | None:
+    """The date a record cell starts with (2027-01-31, or a timestamp such as 2027-01-31T09:00Z), else None."""
+    try:
+        return dt.date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        return None

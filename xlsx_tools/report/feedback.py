@@ -17,6 +17,7 @@ from xlsx_tools.findings import CATALOGUE
 from xlsx_tools.merge.consolidate import HELD_PREFIX, MERGED, latest_returns
 from xlsx_tools.merge.model import MasterState
 from xlsx_tools.plan.context import PlanContext
+from xlsx_tools.plan.periods import iso_day
 
 FALLBACK_CODE = "MERGE_513"  # "value held back": when a History note names no code the catalogue knows
 
@@ -62,13 +63,6 @@ class BodyFeedback:
     merged: list[MergedValue] = field(default_factory=list)
     held: list[HeldValue] = field(default_factory=list)
     missing: list[MissingRow] = field(default_factory=list)
-
-
-def _day(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip()[:10])
-    except ValueError:
-        return None
 
 
 def expected_rows(context: PlanContext) -> dict[str, dict[str, str]]:
@@ -125,8 +119,8 @@ def feedback(
 
 
 def _days_late(due: str, received: str, today: dt.date) -> int:
-    deadline = _day(due)
-    return max(0, ((_day(received) or today) - deadline).days) if deadline else 0
+    deadline = iso_day(due)
+    return max(0, ((iso_day(received) or today) - deadline).days) if deadline else 0
 
 
 class ChaseLine(NamedTuple):

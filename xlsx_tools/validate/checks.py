@@ -15,17 +15,11 @@ from xlsx_tools.plan.cells import fingerprint
 from xlsx_tools.plan.context import PlanContext, as_the_master_shows, plan_context
 from xlsx_tools.plan.periods import Period
 from xlsx_tools.returns.manifest import MANIFEST_SHEET, read_manifest
-from xlsx_tools.sheet_names import RECORD_SHEETS
+from xlsx_tools.sheet_names import IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, RECORD_SHEETS
 from xlsx_tools.validate.dates import after_period
 from xlsx_tools.validate.rule_pass import display, rule_errors
 from xlsx_tools.validate.run_state import HeaderRow, ValidationRun
-from xlsx_tools.workbook.identity import (
-    IDENTITY_SHEET,
-    INSTRUCTIONS_SHEET,
-    LISTS_SHEET,
-    applied_rows,
-    missing_keys,
-)
+from xlsx_tools.workbook.identity import applied_rows, missing_keys
 from xlsx_tools.workbook.reader import Marks, SheetData, Value, WorkbookData, read_workbook
 from xlsx_tools.workbook.safety import inspect_file
 from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letter, column_letters

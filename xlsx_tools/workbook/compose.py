@@ -11,7 +11,8 @@ from typing import Any
 
 from xlsx_tools import __version__
 from xlsx_tools.plan.context import PlanContext
-from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET, write_hidden_sheet
+from xlsx_tools.sheet_names import IDENTITY_SHEET, INSTRUCTIONS_SHEET
+from xlsx_tools.workbook.identity import write_hidden_sheet
 from xlsx_tools.workbook.instructions import write_instructions
 from xlsx_tools.workbook.lists import write_lists
 from xlsx_tools.workbook.pillar_sheet import FONT_NAME, FONT_SIZE, SheetOptions, write_pillar_sheet

@@ -9,29 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from xlsx_tools.sheet_names import (  # re-exported: the workbook modules take the names from here
-    FORMER_HISTORY_SHEET,
-    HISTORY_SHEET,
-    IDENTITY_SHEET,
-    INSTRUCTIONS_SHEET,
-    LISTS_SHEET,
-)
 from xlsx_tools.workbook.values import value_text
 
-__all__ = [
-    "FORMER_HISTORY_SHEET",
-    "HISTORY_SHEET",
-    "IDENTITY_SHEET",
-    "INSTRUCTIONS_SHEET",
-    "LISTS_SHEET",
-    "PLAN_ROWS_FIELD",
-    "REQUIRED_KEYS",
-    "applied_rows",
-    "identity_from_rows",
-    "missing_keys",
-    "read_identity",
-    "write_hidden_sheet",
-]
 REQUIRED_KEYS = ("kind", "plan_id", "layout_version")
 # a master's rows whose plan text accepted proposals made (new activities, edits), "; "-separated: validating the
 # master takes them as its plan, while a row added or retyped by hand is still reported (ROW_203, ROW_204)

@@ -12,8 +12,9 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlsx_tools.plan.context import PlanContext, plan_context
+from xlsx_tools.sheet_names import IDENTITY_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.atomic import save_atomically
-from xlsx_tools.workbook.identity import IDENTITY_SHEET, LISTS_SHEET, read_identity
+from xlsx_tools.workbook.identity import read_identity
 from xlsx_tools.workbook.load import load_for_writing
 
 

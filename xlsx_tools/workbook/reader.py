@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from xml.etree.ElementTree import ParseError
 
+from xlsx_tools.sheet_names import IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET
 from xlsx_tools.workbook.cell_text import visible_text
-from xlsx_tools.workbook.identity import IDENTITY_SHEET, INSTRUCTIONS_SHEET, LISTS_SHEET, identity_from_rows
+from xlsx_tools.workbook.identity import identity_from_rows
 from xlsx_tools.workbook.safety import Package
 from xlsx_tools.workbook.sheet_xml import SheetXml, column_letters, scan_sheet, split_address
 from xlsx_tools.workbook.values import UnreadableWorkbook, ValueBook
