@@ -19,9 +19,10 @@ from typer.testing import CliRunner
 
 from tests.returns_kit import fill, row_places
 from xlsx_tools.cli import app
+from xlsx_tools.layout.measure import text_height
 from xlsx_tools.matrix.core import NO_REPORT, OTHER, load_status_map
 from xlsx_tools.matrix.run import MatrixError, MatrixResult, build_matrix
-from xlsx_tools.matrix.writer import LEGEND
+from xlsx_tools.matrix.writer import FONT_SIZE, LEGEND
 from xlsx_tools.merge.run import merge_returns, open_new_period
 from xlsx_tools.plan.context import plan_context
 from xlsx_tools.returns.issue import issue_templates
@@ -138,6 +139,9 @@ def test_matrix_cells_show_status_colour_and_narrative(open_period: MatrixResult
     assert (cell.value, _colour(cell)) == ("Discontinued", LEGEND["Discontinued"])
     assert _cell(book, STOPPED, "2026-H2").value == "Postponed"
     assert _cell(book, ACWC_ROW, "2026-H1").value == "Concept note / seeking funding"
+    # a status on two lines gets a row tall enough for it, even where the plan gives the row no activity text
+    height = book["Matrix"].row_dimensions[_cell(book, ACWC_ROW, "2026-H1").row].height
+    assert height is not None and height >= text_height(2, FONT_SIZE), height
     for row_id, period in ((ACWC_ROW, "2027-H1"), ("B.1.1-01", "2026-H2")):
         cell = _cell(book, row_id, period)
         assert (cell.value, _colour(cell), cell.comment) == (NO_REPORT, LEGEND[NO_REPORT], None)

@@ -87,6 +87,8 @@ def test_conflict_coordinator_wins_and_a_decision_is_honoured(cycle: tuple[Path,
     fill(templates["SOMTC"], {SHARED_ROW: {"status": "Ongoing"}})
     result = merge_returns(master, [templates["SOM-ED"], templates["SOMTC"]])
     assert result.conflicts == 1 and "MERGE_509" in result.report.codes()
+    (conflict,) = [f for f in result.report.findings if f.code == "MERGE_509"]
+    assert "2026-H2, row " + SHARED_ROW in conflict.message  # open conflicts of several periods tell apart
     assert master_values(master)[SHARED_ROW]["status"] == "Ongoing"  # SOMTC coordinates the row
     assert master_values(master)[SHARED_ROW]["progress"] == "Done."  # no disagreement: the only value
     conflicts = logs(master)["Conflicts"]

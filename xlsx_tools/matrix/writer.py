@@ -136,14 +136,15 @@ def _write_matrix(ws: Any, data: MatrixInput, styles: StyleBook) -> None:
         excel_row += 1
         ws.row_dimensions[excel_row].outlineLevel = 3
         values = (record.row_id, record.activity, ", ".join(record.coordinating))
-        _fit_height(ws, excel_row, [(record.activity, 60)])
+        row_reports = [reports[(record.row_id, period)] for period in periods]
+        statuses = [excel_text(str(report["status"])) for report in row_reports]
+        _fit_height(ws, excel_row, [(record.activity, 60), *((status, 15) for status in statuses)])
         for column, value in enumerate(values, start=1):
             cell = ws.cell(row=excel_row, column=column, value=value)
             wrap = column == 2
             styles.apply(cell, ("label", wrap), alignment=TOP_WRAP if wrap else ONE_LINE, border=BOX)
-        for i, period in enumerate(periods):
-            report = reports[(record.row_id, period)]
-            cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=excel_text(str(report["status"])))
+        for i, (report, status) in enumerate(zip(row_reports, statuses, strict=True)):
+            cell = ws.cell(row=excel_row, column=LABEL_COLUMNS + 1 + i, value=status)
             category = str(report["category"])
             styles.apply(cell, ("status", category), alignment=CENTERED, border=BOX, **status_style(category))
             note = _note(report)

@@ -293,7 +293,7 @@ def _result(report: Report, consolidation: Consolidation, changes: list[str]) ->
                 sheet="Conflicts",
                 row_id=conflict.row_id,
                 column=conflict.field,
-                detail=f"row {conflict.row_id}, {conflict.field}: {values}",
+                detail=f"{conflict.period}, row {conflict.row_id}, {conflict.field}: {values}",
             )
         )
     return MergeResult(
