@@ -18,6 +18,7 @@ import pytest
 
 from tests.helpers import letter
 from tests.returns_kit import fill, issue, logs, master_values
+from xlsx_tools.layout.measure import text_height
 from xlsx_tools.merge.lock import lock_path
 from xlsx_tools.merge.run import MergeOptions, merge_returns, open_new_period
 from xlsx_tools.sheet_names import HISTORY_SHEET
@@ -95,6 +96,11 @@ def test_conflict_coordinator_wins_and_a_decision_is_honoured(cycle: tuple[Path,
     assert len(conflicts) == 1
     assert conflicts[0]["values"] == "SOMTC: Ongoing\nSOM-ED: Completed"
     assert conflicts[0]["shown_asb"] == "SOMTC"
+    # printed to decide: landscape, all columns on the page, rows as tall as the two values they list
+    sheet = openpyxl.load_workbook(master)["Conflicts"]
+    setup = sheet.page_setup
+    assert (setup.orientation, setup.fitToWidth, sheet.print_title_rows) == ("landscape", 1, "$1:$1")
+    assert sheet["A1"].font.name == "Arial" and (sheet.row_dimensions[2].height or 0) >= text_height(2)
     # the secretariat decides for SOM-ED on the Conflicts sheet; the next merge (of anything) applies it
     book = openpyxl.load_workbook(master)
     book["Conflicts"]["G2"].value = "SOM-ED"

@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from xlsx_tools.layout.measure import row_height
 from xlsx_tools.merge.log_sheets import LogSheet
 from xlsx_tools.workbook.cell_text import excel_value
-from xlsx_tools.workbook.styles import StyleBook
+from xlsx_tools.workbook.styles import FONT_NAME, StyleBook
+
+FONT_SIZE = 10  # the master's default font
 
 
 def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: int | None = None) -> None:
@@ -33,7 +36,7 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
         styles.apply(
             cell,
             "header",
-            font=Font(bold=True, color="FFFFFF"),
+            font=Font(name=FONT_NAME, bold=True, color="FFFFFF"),
             fill=PatternFill("solid", fgColor="404040"),
             alignment=Alignment(wrap_text=True, vertical="center"),
         )
@@ -60,8 +63,20 @@ def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: in
             validation.prompt = log.prompt
             validation.add(f"{letter}2:{letter}{max(count, 2) + 200}")
             sheet.add_data_validation(validation)
-    for position, (_, _, width) in enumerate(log.columns, start=1):
+    widths = [width for _, _, width in log.columns]
+    for position, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = width
+    # Excel and LibreOffice do not grow the rows openpyxl writes: the header, and the rows of the sheets read to
+    # decide (Conflicts, Proposals) get the height of their longest text; the long record sheets are read on screen
+    fitted = sheet.iter_rows(max_row=count if editable else 1, max_col=len(widths), values_only=True)
+    for excel_row, values in enumerate(fitted, start=1):
+        texts = [(str(value), width) for value, width in zip(values, widths, strict=True) if value]
+        sheet.row_dimensions[excel_row].height = row_height(texts, FONT_SIZE, bold=excel_row == 1)
     sheet.freeze_panes = "A2"
+    # printed to decide conflicts and proposals: landscape, every column on the page, the header on each page
+    sheet.page_setup.orientation = "landscape"
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.print_title_rows = "1:1"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(log.columns))}{max(count, 2)}"
     sheet.protection = SheetProtection(sheet=True, autoFilter=False, sort=False, formatColumns=False)

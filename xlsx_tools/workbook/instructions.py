@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Font
 from xlsx_tools.layout.measure import row_height
 from xlsx_tools.plan.model import Plan
 from xlsx_tools.workbook.period_names import prepared_for
-from xlsx_tools.workbook.pillar_sheet import FONT_NAME
+from xlsx_tools.workbook.styles import FONT_NAME
 
 WIDTH = 95  # one column as wide as a portrait A4 page holds at 100 %
 STYLES = {  # style → (font size, bold, colour)

@@ -19,8 +19,8 @@ from openpyxl.worksheet.pagebreak import Break
 
 from xlsx_tools.layout.measure import POINTS_PER_PIXEL, column_pixels, row_height, text_height
 from xlsx_tools.layout.model import Column, SheetLayout
+from xlsx_tools.workbook.styles import FONT_NAME
 
-FONT_NAME = "Arial"  # on every machine (Liberation Sans, its metric twin, where LibreOffice runs without it)
 FONT_SIZE = 10
 PLAN_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FILLS = {"reporting": PatternFill("solid", fgColor="C65911"), "previous": PatternFill("solid", fgColor="767171")}

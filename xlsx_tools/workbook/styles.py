@@ -13,6 +13,8 @@ from collections.abc import Hashable
 from copy import copy
 from typing import Any
 
+FONT_NAME = "Arial"  # on every machine (Liberation Sans, its metric twin, where LibreOffice runs without it)
+
 
 class StyleBook:
     def __init__(self) -> None:
