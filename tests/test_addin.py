@@ -304,8 +304,9 @@ def _comparable(master: Path) -> tuple[dict[str, dict[str, str]], dict[str, list
 
 @pytest.mark.parametrize("first_period", ["", "2026-H2"], ids=["opens-period", "period-open"])
 def test_merge_in_excel_equals_tipwp_merge(tmp_path: Path, first_period: str) -> None:
-    """Round 1 opens the master (log sheets created; period set when it had none), round 2 rewrites the protected
-    record sheets written by round 1 of the CLI. Each round: stand-in Excel merge vs `merge_returns`, same files."""
+    """Round 1 opens the master (period set when it had none; a new master's record sheets are first added by
+    tipwp's own writer, formatted and protected, with the master closed), round 2 rewrites the protected record sheets
+    written by round 1 of the CLI. Each round: stand-in Excel merge vs `merge_returns`, same files."""
     rng = random.Random(5)
     base = _master(tmp_path, first_period)
     via_excel, via_cli = tmp_path / "excel", tmp_path / "cli"
@@ -317,8 +318,10 @@ def test_merge_in_excel_equals_tipwp_merge(tmp_path: Path, first_period: str) ->
         files = _returns(base, tmp_path, round_no, rng)
         if round_no == 1:
             shutil.copy(cli_master, excel_master)  # start round 2 from the CLI's protected, formatted record sheets
-        book = open_book(excel_master)
-        message = bridge.run_action(book, __version__, partial(bridge.merge_in_book, files=files))
+        first = open_book(excel_master)
+        message = bridge.run_action(first, __version__, partial(bridge.merge_in_book, files=files))
+        book = first.app.books.active  # the master as Excel shows it now
+        assert (book is first) == (round_no == 1)  # closed and opened again only to add the record sheets
         cli = merge_returns(cli_master, files)
         assert cli.written and book.saves == 1, message
         assert "Saved." in message and "accepted" in message
@@ -326,10 +329,10 @@ def test_merge_in_excel_equals_tipwp_merge(tmp_path: Path, first_period: str) ->
         assert any(v.get("status") for v in master_values(excel_master).values())
         for title in (HISTORY_SHEET, "Audit"):
             assert logs(excel_master)[title], title
-        if round_no == 1:
-            calls = book.sheets[HISTORY_SHEET].api.calls
-            assert calls == ["Unprotect", "Protect"]
-            assert book.impl[HISTORY_SHEET].protection.sheet
+        assert book.sheets[HISTORY_SHEET].api.calls == ["Unprotect", "Protect"]
+        assert book.impl[HISTORY_SHEET].protection.sheet
+        decision = book.impl["Conflicts"]["G2"]  # ready for the secretariat's decisions, as `tipwp merge` leaves it
+        assert not decision.protection.locked and decision.fill.fgColor.rgb.endswith("FFF2CC")
 
 
 def test_merge_in_excel_applies_accepted_proposals_as_tipwp_merge(tmp_path: Path) -> None:

@@ -178,11 +178,23 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
     from xlsx_tools.merge.lock import LockedError, master_lock
     from xlsx_tools.merge.master_book import backup
     from xlsx_tools.merge.proposals import apply_decisions
-    from xlsx_tools.merge.run import MergeOptions, MergeResult, apply_proposals, prepare_merge
+    from xlsx_tools.merge.run import (
+        MergeOptions,
+        MergeResult,
+        add_record_sheets,
+        apply_proposals,
+        missing_record_sheets,
+        prepare_merge,
+    )
 
     if not files:
         raise BridgeError("No files were chosen.")
     path = _master_path(book)
+    if missing_record_sheets([sheet.name for sheet in book.sheets]):  # a new master: Excel would add bare sheets
+        book.app.status_bar = "Adding the record sheets to the master…"
+        records, book = _closed_while(book, path, lambda: add_record_sheets(path, now))
+        if records.report.findings:
+            raise BridgeError(records.report.findings[-1].message)
     report = Report(files=[str(f) for f in files])
 
     def progress(position: int, total: int, file: Path) -> None:
@@ -207,7 +219,7 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
     message = _merge_message(result, path)
     if pending:  # accepted proposals: plan rows Excel cannot add through the bridge, so the file is changed on disk
         book.app.status_bar = "Adding the accepted proposals to the plan…"
-        applied, changes = _closed_while(book, path, lambda: apply_proposals(path, now))
+        (applied, changes), _ = _closed_while(book, path, lambda: apply_proposals(path, now))
         if not applied.written:
             why = applied.report.findings[-1].message if applied.report.findings else "they were applied meanwhile"
             return f"{message}\nThe accepted proposals were not added here: {why}"
@@ -305,18 +317,20 @@ def refresh_lists_in_book(book: Any) -> str:
     from xlsx_tools.workbook.lists import refresh_lists as refresh
 
     path = _master_path(book)
-    sizes = _closed_while(book, path, lambda: refresh(path))
+    sizes, _ = _closed_while(book, path, lambda: refresh(path))
     return "Dropdown lists refreshed: " + ", ".join(f"{name} {size}" for name, size in sizes.items()) + "."
 
 
-def _closed_while(book: Any, path: Path, change: Callable[[], T]) -> T:
-    """Run `change` on the master's file with the (saved) master closed in Excel, then open it again."""
+def _closed_while(book: Any, path: Path, change: Callable[[], T]) -> tuple[T, Any]:
+    """Run `change` on the master's file with the (saved) master closed in Excel, then open it again: (what
+    `change` returned, the master as opened again)."""
     app = book.app
     book.close()
     try:
-        return change()
+        result = change()
     finally:
-        app.books.open(str(path))
+        reopened = app.books.open(str(path))
+    return result, reopened
 
 
 def about_in_book(book: Any) -> str:

@@ -17,7 +17,7 @@ from xlsx_tools.findings import Finding, Report
 from xlsx_tools.issue_token import master_key, tokens_required
 from xlsx_tools.merge.consolidate import MERGED, consolidate, open_period, resolve_period
 from xlsx_tools.merge.lock import LockedError, LockUnavailable, master_lock
-from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
+from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, LOG_SHEETS, PROPOSALS, present_title
 from xlsx_tools.merge.master_book import (
     MasterError,
     OpenMaster,
@@ -333,6 +333,35 @@ def open_new_period(master: Path, period: str, now: dt.datetime | None = None) -
 def apply_proposals(master: Path, now: dt.datetime | None = None) -> tuple[MergeResult, PlanChanges]:
     """`tipwp proposals apply`: put the accepted proposals of the master's Proposals sheet into its plan rows now,
     rather than at the next merge; safely as a merge (lock, backup, atomic save)."""
+    applied = PlanChanges()
+
+    def change(opened: OpenMaster, day: str) -> bool:
+        nonlocal applied
+        applied = apply_decisions(opened.context, opened.state.proposals, day)
+        if applied:
+            opened.state.proposals = applied.proposals
+            apply_plan_changes(opened, applied)
+        return bool(applied)
+
+    return _rewrite_records(master, change, now), applied
+
+
+def add_record_sheets(master: Path, now: dt.datetime | None = None) -> MergeResult:
+    """Write the record sheets a master lacks (one fresh from `tipwp init` has none), as a merge leaves them: the
+    ribbon's merge, which writes only values through Excel, then fills sheets formatted and protected for decisions."""
+    return _rewrite_records(master, lambda opened, _: bool(missing_record_sheets(opened.book.sheetnames)), now)
+
+
+def missing_record_sheets(names: Sequence[str]) -> list[str]:
+    """The record sheets not among `names` under their own or a former title."""
+    return [log.title for log in LOG_SHEETS if present_title(names, log) is None]
+
+
+def _rewrite_records(
+    master: Path, change: Callable[[OpenMaster, str], bool], now: dt.datetime | None = None
+) -> MergeResult:
+    """Under the lock: `change` the opened master (False: nothing to do), rewrite its record sheets from its state and
+    save it safely as a merge does (backup, atomic save)."""
     report = Report(files=[str(master)])
     master = real_path(master)
     try:
@@ -340,14 +369,11 @@ def apply_proposals(master: Path, now: dt.datetime | None = None) -> tuple[Merge
             opened = open_master(master)
             moment = _moment(now)
             state = opened.state
-            changes = apply_decisions(opened.context, state.proposals, moment.date().isoformat())
-            if not changes:
-                return MergeResult(report, period=state.period), changes
-            state.proposals = changes.proposals
+            if not change(opened, moment.date().isoformat()):
+                return MergeResult(report, period=state.period)
             _, conflicts = resolve_period(state, state.period)
-            apply_plan_changes(opened, changes)
             apply_consolidation(opened, Consolidation(state, [], conflicts, []))
-            return MergeResult(report, period=state.period, written=True, backup=save_master(opened, moment)), changes
+            return MergeResult(report, period=state.period, written=True, backup=save_master(opened, moment))
     except (LockedError, MasterError) as exc:
         report.add(_refused_by(master, exc))
-    return MergeResult(report), PlanChanges()
+    return MergeResult(report)
