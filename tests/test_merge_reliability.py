@@ -1,6 +1,6 @@
 """Issue 18: no input and no timing can lose a batch or break the master. One test per item of the issue, each with
 real files the test makes (openpyxl, LibreOffice where a person would have typed), each failing on the code before
-the fix (the figures are in the README's reliability paragraph).
+the fix (the figures are in docs/reliability.md).
 
 Faults the tests cannot cause as root are caused as they happen to a person: a folder read-only for the user who
 merges (the merge runs as `nobody`), a full disk (the merge runs with a file-size limit, so writes fail with EFBIG
