@@ -19,7 +19,8 @@ import pytest
 from oletools.olevba import VBA_Parser
 from typer.testing import CliRunner
 
-from tests.returns_kit import fill, issue, logs, master_values, realistic_values, template_rows
+from tests.helpers import letter
+from tests.returns_kit import fill, issue, logs, master_values, realistic_values, row_places, template_rows
 from tests.vba_project_check import problems, read_project, vba_project_bin
 from tests.xlwings_standin import STANDIN_PDF_MARK, App, open_book
 from xlsx_tools import __version__
@@ -38,6 +39,7 @@ from xlsx_tools.addin.cli import addin_app
 from xlsx_tools.addin.excel_merge import blocks
 from xlsx_tools.addin.install import config_text, install, install_plan
 from xlsx_tools.addin.paths import PathError, local_path
+from xlsx_tools.cli import app
 from xlsx_tools.merge.run import merge_returns
 from xlsx_tools.sheet_names import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
@@ -361,6 +363,59 @@ def test_merge_in_excel_applies_accepted_proposals_as_tipwp_merge(tmp_path: Path
     assert "applied" in logs(excel_master)["Proposals"][0]["decision"]
     assert "A.1.1-01 changed" in message and "opened again" in message, message
     assert [b.fullname for b in excel.app.books.items] == [str(excel_master)]  # the master is open again
+
+
+def _accept_all(master: Path) -> None:
+    """The secretariat types Accepted beside every proposal of the master's Proposals sheet."""
+    book = openpyxl.load_workbook(master)
+    sheet = book["Proposals"]
+    header = [c.value for c in sheet[1]]
+    for row in range(2, sheet.max_row + 1):
+        if sheet.cell(row, header.index("Kind") + 1).value:
+            sheet.cell(row=row, column=header.index("Decision") + 1).value = "Accepted"
+    book.save(master)
+
+
+def test_an_accepted_activity_without_a_type_is_marked_once_as_by_tipwp_merge(tmp_path: Path) -> None:
+    """A new activity typed without its Type cannot become a plan row: the ribbon says so on the Proposals sheet as
+    `tipwp merge` does, once, even when the returns themselves change nothing (merged before)."""
+    base = _master(tmp_path)
+    acwc = issue(base, tmp_path / "issued", period="2026-H2", asbs=("ACWC",))["ACWC"]
+    book = openpyxl.load_workbook(acwc)
+    sheet, last, _ = max(row_places(book).values(), key=lambda place: (place[0] == "A. Prevention", place[1]))
+    book[sheet][f"{letter('activity')}{last + 1}"] = "Regional study on online recruitment"  # no Type given
+    book.save(acwc)
+    assert merge_returns(base, [acwc]).written
+    _accept_all(base)
+    excel_master, cli_master = (Path(shutil.copy(base, tmp_path / f"{name}.xlsx")) for name in ("excel", "cli"))
+
+    excel = open_book(excel_master)
+    message = bridge.run_action(excel, __version__, partial(bridge.merge_in_book, files=[acwc]))
+    assert "Nothing to change from the returns." in message and "not touched" not in message, message
+    assert "not applied: give the Type" in message
+    assert merge_returns(cli_master, [acwc]).written
+    assert _comparable(excel_master) == _comparable(cli_master)
+    merge_returns(cli_master, [acwc])  # merging again does not say it again
+    (decision,) = [p["decision"] for p in logs(cli_master)["Proposals"]]
+    assert decision.startswith("Accepted (not applied: give the Type") and decision.count("not applied") == 1
+
+
+def test_merge_into_a_workbook_that_is_no_master_leaves_it_open(tmp_path: Path) -> None:
+    template = issue(_master(tmp_path), tmp_path / "issued", period="2026-H2", asbs=("ACWC",))["ACWC"]
+    book = open_book(template)
+    message = bridge.run_action(book, __version__, partial(bridge.merge_in_book, files=[template]))
+    assert "not a master" in message.lower() and book.app.books.items == [book], message
+
+
+def test_proposals_apply_on_a_master_it_cannot_write_lists_no_change(tmp_path: Path) -> None:
+    base = _master(tmp_path)
+    somtc = issue(base, tmp_path / "issued", period="2026-H2", asbs=("SOMTC",))["SOMTC"]
+    assert merge_returns(base, [fill(somtc, {"A.1.1-01": {"indicators": "Number of regional studies"}})]).written
+    _accept_all(base)
+    base.chmod(0o444)
+    result = CliRunner().invoke(app, ["proposals", "apply", str(base)])
+    assert result.exit_code == 2 and "MERGE_520" in result.output, result.output
+    assert "plan text now" not in result.output  # nothing is listed as applied when nothing was written
 
 
 def test_merge_refuses_a_master_that_is_not_saved_on_disk(tmp_path: Path) -> None:

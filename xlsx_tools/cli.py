@@ -366,8 +366,13 @@ def proposals_apply(
         typer.echo(f"  '{sheet}': new activity {cells['row_id']}: {cells.get('activity', '')[:60]}")
     for row_id, _, text in changes.edits:
         typer.echo(f"  {row_id}: plan text now {text[:60]!r}")
+    for entry in changes.not_applied:
+        typer.echo(f"  {entry.source.asb}'s {entry.proposal.kind}: {entry.decision}")
     if result.written:
-        typer.echo(f"{master}: {len(changes.new_rows)} activity(ies) added, {len(changes.edits)} text(s) changed.")
+        typer.echo(
+            f"{master}: {len(changes.new_rows)} activity(ies) added, {len(changes.edits)} text(s) changed"
+            + (f", {len(changes.not_applied)} accepted proposal(s) not applied." if changes.not_applied else ".")
+        )
         typer.echo(f"Backup: {result.backup}")
     elif not result.report.findings:
         typer.echo(f"{master}: no accepted proposal waits to be applied.")

@@ -176,7 +176,7 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
     from xlsx_tools.addin.excel_merge import apply_to_book
     from xlsx_tools.findings import Finding, Report
     from xlsx_tools.merge.lock import LockedError, master_lock
-    from xlsx_tools.merge.master_book import backup
+    from xlsx_tools.merge.master_book import MasterError, backup, open_master
     from xlsx_tools.merge.proposals import apply_decisions
     from xlsx_tools.merge.run import (
         MergeOptions,
@@ -191,6 +191,10 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
         raise BridgeError("No files were chosen.")
     path = _master_path(book)
     if missing_record_sheets([sheet.name for sheet in book.sheets]):  # a new master: Excel would add bare sheets
+        try:
+            open_master(path)  # a master at all? (else it is left open as it is)
+        except MasterError as exc:
+            raise BridgeError(exc.finding.message) from None
         book.app.status_bar = "Adding the record sheets to the master…"
         records, book = _closed_while(book, path, lambda: add_record_sheets(path, now))
         if records.report.findings:
@@ -206,7 +210,7 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
             if isinstance(prepared, MergeResult):  # the master itself cannot be used
                 raise BridgeError(report.findings[-1].message)
             result, consolidation = prepared.result, prepared.consolidation
-            pending = apply_decisions(prepared.opened.context, consolidation.state.proposals, "")
+            decided = apply_decisions(prepared.opened.context, consolidation.state.proposals, "")
             if consolidation.writes_anything:
                 book.app.status_bar = f"Writing {len(consolidation.changes)} changed cell(s) into {path.name}…"
                 result.backup = backup(path, prepared.moment)
@@ -216,7 +220,8 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
     except LockedError as exc:
         report.add(Finding("MERGE_510", file=path.name, detail=str(exc)))
         raise BridgeError(report.findings[-1].message) from None
-    message = _merge_message(result, path)
+    pending = bool(decided or decided.not_applied)
+    message = _merge_message(result, path, more=pending)
     if pending:  # accepted proposals: plan rows Excel cannot add through the bridge, so the file is changed on disk
         book.app.status_bar = "Adding the accepted proposals to the plan…"
         (applied, changes), _ = _closed_while(book, path, lambda: apply_proposals(path, now))
@@ -225,14 +230,19 @@ def merge_in_book(book: Any, files: Sequence[Path], now: dt.datetime | None = No
             return f"{message}\nThe accepted proposals were not added here: {why}"
         added = [f"new activity {cells['row_id']}" for _, cells in changes.new_rows]
         added += [f"{row_id} changed" for row_id in dict.fromkeys(row_id for row_id, _, _ in changes.edits)]
+        if added:
+            message += f"\nAccepted proposals put into the plan: {', '.join(added)}."
+        for entry in changes.not_applied:
+            message += f"\n{entry.source.asb}'s accepted {entry.proposal.kind}: {entry.decision}"
         message += (
-            f"\nAccepted proposals put into the plan: {', '.join(added)}. The master was saved, closed, changed and "
-            f"opened again; that version was backed up as {applied.backup}."
+            f"\nThe master was saved, closed, changed and opened again; that version was backed up as {applied.backup}."
         )
     return message
 
 
-def _merge_message(result: Any, path: Path) -> str:
+def _merge_message(result: Any, path: Path, more: bool = False) -> str:
+    """The box after a merge; `more`: the accepted proposals are applied next (the returns may have changed
+    nothing)."""
     lines = [f"Merge into {path.name}" + (f" (period {result.period})" if result.period else "") + ":"]
     for outcome in result.outcomes:
         text = f"- {Path(outcome.file).name}: {outcome.outcome}, {outcome.accepted} row(s) accepted"
@@ -243,7 +253,9 @@ def _merge_message(result: Any, path: Path) -> str:
     if result.written:
         lines.append(f"Saved. The previous version was backed up as {result.backup}.")
     else:
-        lines.append("Nothing to change; the master was not touched.")
+        lines.append(
+            "Nothing to change from the returns." if more else "Nothing to change; the master was not touched."
+        )
     if result.report.findings:
         from xlsx_tools.report.findings_book import write_findings_book
 

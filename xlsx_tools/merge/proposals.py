@@ -24,6 +24,7 @@ NEW_ACTIVITY = "new activity"
 PLAN_TEXT = "plan text"
 ACCEPTED = re.compile(r"^\s*(accept(ed)?|approved?|agreed|yes|ok)\b", re.IGNORECASE)
 APPLIED = "(applied "
+NOT_APPLIED = "not applied"
 
 
 def receive(proposals: Sequence[ProposalEntry], submission: Submission, period: str, at: str) -> list[ProposalEntry]:
@@ -52,6 +53,7 @@ class PlanChanges:
     new_rows: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (pillar sheet, plan cells by key)
     edits: list[tuple[str, str, str]] = field(default_factory=list)  # (row id, column key, new text)
     proposals: list[ProposalEntry] = field(default_factory=list)
+    not_applied: list[ProposalEntry] = field(default_factory=list)  # accepted, newly marked why they cannot be
 
     def __bool__(self) -> bool:
         return bool(self.new_rows or self.edits)
@@ -69,8 +71,11 @@ def apply_decisions(context: PlanContext, proposals: Sequence[ProposalEntry], da
         if proposal.kind == NEW_ACTIVITY:
             placed = new_row(context, parse_row(context, proposal.proposed), entry.source.asb, taken)
             if placed is None:
-                note = "not applied: give the Type of the activity (e.g. A.1.1) in the Proposed text"
-                changes.proposals.append(dataclasses.replace(entry, decision=f"{entry.decision} ({note})"))
+                note = f"({NOT_APPLIED}: give the Type of the activity (e.g. A.1.1) in the Proposed text)"
+                if note not in entry.decision:  # said once, not again at every merge
+                    entry = dataclasses.replace(entry, decision=f"{entry.decision} {note}")
+                    changes.not_applied.append(entry)
+                changes.proposals.append(entry)
                 continue
             sheet, cells = placed
             taken.add(cells["row_id"])

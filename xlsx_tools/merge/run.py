@@ -96,7 +96,8 @@ def _merge_locked(
     if isinstance(prepared, MergeResult):
         return prepared
     result = prepared.result
-    if options.dry_run or not (prepared.consolidation.writes_anything or prepared.plan_changes):
+    decided = prepared.plan_changes or prepared.plan_changes.not_applied
+    if options.dry_run or not (prepared.consolidation.writes_anything or decided):
         return result
     try:
         apply_plan_changes(prepared.opened, prepared.plan_changes)
@@ -192,6 +193,7 @@ def prepare_merge(
         consolidation.state.proposals = plan_changes.proposals
         changes.extend(f"{sheet}: new plan row {cells['row_id']}" for sheet, cells in plan_changes.new_rows)
         changes.extend(f"{row_id} ({key}): plan text -> {text[:60]}" for row_id, key, text in plan_changes.edits)
+        changes.extend(f"Proposals: {e.source.asb}'s {e.proposal.kind}: {e.decision}" for e in plan_changes.not_applied)
     return PreparedMerge(opened, consolidation, _result(report, consolidation, changes), moment, plan_changes)
 
 
@@ -338,12 +340,12 @@ def apply_proposals(master: Path, now: dt.datetime | None = None) -> tuple[Merge
     def change(opened: OpenMaster, day: str) -> bool:
         nonlocal applied
         applied = apply_decisions(opened.context, opened.state.proposals, day)
-        if applied:
-            opened.state.proposals = applied.proposals
-            apply_plan_changes(opened, applied)
-        return bool(applied)
+        opened.state.proposals = applied.proposals
+        apply_plan_changes(opened, applied)
+        return bool(applied or applied.not_applied)
 
-    return _rewrite_records(master, change, now), applied
+    result = _rewrite_records(master, change, now)
+    return result, applied if result.written else PlanChanges()
 
 
 def add_record_sheets(master: Path, now: dt.datetime | None = None) -> MergeResult:
