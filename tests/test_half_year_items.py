@@ -26,6 +26,8 @@ from xlsx_tools.returns.issue import issue_templates
 from xlsx_tools.sheet_names import HISTORY_SHEET
 from xlsx_tools.workbook.master import build_master
 
+pytestmark = pytest.mark.slow  # end to end, each test merging real files: kept out of the fast loop
+
 ROW = "A.1.1-01"  # coordinated by SOMTC, supported by ACWC and SOM-ED (in that order in the plan)
 
 

@@ -18,7 +18,11 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from xlsx_tools.merge.lock import LockedError, lock_path, master_lock
+
+pytestmark = pytest.mark.slow  # processes racing for the lock: kept out of the fast loop
 
 WORKERS = 8
 ROUNDS = 120

@@ -35,6 +35,8 @@ from xlsx_tools.merge.log_sheets import HISTORY
 from xlsx_tools.merge.run import MergeOptions, merge_returns
 from xlsx_tools.workbook.master import build_master
 
+pytestmark = pytest.mark.slow  # end to end, each test merging real files: kept out of the fast loop
+
 SHARED_ROW = "A.1.1-01"  # coordinated by SOMTC, supported by SOM-ED and ACWC
 SHEET = "A. Prevention"
 TIPWP = str(Path(sys.executable).parent / "tipwp")

@@ -32,6 +32,8 @@ from xlsx_tools.returns.manifest import MANIFEST_SHEET
 from xlsx_tools.sheet_names import IDENTITY_SHEET
 from xlsx_tools.workbook.master import build_master
 
+pytestmark = pytest.mark.slow  # end to end, each test merging real files: kept out of the fast loop
+
 SHARED_ROW = "A.1.1-01"  # coordinated by SOMTC, supported by SOM-ED and ACWC
 ROW_ADDED = ["D.1.1-01", "D. Cooperation", plan_context("bwp2").fingerprints["D.1.1-01"]]  # not ACWC's: a true print
 FIRST = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)

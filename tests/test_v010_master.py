@@ -31,6 +31,8 @@ from xlsx_tools.merge.log_sheets import AUDIT, CONFLICTS, HISTORY, PROPOSALS
 from xlsx_tools.merge.run import MergeResult, merge_returns, open_new_period
 from xlsx_tools.sheet_names import FORMER_HISTORY_SHEET, HISTORY_SHEET
 
+pytestmark = pytest.mark.slow  # end to end, each test merging real files: kept out of the fast loop
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "v0.1.0"
 TEMPLATE = "2026-H2_SOM-MLAT_return.xlsx"  # issued by that master, never returned in the demo
 WHEN = dt.datetime(2027, 2, 25, 9, 0, tzinfo=dt.timezone.utc)
