@@ -388,6 +388,9 @@ def test_an_accepted_activity_without_a_type_is_marked_once_as_by_tipwp_merge(tm
     assert merge_returns(base, [acwc]).written
     _accept_all(base)
     excel_master, cli_master = (Path(shutil.copy(base, tmp_path / f"{name}.xlsx")) for name in ("excel", "cli"))
+    applied = CliRunner().invoke(app, ["proposals", "apply", str(shutil.copy(base, tmp_path / "apply.xlsx"))])
+    assert "ACWC's new activity: Accepted (not applied: give the Type" in applied.output, applied.output
+    assert "1 accepted proposal(s) not applied." in applied.output
 
     excel = open_book(excel_master)
     message = bridge.run_action(excel, __version__, partial(bridge.merge_in_book, files=[acwc]))
