@@ -13,7 +13,8 @@ from xlsx_tools.layout.loader import load_layout
 from xlsx_tools.layout.measure import text_height, wrapped_lines
 from xlsx_tools.plan.loader import load_plan
 from xlsx_tools.workbook.master import build_master
-from xlsx_tools.workbook.pillar_sheet import FONT_NAME, PAGE_WIDTH_UNITS
+from xlsx_tools.workbook.pillar_sheet import PAGE_WIDTH_UNITS
+from xlsx_tools.workbook.styles import FONT_NAME
 
 PILLARS = ["A. Prevention", "B. Protection", "C. Law enforcement", "D. Cooperation"]
 

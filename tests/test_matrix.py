@@ -22,11 +22,12 @@ from xlsx_tools.cli import app
 from xlsx_tools.layout.measure import text_height
 from xlsx_tools.matrix.core import NO_REPORT, OTHER, load_status_map
 from xlsx_tools.matrix.run import MatrixError, MatrixResult, build_matrix
-from xlsx_tools.matrix.writer import FONT_SIZE, LEGEND
+from xlsx_tools.matrix.writer import LEGEND
 from xlsx_tools.merge.run import merge_returns, open_new_period
 from xlsx_tools.plan.context import plan_context
 from xlsx_tools.returns.issue import issue_templates
 from xlsx_tools.workbook.master import build_master
+from xlsx_tools.workbook.styles import FONT_SIZE
 
 pytestmark = pytest.mark.slow  # end to end, over 10 s in all: kept out of the fast loop
 

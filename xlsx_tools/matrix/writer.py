@@ -23,7 +23,7 @@ from openpyxl.worksheet.properties import Outline, PageSetupProperties
 from xlsx_tools.layout.measure import row_height, text_height
 from xlsx_tools.matrix.core import HELD, NO_REPORT, NO_STATUS, OTHER, MatrixInput, Summary
 from xlsx_tools.workbook.cell_text import excel_text, excel_value
-from xlsx_tools.workbook.styles import FONT_NAME, StyleBook, use_default_font
+from xlsx_tools.workbook.styles import FONT_NAME, FONT_SIZE, StyleBook, use_default_font
 
 MATRIX_SHEET = "Matrix"
 SUMMARY_SHEET = "Summary"
@@ -47,7 +47,6 @@ LEGEND_NOTES = {
 WHITE_TEXT = {"Discontinued"}
 LABEL_COLUMNS = 3  # Code, Activity, Coordinating ASB
 HEADER_ROWS = 2
-FONT_SIZE = 10  # the workbook's default font (Normal style), as in the masters
 # every font names its face: a font without a name falls back to LibreOffice's serif default in the PDF
 Font = partial(NamelessFont, name=FONT_NAME)
 THIN = Side(style="thin", color="BFBFBF")

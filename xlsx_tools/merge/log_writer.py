@@ -10,9 +10,7 @@ from typing import Any
 from xlsx_tools.layout.measure import row_height
 from xlsx_tools.merge.log_sheets import LogSheet
 from xlsx_tools.workbook.cell_text import excel_value
-from xlsx_tools.workbook.styles import FONT_NAME, StyleBook
-
-FONT_SIZE = 10  # the master's default font
+from xlsx_tools.workbook.styles import FONT_NAME, FONT_SIZE, StyleBook
 
 
 def write_log_sheet(book: Any, log: LogSheet, rows: Iterable[list], position: int | None = None) -> None:

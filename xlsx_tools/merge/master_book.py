@@ -39,11 +39,11 @@ from xlsx_tools.workbook.period_names import name_period
 from xlsx_tools.workbook.reader import normalise
 from xlsx_tools.workbook.safety import inspect_file
 from xlsx_tools.workbook.sheet_xml import SheetTooLarge, column_letters
+from xlsx_tools.workbook.styles import FONT_SIZE
 from xlsx_tools.workbook.values import UnreadableWorkbook, ValueBook, value_text
 
 BACKUP_FOLDER = "backups"
 _SHEET_DATA = re.compile(rb"<sheetData>.*?</sheetData>", re.DOTALL)
-FONT_SIZE = 10  # the pillar sheets' font (xlsx_tools.workbook.pillar_sheet, which imports openpyxl at its top)
 
 
 class MasterError(ValueError):

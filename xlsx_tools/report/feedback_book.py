@@ -17,10 +17,9 @@ from xlsx_tools.merge.master_book import MasterError, open_master
 from xlsx_tools.plan.periods import Period
 from xlsx_tools.report.feedback import BodyFeedback, ChaseLine, chase_list, feedback
 from xlsx_tools.workbook.atomic import save_atomically
-from xlsx_tools.workbook.styles import FONT_NAME, use_default_font
+from xlsx_tools.workbook.styles import FONT_NAME, FONT_SIZE, use_default_font
 
 SHEET = "Feedback"
-FONT_SIZE = 10
 WIDTHS = (16, 40, 22, 40, 40)  # columns A-E; each section's table uses the first few
 MERGED_TITLE = "1. Received and merged"
 HELD_TITLE = "2. Held back: please correct these cells in your return and send it again"

@@ -15,8 +15,8 @@ from xlsx_tools.sheet_names import IDENTITY_SHEET, INSTRUCTIONS_SHEET
 from xlsx_tools.workbook.identity import write_hidden_sheet
 from xlsx_tools.workbook.instructions import write_instructions
 from xlsx_tools.workbook.lists import write_lists
-from xlsx_tools.workbook.pillar_sheet import FONT_NAME, FONT_SIZE, SheetOptions, write_pillar_sheet
-from xlsx_tools.workbook.styles import use_default_font
+from xlsx_tools.workbook.pillar_sheet import SheetOptions, write_pillar_sheet
+from xlsx_tools.workbook.styles import FONT_NAME, FONT_SIZE, use_default_font
 
 
 def compose_workbook(

@@ -19,9 +19,8 @@ from openpyxl.worksheet.pagebreak import Break
 
 from xlsx_tools.layout.measure import POINTS_PER_PIXEL, column_pixels, row_height, text_height
 from xlsx_tools.layout.model import Column, SheetLayout
-from xlsx_tools.workbook.styles import FONT_NAME
+from xlsx_tools.workbook.styles import FONT_NAME, FONT_SIZE
 
-FONT_SIZE = 10
 PLAN_HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FILLS = {"reporting": PatternFill("solid", fgColor="C65911"), "previous": PatternFill("solid", fgColor="767171")}
 REPORT_CELL_FILL = PatternFill("solid", fgColor="FFF2CC")

@@ -14,6 +14,7 @@ from copy import copy
 from typing import Any
 
 FONT_NAME = "Arial"  # on every machine (Liberation Sans, its metric twin, where LibreOffice runs without it)
+FONT_SIZE = 10  # the default font of every workbook tipwp writes (its Normal style)
 
 
 class StyleBook:
